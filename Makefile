@@ -1,0 +1,37 @@
+# make run  — the dashboard on the bundled synthetic demo cohort (http://localhost:8501)
+# make test — every test: unit, property, AppTest and real-browser (Debian's chromium)
+VENV   := .venv
+PY     := $(VENV)/bin/python
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Debian packages the tests need: a browser for Playwright and kaleido, LibreOffice and
+# poppler to render the slide deck to PNGs, CJK fonts for the Chinese template/instructions.
+TEST_DEBS := chromium libreoffice-impress poppler-utils fonts-noto-cjk
+
+.PHONY: run test venv debs bench clean
+
+$(VENV)/.installed: requirements.txt
+	@python3 -m venv --help >/dev/null 2>&1 && python3 -c 'import ensurepip' 2>/dev/null || \
+	  ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq python3-venv)
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -r requirements.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+debs:
+	@missing=""; for p in $(TEST_DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing; fi
+
+run: venv
+	$(VENV)/bin/streamlit run app.py
+
+test: venv debs
+	$(PY) -m pytest
+
+bench: venv
+	$(PY) -m lusp.bench --patients 10000
+	$(PY) -m lusp.bench --patients 100000
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis test-artifacts
