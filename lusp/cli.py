@@ -1,0 +1,243 @@
+"""The command line: ``python -m lusp <command> …``.
+
+One function per subcommand (``_cmd_<name>(args) -> int``), registered in
+:func:`build_parser`. Every command that reads a cohort goes through
+:func:`load_cohort_or_exit`, so bad input behaves the same everywhere: each problem is
+printed on stderr as ``table:row:column: message`` and the exit status is 2, never a
+traceback.
+
+Adding a subcommand: write ``_cmd_<name>(args)``, then add one ``_add_<name>(subparsers)``
+function and one line in the ``ADD_SUBCOMMANDS`` tuple below.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Callable, TextIO
+
+#: Exit statuses. 2 is also what argparse uses for a mistyped command line.
+EXIT_OK = 0
+EXIT_UNEXPECTED = 1
+EXIT_BAD_INPUT = 2
+
+DESCRIPTION = """\
+Luspatercept Cohort Explorer — command line.
+
+Check a cohort file, write an empty template to fill in, and (with the analysis
+commands) compute each patient's response. A cohort file is an Excel workbook with one
+sheet per table (patients, hb, transfusions, doses, events, labs), a .zip of CSV files,
+several CSV files, or a single "visits" sheet with one row per patient and date.
+"""
+
+EPILOG = """\
+examples:
+  python -m lusp template --out my_cohort.xlsx       an empty workbook to fill in
+  python -m lusp template --visits --out visits.xlsx a single visits sheet instead
+  python -m lusp validate my_cohort.xlsx             is my file readable? what is wrong?
+  python -m lusp validate patients.csv hb.csv doses.csv
+
+exit status: 0 = file read (warnings may be printed), 2 = the file has errors (each one is
+printed as  table:row:column: message  so you can find and fix it), 1 = unexpected
+failure of the program itself.
+"""
+
+COHORT_PATHS_HELP = (
+    "your cohort file(s): one .xlsx workbook, one .zip of CSVs, several .csv files, or one "
+    "visits sheet (.csv or .xlsx)"
+)
+
+
+# --------------------------------------------------------------------------------------
+# Shared helpers for every command that reads a cohort
+# --------------------------------------------------------------------------------------
+
+
+def add_cohort_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the positional cohort ``paths`` and ``--mapping`` options to ``parser``."""
+    parser.add_argument("paths", nargs="+", metavar="PATH", help=COHORT_PATHS_HELP)
+    parser.add_argument(
+        "--mapping",
+        metavar="JSON",
+        help="a column-mapping file saved from the Data page, for columns the program "
+        "cannot recognise by name",
+    )
+
+
+def print_problems(problems, stream: TextIO) -> None:
+    """Print problems as ``table:row:column: message``; warnings say ``warning:`` first."""
+    for problem in problems:
+        if problem.severity == "warning":
+            row = "" if problem.row is None else str(problem.row)
+            print(f"{problem.table}:{row}:{problem.column}: warning: {problem.message}", file=stream)
+        else:
+            print(problem.cli_line(), file=stream)
+
+
+def load_cohort_or_exit(args: argparse.Namespace, *, show_warnings: bool = True):
+    """Load the cohort named by ``args.paths`` (and ``args.mapping``) or exit with status 2.
+
+    On a :class:`~lusp.validate.CohortLoadError` every problem (errors, then warnings) is
+    printed on stderr and the program exits with status 2. On success the warnings are
+    printed on stderr (unless ``show_warnings`` is false) and the cohort is returned.
+    """
+    from lusp.load import load_cohort, mapping_from_json
+    from lusp.validate import CohortLoadError
+
+    mapping = None
+    if getattr(args, "mapping", None):
+        try:
+            mapping = mapping_from_json(Path(args.mapping).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            print(f"mapping:::{args.mapping}: {exc}", file=sys.stderr)
+            raise SystemExit(EXIT_BAD_INPUT)
+    try:
+        cohort = load_cohort([str(p) for p in args.paths], mapping=mapping)
+    except CohortLoadError as exc:
+        print_problems(exc.report.problems, sys.stderr)
+        n = len(exc.report.errors)
+        print(f"{n} error{'s' if n != 1 else ''}: the cohort was not loaded.", file=sys.stderr)
+        raise SystemExit(EXIT_BAD_INPUT)
+    if show_warnings:
+        print_problems(cohort.report.warnings, sys.stderr)
+    return cohort
+
+
+def describe_cohort(cohort) -> str:
+    """A short plain-language description of what was read (for ``validate``)."""
+    source = cohort.source
+    lines = [f"Read {source.name} ({source.shape or 'unknown shape'}): {', '.join(source.files)}"]
+    if source.synthetic:
+        lines.append("This is a SYNTHETIC cohort (not real patients).")
+    for name in ("patients", "hb", "transfusions", "doses", "events", "labs"):
+        frame = cohort.table(name)
+        lines.append(f"  {name:<13}{len(frame):>9} rows")
+    lines.append(f"Hb unit in the file: {source.hb_unit_detected}" + (
+        " (converted to g/L)" if source.hb_unit_detected == "g/dL" else ""))
+    if source.uses_dates:
+        span = f" from {source.date_range[0]} to {source.date_range[1]}" if source.date_range else ""
+        lines.append(f"Calendar dates were converted to study days (day 0 = first dose){span}.")
+    else:
+        lines.append("Times were given as study days (day 0 = first dose).")
+    if source.dropped_identifier_columns:
+        lines.append("Identifier columns dropped: " + ", ".join(source.dropped_identifier_columns))
+    if source.unmapped_columns:
+        lines.append("Columns not recognised: " + ", ".join(source.unmapped_columns))
+    covariates = [c for c in cohort.patients.columns if c not in _canonical_patient_columns()]
+    if covariates:
+        lines.append("Extra patient columns kept as covariates: " + ", ".join(covariates))
+    n_warn = len(cohort.report.warnings)
+    lines.append(f"{n_warn} warning{'s' if n_warn != 1 else ''}; no errors.")
+    return "\n".join(lines)
+
+
+def _canonical_patient_columns() -> set[str]:
+    from lusp.cohort import TABLE_COLUMNS
+
+    return set(TABLE_COLUMNS["patients"])
+
+
+# --------------------------------------------------------------------------------------
+# Subcommands: one _cmd_<name>(args) -> exit status, one _add_<name>(subparsers)
+# --------------------------------------------------------------------------------------
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    cohort = load_cohort_or_exit(args)
+    print(describe_cohort(cohort))
+    return EXIT_OK
+
+
+def _add_validate(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "validate",
+        help="check a cohort file and list every problem in it",
+        description="Read a cohort file and list every problem found, each as "
+        "table:row:column: message (rows numbered as in Excel or the CSV file). "
+        "Errors stop the file from loading; warnings do not. When the file loads, a short "
+        "description of what was read is printed.",
+    )
+    add_cohort_arguments(parser)
+    parser.set_defaults(func=_cmd_validate)
+
+
+def _cmd_template(args: argparse.Namespace) -> int:
+    from lusp.template import write_template, write_visits_template
+
+    out = Path(args.out)
+    if out.suffix.lower() not in (".xlsx", ".csv") or (out.suffix.lower() == ".csv" and not args.visits):
+        print(f"template:::{out}: the template is an Excel file; give a name ending in .xlsx"
+              + (" (or .csv for the visits sheet)" if args.visits else ""), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        if args.visits:
+            write_visits_template(out)
+        else:
+            write_template(out)
+    except OSError as exc:
+        print(f"template:::{out}: cannot write the file ({exc.strerror or exc})", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    kind = "visits-sheet template" if args.visits else "workbook template"
+    print(f"Wrote the {kind} to {out}. Fill it in, then check it with: python -m lusp validate {out}")
+    return EXIT_OK
+
+
+def _add_template(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "template",
+        help="write an empty cohort workbook (or visits sheet) to fill in",
+        description="Write an empty Excel workbook with one sheet per table, the column "
+        "headers, one example row each and an instructions sheet (English and Chinese). "
+        "With --visits, write a single visits sheet instead (one row per patient and date).",
+    )
+    parser.add_argument("--out", required=True, metavar="FILE", help="where to write it (.xlsx)")
+    parser.add_argument(
+        "--visits", action="store_true", help="a single visits sheet instead of a workbook"
+    )
+    parser.set_defaults(func=_cmd_template)
+
+
+#: Each entry adds one subcommand. Add yours here (order = order in --help).
+ADD_SUBCOMMANDS: tuple[Callable, ...] = (
+    _add_validate,
+    _add_template,
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand of :data:`ADD_SUBCOMMANDS`."""
+    parser = argparse.ArgumentParser(
+        prog="python -m lusp",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    for add in ADD_SUBCOMMANDS:
+        add(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_BAD_INPUT
+    try:
+        return args.func(args)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 — last line of defence: never a traceback
+        if os.environ.get("LUSP_DEBUG"):
+            raise
+        print(
+            f"internal error: {type(exc).__name__}: {exc}. This is a bug in the program, not "
+            "in your file; set LUSP_DEBUG=1 to see the details and please report it.",
+            file=sys.stderr,
+        )
+        return EXIT_UNEXPECTED
