@@ -1,0 +1,379 @@
+"""Cohort-level figures (Altair): burden before/after, response rates, forest, waterfall, swimmer.
+
+Each builder takes the per-patient table of ``lusp.analysis.Results`` (and, where it needs
+them, the cohort's doses/events) and returns an Altair chart sized and labelled for a
+projector: axis titles with units, outcome legends in words, the one outcome palette.
+Builders expect at least one row to draw; the pages say so in a sentence before calling
+them with nothing (an empty chart is never shown).
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from lusp.figures import palette
+from lusp.figures.hb_unit import hb_factor
+
+_WIDTH = 640
+_AXIS = dict(labelFontSize=13, titleFontSize=14)
+
+
+def _configure(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    """Projector-readable type on every cohort chart."""
+    return (
+        chart.configure_axis(**_AXIS, labelLimit=260)
+        .configure_legend(labelFontSize=13, titleFontSize=13, labelLimit=320, orient="top")
+        .configure_title(fontSize=17, anchor="start", subtitleFontSize=13, subtitleColor="#555555")
+        .configure_view(stroke=None)
+    )
+
+
+def _outcome_colour(title: str = "Outcome") -> alt.Color:
+    return alt.Color(
+        "outcome_words:N",
+        title=title,
+        scale=alt.Scale(domain=[palette.OUTCOME_LABELS[o] for o in palette.OUTCOMES],
+                        range=[palette.OUTCOME_COLOURS[o] for o in palette.OUTCOMES]),
+    )
+
+
+def _with_words(table: pd.DataFrame) -> pd.DataFrame:
+    frame = table.copy()
+    frame["patient_id"] = frame["patient_id"].astype(str)
+    frame["outcome_words"] = frame["outcome"].astype(str).map(palette.OUTCOME_LABELS).fillna("Not evaluable")
+    return frame
+
+
+def _is_true(series: pd.Series) -> pd.Series:
+    return series.astype("boolean").fillna(False).astype(bool)
+
+
+# ---------------------------------------------------------------------------------------
+# Transfusion burden
+# ---------------------------------------------------------------------------------------
+def burden_dumbbell(table: pd.DataFrame) -> alt.LayerChart:
+    """Per-TD-patient RBC burden before vs after (units / 28 days), one line per patient.
+
+    Hollow grey circle = before (8-week baseline window), filled circle = after (days 1 …
+    end of follow-up) coloured by outcome; transient-spike non-responders are named in the
+    legend. Patients sorted by burden before, highest on top.
+    """
+    td = _with_words(table[_is_true(table["td_baseline"])])
+    td["before"] = td["burden_before_u28"].astype("float64")
+    td["after"] = td["burden_after_u28"].astype("float64")
+    order = td.sort_values(["before", "patient_id"], ascending=[False, True])["patient_id"].tolist()
+    y = alt.Y("patient_id:N", sort=order, title="Patient (TD at baseline)")
+    tooltip = [
+        alt.Tooltip("patient_id:N", title="Patient"),
+        alt.Tooltip("diagnosis:N", title="Diagnosis"),
+        alt.Tooltip("before:Q", title="Before (U/28 d)", format=".2f"),
+        alt.Tooltip("after:Q", title="After (U/28 d)", format=".2f"),
+        alt.Tooltip("outcome_words:N", title="Outcome"),
+    ]
+    base = alt.Chart(td).encode(y=y, tooltip=tooltip)
+    link = base.mark_rule(color="#AAAAAA", strokeWidth=2).encode(x="before:Q", x2="after:Q")
+    before = base.mark_point(size=110, filled=False, color="#333333", strokeWidth=2).encode(
+        x=alt.X("before:Q", title="RBC units per 28 days"),
+        shape=alt.Shape("when:N", title="", scale=alt.Scale(domain=["Before (8-week baseline)"], range=["circle"])),
+    ).transform_calculate(when="'Before (8-week baseline)'")
+    after = base.mark_circle(size=150, opacity=1).encode(x="after:Q", color=_outcome_colour("After treatment"))
+    height = max(160, 26 * len(td))
+    chart = alt.layer(link, before, after).properties(
+        width=_WIDTH, height=height,
+        title=alt.Title("Transfusion burden before → after luspatercept",
+                        subtitle="RBC units per 28 days; hollow = before, filled = after, coloured by outcome"),
+    ).resolve_scale(shape="independent", color="independent")
+    return _configure(chart)
+
+
+# ---------------------------------------------------------------------------------------
+# Response rates and subgroups
+# ---------------------------------------------------------------------------------------
+def response_rates_frame(summary: Mapping[str, Any]) -> pd.DataFrame:
+    """The three headline rates of ``lusp.analysis.summarize`` as a tidy frame.
+
+    Returns
+    -------
+    DataFrame
+        ``group, responders, n, rate, ci_low, ci_high`` (fractions), one row each for all
+        patients, TD and NTD, in that order; a group with ``n == 0`` is left out.
+    """
+    rows = []
+    rates = summary.get("response_rate", {})
+    for key, label, k_key, n_key in (
+        ("overall", "All patients", "n_responders", "n_patients"),
+        ("td", "TD at baseline", "n_td_responders", "n_td"),
+        ("ntd", "NTD at baseline", "n_ntd_responders", "n_ntd"),
+    ):
+        n = int(summary.get(n_key) or 0)
+        if n == 0 or key not in rates:
+            continue
+        rate = rates[key]
+        rows.append({"group": label, "responders": int(summary.get(k_key) or 0), "n": n,
+                     "rate": rate.get("rate"), "ci_low": rate.get("ci_low"), "ci_high": rate.get("ci_high")})
+    return pd.DataFrame(rows, columns=["group", "responders", "n", "rate", "ci_low", "ci_high"])
+
+
+def _rate_text(frame: pd.DataFrame) -> pd.Series:
+    return frame.apply(
+        lambda r: f"{int(r['responders'])}/{int(r['n'])}  {100 * r['rate']:.1f} % "
+                  f"(95 % CI {100 * r['ci_low']:.1f}–{100 * r['ci_high']:.1f})",
+        axis=1,
+    )
+
+
+def response_rates_chart(rates: pd.DataFrame, *, criteria_label: str = "") -> alt.LayerChart:
+    """Response rate of each group with its exact 95 % CI (points and whiskers, 0–100 %),
+    the counts and percentages written beside each row."""
+    frame = rates.copy()
+    for col in ("rate", "ci_low", "ci_high"):
+        frame[col + "_pct"] = frame[col].astype("float64") * 100
+    frame["label"] = _rate_text(frame)
+    y = alt.Y("group:N", sort=list(frame["group"]), title=None, axis=alt.Axis(labelFontSize=14))
+    x = alt.X("rate_pct:Q", title="Responders (% with exact 95 % CI)", scale=alt.Scale(domain=[0, 100]))
+    base = alt.Chart(frame).encode(y=y)
+    whisker = base.mark_rule(strokeWidth=3, color=palette.OUTCOME_COLOURS["responder"]).encode(
+        x=alt.X("ci_low_pct:Q", scale=alt.Scale(domain=[0, 100])), x2="ci_high_pct:Q")
+    dot = base.mark_point(filled=True, size=220, color=palette.OUTCOME_COLOURS["responder"]).encode(x=x)
+    text = base.mark_text(align="left", dx=8, dy=-14, fontSize=13, color="#222222").encode(x="rate_pct:Q", text="label:N")
+    subtitle = f"Criteria: {criteria_label}" if criteria_label else ""
+    chart = alt.layer(whisker, dot, text).properties(
+        width=_WIDTH, height=max(120, 62 * len(frame)),
+        title=alt.Title("Response rate", subtitle=subtitle),
+    )
+    return _configure(chart)
+
+
+def _exact_ci(responders: int, n: int, alpha: float = 0.05) -> tuple[float, float]:
+    """Clopper–Pearson interval (falls back here only until ``lusp.stats`` provides it)."""
+    try:
+        from lusp.stats import clopper_pearson  # the project's one implementation
+    except ImportError:  # pragma: no cover - removed once lusp.stats lands
+        from scipy.stats import beta
+
+        low = 0.0 if responders == 0 else float(beta.ppf(alpha / 2, responders, n - responders + 1))
+        high = 1.0 if responders == n else float(beta.ppf(1 - alpha / 2, responders + 1, n - responders))
+        return low, high
+    interval = clopper_pearson(responders, n)
+    if isinstance(interval, Mapping):
+        return float(interval["ci_low"]), float(interval["ci_high"])
+    return float(interval[-2]), float(interval[-1])
+
+
+def covariate_kind(values: pd.Series) -> str:
+    """``"numeric"`` (split at a cut-off) or ``"categorical"`` (levels as they are)."""
+    if pd.api.types.is_bool_dtype(values) or values.dtype == "boolean":
+        return "categorical"
+    if pd.api.types.is_numeric_dtype(values) and values.dropna().nunique() > 2:
+        return "numeric"
+    return "categorical"
+
+
+def subgroup_table(
+    table: pd.DataFrame, patients: pd.DataFrame, covariate: str, *, cutoff: float | None = None
+) -> pd.DataFrame:
+    """Response rate with exact 95 % CI in each level of a patient covariate.
+
+    Categorical (and boolean) covariates are taken as they are (booleans read "yes"/"no");
+    a numeric covariate is split into ``< cutoff`` and ``≥ cutoff``, the cut-off defaulting
+    to the median of the patients shown. Missing values form their own "missing" level.
+
+    Returns
+    -------
+    DataFrame
+        ``covariate, level, responders, n, rate, ci_low, ci_high, cutoff`` — one row per
+        level, levels in natural order, "missing" last.
+    """
+    merged = table[["patient_id", "responder"]].merge(
+        patients[["patient_id", covariate]], on="patient_id", how="left"
+    )
+    values = merged[covariate]
+    if covariate_kind(values) == "numeric":
+        numeric = values.astype("Float64")
+        if cutoff is None:
+            cutoff = float(numeric.median()) if numeric.notna().any() else 0.0
+        level = pd.Series(np.where(numeric.fillna(np.nan) < cutoff, f"< {cutoff:g}", f"≥ {cutoff:g}"),
+                          index=merged.index, dtype="string")
+        level[numeric.isna()] = pd.NA
+        order = [f"< {cutoff:g}", f"≥ {cutoff:g}"]
+    else:
+        cutoff = None
+        if pd.api.types.is_bool_dtype(values) or values.dtype == "boolean":
+            level = values.astype("boolean").map({True: "yes", False: "no"}).astype("string")
+            order = ["yes", "no"]
+        else:
+            level = values.astype("string")
+            order = sorted(level.dropna().unique().tolist())
+    merged["level"] = level.fillna("missing")
+    if (merged["level"] == "missing").any():
+        order = order + ["missing"]
+    merged["is_responder"] = _is_true(merged["responder"])
+    counts = merged.groupby("level", sort=False)["is_responder"].agg(["sum", "size"])
+    rows = []
+    for name in order:
+        if name not in counts.index:
+            continue
+        k, n = int(counts.loc[name, "sum"]), int(counts.loc[name, "size"])
+        low, high = _exact_ci(k, n)
+        rows.append({"covariate": covariate, "level": name, "responders": k, "n": n, "rate": k / n,
+                     "ci_low": low, "ci_high": high, "cutoff": cutoff})
+    return pd.DataFrame(rows, columns=["covariate", "level", "responders", "n", "rate", "ci_low", "ci_high", "cutoff"])
+
+
+def forest_plot(subgroups: pd.DataFrame, *, overall_rate: float | None = None, covariate_label: str = "") -> alt.LayerChart:
+    """Forest plot of response rate by subgroup level with exact 95 % CIs and counts.
+
+    ``overall_rate`` (fraction) draws the whole-cohort rate as a dashed reference line.
+    """
+    frame = subgroups.copy()
+    frame["label"] = frame["level"].astype(str) + "  (n = " + frame["n"].astype(str) + ")"
+    for col in ("rate", "ci_low", "ci_high"):
+        frame[col + "_pct"] = frame[col].astype("float64") * 100
+    frame["text"] = _rate_text(frame)
+    scale = alt.Scale(domain=[0, 100])
+    y = alt.Y("label:N", sort=list(frame["label"]), title=covariate_label or str(frame["covariate"].iloc[0]),
+              axis=alt.Axis(labelFontSize=14))
+    base = alt.Chart(frame).encode(y=y)
+    layers = [
+        base.mark_rule(strokeWidth=3, color="#444444").encode(x=alt.X("ci_low_pct:Q", scale=scale), x2="ci_high_pct:Q"),
+        base.mark_square(color=palette.OUTCOME_COLOURS["responder"]).encode(
+            x=alt.X("rate_pct:Q", scale=scale, title="Responders (% with exact 95 % CI)"),
+            size=alt.Size("n:Q", title="Patients", scale=alt.Scale(range=[80, 420]), legend=None),
+            tooltip=[alt.Tooltip("level:N", title="Subgroup"), alt.Tooltip("responders:Q", title="Responders"),
+                     alt.Tooltip("n:Q", title="Patients"), alt.Tooltip("text:N", title="Rate")],
+        ),
+        base.mark_text(align="left", dx=10, dy=-14, fontSize=13, color="#222222").encode(x="rate_pct:Q", text="text:N"),
+    ]
+    if overall_rate is not None and not pd.isna(overall_rate):
+        ref = pd.DataFrame({"overall": [float(overall_rate) * 100]})
+        layers.insert(0, alt.Chart(ref).mark_rule(strokeDash=[6, 4], color="#888888").encode(x="overall:Q"))
+    chart = alt.layer(*layers).properties(
+        width=_WIDTH, height=max(120, 60 * len(frame)),
+        title=alt.Title(f"Response rate by {covariate_label or frame['covariate'].iloc[0]}",
+                        subtitle="Exploratory: small subgroups; dashed line = whole filtered cohort"),
+    )
+    return _configure(chart)
+
+
+# ---------------------------------------------------------------------------------------
+# Waterfall and swimmer
+# ---------------------------------------------------------------------------------------
+def waterfall(table: pd.DataFrame, *, hb_unit: str = "g/L", threshold_g_l: float | None = None) -> alt.LayerChart:
+    """Best Hb change (peak transfusion-unaffected Hb − baseline) per patient, largest first,
+    coloured by outcome. Patients without a computable rise are left out (the page says how
+    many). ``threshold_g_l`` draws the NTD response threshold."""
+    factor = hb_factor(hb_unit)
+    frame = _with_words(table[table["hb_rise_g_l"].notna()])
+    frame["rise"] = frame["hb_rise_g_l"].astype("float64") * factor
+    order = frame.sort_values(["rise", "patient_id"], ascending=[False, True])["patient_id"].tolist()
+    bars = alt.Chart(frame).mark_bar().encode(
+        x=alt.X("patient_id:N", sort=order, title="Patient (sorted by Hb change)",
+                axis=alt.Axis(labelAngle=-60, labelFontSize=11 if len(frame) > 30 else 13)),
+        y=alt.Y("rise:Q", title=f"Best Hb change from baseline ({hb_unit})"),
+        color=_outcome_colour(),
+        tooltip=[alt.Tooltip("patient_id:N", title="Patient"), alt.Tooltip("diagnosis:N", title="Diagnosis"),
+                 alt.Tooltip("rise:Q", title=f"Hb change ({hb_unit})", format=".1f"),
+                 alt.Tooltip("outcome_words:N", title="Outcome")],
+    )
+    layers = [bars, alt.Chart(pd.DataFrame({"y": [0.0]})).mark_rule(color="#333333").encode(y="y:Q")]
+    if threshold_g_l is not None:
+        ref = pd.DataFrame({"y": [threshold_g_l * factor], "text": [f"+{threshold_g_l * factor:g} {hb_unit}"]})
+        layers.append(alt.Chart(ref).mark_rule(strokeDash=[6, 4], color="#555555").encode(y="y:Q"))
+        layers.append(alt.Chart(ref).mark_text(align="right", dy=-8, fontSize=12, color="#555555")
+                      .encode(y="y:Q", text="text:N", x=alt.value(_WIDTH)))
+    chart = alt.layer(*layers).properties(
+        width=_WIDTH, height=340,
+        title=alt.Title("Waterfall of best Hb change", subtitle="Peak transfusion-unaffected Hb after day 0 minus baseline"),
+    )
+    return _configure(chart)
+
+
+EVENT_SHAPES: dict[str, str] = {
+    "dose escalation": "triangle-up",
+    "progression": "square",
+    "transformation": "diamond",
+    "death": "cross",
+    "grade ≥ 3 adverse event": "triangle-down",
+}
+
+
+def swimmer_marks(doses: pd.DataFrame, events: pd.DataFrame, patient_ids) -> pd.DataFrame:
+    """Markers of the swimmer plot: dose escalations (a dose above the previous one) and
+    progression / transformation / death / grade ≥ 3 adverse events.
+
+    Returns
+    -------
+    DataFrame
+        ``patient_id, day, mark, detail``.
+    """
+    keep = set(map(str, patient_ids))
+    dose = doses[doses["patient_id"].astype(str).isin(keep)].sort_values(["patient_id", "day"])
+    previous = dose.groupby("patient_id")["dose_mg_kg"].shift()
+    up = dose[previous.notna() & (dose["dose_mg_kg"] > previous)]
+    escalations = pd.DataFrame({
+        "patient_id": up["patient_id"].astype(str),
+        "day": up["day"].astype("int64"),
+        "mark": "dose escalation",
+        "detail": "escalated to " + up["dose_mg_kg"].map(lambda v: f"{v:g}") + " mg/kg",
+    })
+    ev = events[events["patient_id"].astype(str).isin(keep)]
+    category = ev["category"].astype("string")
+    grade = ev["grade"].astype("Int64") if "grade" in ev.columns else pd.Series(pd.NA, index=ev.index, dtype="Int64")
+    serious_ae = (category == "adverse_event") & (grade >= 3).fillna(False)
+    wanted = category.isin(["progression", "transformation", "death"]).fillna(False) | serious_ae
+    ev = ev[wanted.astype(bool)]
+    marks = pd.DataFrame({
+        "patient_id": ev["patient_id"].astype(str),
+        "day": ev["day"].astype("int64"),
+        "mark": np.where(category[wanted.astype(bool)] == "adverse_event", "grade ≥ 3 adverse event",
+                         category[wanted.astype(bool)].astype(str)),
+        "detail": ev["term"].astype("string").fillna("").astype(str),
+    })
+    return pd.concat([escalations, marks], ignore_index=True)
+
+
+def swimmer(table: pd.DataFrame, marks: pd.DataFrame) -> alt.LayerChart:
+    """Time on study per patient (day 0 → end of follow-up) coloured by outcome, the longest
+    transfusion-free run drawn as a dark band when it achieved TI, and ``marks`` (see
+    :func:`swimmer_marks`) as symbols."""
+    frame = _with_words(table)
+    frame["start"] = 0
+    frame["end"] = frame["end_day"].astype("Float64").fillna(0).astype("float64")
+    order = frame.sort_values(["end", "patient_id"], ascending=[False, True])["patient_id"].tolist()
+    y = alt.Y("patient_id:N", sort=order, title="Patient")
+    x_title = "Study day (day 0 = first luspatercept dose)"
+    bars = alt.Chart(frame).mark_bar(height=alt.RelativeBandSize(0.7), opacity=0.85).encode(
+        y=y, x=alt.X("start:Q", title=x_title), x2="end:Q", color=_outcome_colour(),
+        tooltip=[alt.Tooltip("patient_id:N", title="Patient"), alt.Tooltip("end:Q", title="Follow-up (days)"),
+                 alt.Tooltip("outcome_words:N", title="Outcome")],
+    )
+    ti = frame[_is_true(frame["ti_achieved"]) & frame["tf_start_day"].notna() & frame["tf_end_day"].notna()].copy()
+    ti["ti_start"] = ti["tf_start_day"].astype("float64")
+    ti["ti_end"] = ti["tf_end_day"].astype("float64")
+    ti["what"] = "Transfusion-free period (TI)"
+    ti_band = alt.Chart(ti).mark_bar(height=alt.RelativeBandSize(0.22), color="#111111").encode(
+        y=y, x="ti_start:Q", x2="ti_end:Q",
+        tooltip=[alt.Tooltip("patient_id:N", title="Patient"), alt.Tooltip("ti_start:Q", title="TI from day"),
+                 alt.Tooltip("ti_end:Q", title="to day")],
+        opacity=alt.Opacity("what:N", title="", scale=alt.Scale(range=[1.0]),
+                            legend=alt.Legend(symbolType="stroke", symbolStrokeWidth=5)),
+    )
+    layers = [bars, ti_band]
+    if len(marks):
+        points = alt.Chart(marks).mark_point(filled=True, size=110, color="#111111", strokeWidth=1).encode(
+            y=y, x="day:Q",
+            shape=alt.Shape("mark:N", title="Event", scale=alt.Scale(domain=list(EVENT_SHAPES),
+                                                                    range=list(EVENT_SHAPES.values()))),
+            tooltip=[alt.Tooltip("patient_id:N", title="Patient"), alt.Tooltip("day:Q", title="Day"),
+                     alt.Tooltip("mark:N", title="Event"), alt.Tooltip("detail:N", title="Detail")],
+        )
+        layers.append(points)
+    chart = alt.layer(*layers).properties(
+        width=_WIDTH, height=max(160, 24 * len(frame)),
+        title=alt.Title("Time on study", subtitle="Bar = follow-up coloured by outcome; black band = transfusion independence"),
+    ).resolve_scale(color="independent", shape="independent", opacity="independent")
+    return _configure(chart)

@@ -1,0 +1,51 @@
+"""One outcome palette for every chart, table badge, slide and export.
+
+The four display classes of ``Results.table["outcome"]`` each get one colour from the
+Okabe–Ito / Tol families, chosen so that the pairs a viewer must tell apart stay distinct
+under the common colour-vision deficiencies (deutan, protan, tritan) and in greyscale:
+responder (blue, mid-dark) vs non-responder (orange, light) differ in hue *and* lightness;
+the transient spike (wine, darkest) is the pattern this tool exists to flag, so it is the
+strongest; not evaluable is neutral grey. Charts always name the outcomes in words too
+(legends, hover), so colour is never the only carrier of meaning.
+"""
+from __future__ import annotations
+
+#: Display order: the order of legends, facets and table badges.
+OUTCOMES: tuple[str, ...] = ("responder", "non-responder", "transient spike", "not evaluable")
+
+OUTCOME_COLOURS: dict[str, str] = {
+    "responder": "#0072B2",  # Okabe–Ito blue
+    "non-responder": "#E69F00",  # Okabe–Ito orange
+    "transient spike": "#882255",  # Tol wine
+    "not evaluable": "#999999",  # neutral grey
+}
+
+#: Words for legends (capitalised, projector-readable).
+OUTCOME_LABELS: dict[str, str] = {
+    "responder": "Responder",
+    "non-responder": "Non-responder",
+    "transient spike": "Transient spike (non-responder)",
+    "not evaluable": "Not evaluable",
+}
+
+# Non-outcome marks, kept here so every chart uses the same ones.
+HB_LINE = "#333333"
+TRANSFUSION = "#C0392B"  # blood red: RBC units
+DOSE = "#009E73"  # Okabe–Ito bluish green: luspatercept doses
+BASELINE = "#555555"
+REFERENCE = "#9A9A9A"
+TI_SHADE = "rgba(0, 114, 178, 0.12)"  # responder blue, transparent
+SPIKE_SHADE = "rgba(136, 34, 85, 0.14)"  # spike wine, transparent
+GRADE_COLOURS: tuple[str, ...] = ("#FEE391", "#FEC44F", "#FE9929", "#D95F0E", "#7F2704")  # CTCAE 1–5
+
+
+def outcome_colour(outcome: object) -> str:
+    """The colour of ``outcome``; grey for anything unknown or missing."""
+    return OUTCOME_COLOURS.get(str(outcome), OUTCOME_COLOURS["not evaluable"])
+
+
+def altair_outcome_scale():
+    """An Altair colour scale mapping the outcome words to the palette, in display order."""
+    import altair as alt
+
+    return alt.Scale(domain=list(OUTCOMES), range=[OUTCOME_COLOURS[o] for o in OUTCOMES])

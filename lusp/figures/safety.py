@@ -1,0 +1,110 @@
+"""Safety figures (Altair): adverse events by term and CTCAE grade, progression and
+transformation timing, blasts over time.
+
+Builders take canonical tables (``Cohort.events``, ``Cohort.labs``) and the per-patient
+results table, and expect at least one row to draw; the Safety page states an empty
+cohort table in a sentence instead of calling them.
+"""
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from lusp.figures import palette
+from lusp.figures.cohort import _configure, _outcome_colour, _with_words
+
+_WIDTH = 640
+#: Event categories shown on the disease-course chart, with their marker shapes.
+COURSE_SHAPES: dict[str, str] = {"progression": "square", "transformation": "diamond", "death": "cross"}
+
+
+def adverse_events(events: pd.DataFrame) -> pd.DataFrame:
+    """The adverse-event rows of ``events`` (category ``adverse_event``)."""
+    return events[events["category"].astype("string").fillna("") == "adverse_event"]
+
+
+def ae_by_grade_chart(events: pd.DataFrame) -> alt.Chart:
+    """Adverse events counted by term, stacked by CTCAE grade (1 light → 5 dark).
+
+    Bars sorted by total count; the tooltip also gives the number of patients.
+    """
+    ae = adverse_events(events).copy()
+    ae["term"] = ae["term"].astype("string").fillna("(no term)")
+    ae["grade_text"] = ae["grade"].astype("Int64").map(lambda g: f"Grade {g}" if pd.notna(g) else "Grade unknown").astype(str)
+    counts = (
+        ae.groupby(["term", "grade_text"], as_index=False)
+        .agg(events=("patient_id", "size"), patients=("patient_id", "nunique"))
+    )
+    order = counts.groupby("term")["events"].sum().sort_values(ascending=False).index.tolist()
+    grades = [f"Grade {g}" for g in range(1, 6)] + ["Grade unknown"]
+    chart = alt.Chart(counts).mark_bar().encode(
+        y=alt.Y("term:N", sort=order, title="Adverse event (term)"),
+        x=alt.X("events:Q", title="Number of events", axis=alt.Axis(tickMinStep=1, format="d")),
+        color=alt.Color("grade_text:N", title="CTCAE grade",
+                        scale=alt.Scale(domain=grades, range=list(palette.GRADE_COLOURS) + ["#CCCCCC"])),
+        order=alt.Order("grade_text:N"),
+        tooltip=[alt.Tooltip("term:N", title="Term"), alt.Tooltip("grade_text:N", title="Grade"),
+                 alt.Tooltip("events:Q", title="Events"), alt.Tooltip("patients:Q", title="Patients")],
+    ).properties(width=_WIDTH, height=max(120, 28 * len(order)),
+                 title=alt.Title("Adverse events by CTCAE grade"))
+    return _configure(chart)
+
+
+def course_events(events: pd.DataFrame) -> pd.DataFrame:
+    """Progression, transformation and death rows of ``events``."""
+    return events[events["category"].astype("string").isin(list(COURSE_SHAPES)).fillna(False).astype(bool)]
+
+
+def course_chart(events: pd.DataFrame, table: pd.DataFrame) -> alt.LayerChart:
+    """Progression / transformation / death on each affected patient's follow-up line."""
+    course = course_events(events).copy()
+    course["patient_id"] = course["patient_id"].astype(str)
+    course["term"] = course["term"].astype("string").fillna("").astype(str)
+    course["category"] = course["category"].astype(str)
+    ids = sorted(course["patient_id"].unique())
+    patients = _with_words(table[table["patient_id"].astype(str).isin(ids)])
+    patients["start"] = 0.0
+    patients["end"] = patients["end_day"].astype("Float64").fillna(0).astype("float64")
+    y = alt.Y("patient_id:N", sort=ids, title="Patient")
+    follow = alt.Chart(patients).mark_rule(strokeWidth=6, opacity=0.6).encode(
+        y=y, x=alt.X("start:Q", title="Study day (day 0 = first luspatercept dose)"), x2="end:Q",
+        color=_outcome_colour())
+    marks = alt.Chart(course).mark_point(filled=True, size=200, color="#111111").encode(
+        y=y, x="day:Q",
+        shape=alt.Shape("category:N", title="Event", scale=alt.Scale(domain=list(COURSE_SHAPES),
+                                                                    range=list(COURSE_SHAPES.values()))),
+        tooltip=[alt.Tooltip("patient_id:N", title="Patient"), alt.Tooltip("category:N", title="Event"),
+                 alt.Tooltip("term:N", title="Term"), alt.Tooltip("day:Q", title="Day")],
+    )
+    labels = alt.Chart(course).mark_text(align="left", dx=10, fontSize=12).encode(y=y, x="day:Q", text="term:N")
+    chart = alt.layer(follow, marks, labels).properties(
+        width=_WIDTH, height=max(100, 40 * len(ids)),
+        title=alt.Title("Disease progression and transformation", subtitle="Line = follow-up, coloured by outcome"),
+    ).resolve_scale(color="independent", shape="independent")
+    return _configure(chart)
+
+
+def blast_labs(labs: pd.DataFrame) -> pd.DataFrame:
+    """Lab rows whose test name mentions blasts (e.g. "blasts", "BM blasts %", "Blast count")."""
+    return labs[labs["test"].astype("string").str.contains("blast", case=False).fillna(False).astype(bool)]
+
+
+def blasts_chart(labs: pd.DataFrame, table: pd.DataFrame) -> alt.Chart:
+    """Blast values over study days, one line per patient, coloured by outcome."""
+    blasts = blast_labs(labs).copy()
+    blasts["patient_id"] = blasts["patient_id"].astype(str)
+    outcome = table.set_index(table["patient_id"].astype(str))["outcome"].astype(str)
+    blasts["outcome_words"] = blasts["patient_id"].map(outcome).map(palette.OUTCOME_LABELS).fillna("Not evaluable")
+    units = blasts["unit"].astype("string").dropna().unique().tolist() if "unit" in blasts.columns else []
+    unit = units[0] if len(units) == 1 else ""
+    tests = blasts["test"].astype("string").dropna().unique().tolist()
+    y_title = (tests[0] if len(tests) == 1 else "Blasts") + (f" ({unit})" if unit else "")
+    chart = alt.Chart(blasts).mark_line(point=True, strokeWidth=2).encode(
+        x=alt.X("day:Q", title="Study day (day 0 = first luspatercept dose)"),
+        y=alt.Y("value:Q", title=y_title),
+        color=_outcome_colour(),
+        detail="patient_id:N",
+        tooltip=[alt.Tooltip("patient_id:N", title="Patient"), alt.Tooltip("test:N", title="Test"),
+                 alt.Tooltip("day:Q", title="Day"), alt.Tooltip("value:Q", title="Value")],
+    ).properties(width=_WIDTH, height=320, title=alt.Title("Blasts over time"))
+    return _configure(chart)
