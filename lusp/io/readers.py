@@ -1,0 +1,253 @@
+"""One reader per file shape: Excel workbook, zip of CSVs, CSV text.
+
+Each reader turns an :class:`~lusp.io.sources.InputFile` into :class:`RawTable` records —
+a header (the names exactly as written in the file) and a body whose columns are
+positions, so duplicate or blank header names survive for the report — plus a problem for
+anything that is not what its name says. No reader raises on bad input.
+"""
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+import pandas as pd
+
+from lusp.io.sources import InputFile
+from lusp.validate import Problem
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls / .doc
+#: Encodings tried in order for CSV text without a byte-order mark.
+CSV_ENCODINGS = ("utf-8", "gb18030")
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """A sheet or CSV as read: header names as written, body columns by position.
+
+    ``first_row`` is the number the user sees for ``body``'s first row (the Excel row, or
+    the CSV line), so body row ``i`` is ``first_row + i``.
+    """
+
+    file: str
+    sheet: str  # sheet name, or the CSV file's stem
+    header: tuple[str, ...]
+    body: pd.DataFrame
+    first_row: int
+    kind: str  # "excel" | "csv"
+
+
+def _error(file: str, code: str, message: str, row: int | None = None, value: str = "") -> Problem:
+    return Problem("error", file, "", row, "", value, message, code)
+
+
+def column_letter(position: int) -> str:
+    """Excel column letter of a 0-based position (0 → A, 27 → AB)."""
+    letters = ""
+    position += 1
+    while position:
+        position, rest = divmod(position - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def read_file(file: InputFile, text_columns=None) -> tuple[list[RawTable], list[Problem]]:
+    """Read one input file of any accepted shape.
+
+    ``text_columns(header_name) -> bool`` names CSV columns to keep as text (patient ids:
+    ``001`` must not become ``1``).
+    """
+    name, data = file.name, file.data
+    suffix = PurePosixPath(name).suffix.lower()
+    if len(data) == 0 or not data.strip():
+        return [], [_error(name, "empty_file", "The file is empty. Choose the file that holds the cohort.")]
+    if data.startswith(_OLE_MAGIC):
+        return [], [_error(name, "legacy_excel", "This is an old-style Excel file (.xls) or another Office "
+                           "document. Open it in Excel and save it as an .xlsx workbook.")]
+    is_zip = data.startswith(_ZIP_MAGIC)
+    if suffix in (".xlsx", ".xlsm"):
+        if not is_zip:
+            return [], [_error(name, "wrong_content", "The file is named .xlsx but is not an Excel workbook. "
+                               "Open it in Excel and save it as .xlsx, or give it the right extension.")]
+        return read_workbook(name, data)
+    if suffix == ".xls":
+        return [], [_error(name, "legacy_excel", "Old-style .xls workbooks are not read. Open the file in "
+                           "Excel and save it as an .xlsx workbook.")]
+    if suffix == ".zip":
+        if not is_zip:
+            return [], [_error(name, "wrong_content", "The file is named .zip but is not a zip archive. "
+                               "Create the archive again (one CSV per table inside).")]
+        return read_zip(name, data, text_columns)
+    if suffix in (".csv", ".tsv", ".txt", ""):
+        if is_zip:
+            return [], [_error(name, "wrong_content", "The file is named .csv but is a zip archive or an Excel "
+                               "workbook. Rename it to .xlsx or .zip, or export the sheet as CSV.")]
+        return read_csv_bytes(name, data, text_columns)
+    return [], [_error(name, "wrong_extension", f"Files ending in {suffix} are not read. Use an Excel workbook "
+                       "(.xlsx), a .zip of CSV files, or CSV files (.csv).", value=suffix)]
+
+
+# ----------------------------------------------------------------------------- Excel
+
+
+def read_workbook(name: str, data: bytes) -> tuple[list[RawTable], list[Problem]]:
+    """Every sheet of an .xlsx workbook (pandas' calamine engine), header = first non-empty row."""
+    try:
+        sheets = pd.read_excel(io.BytesIO(data), sheet_name=None, header=None, engine="calamine")
+    except Exception as exc:  # noqa: BLE001 — any failure of a damaged upload becomes a report
+        return [], [_error(name, "unreadable_workbook", "The workbook cannot be read: it may be damaged, "
+                           "password-protected or not really an .xlsx file. Open it in Excel and save it "
+                           f"again as .xlsx. ({type(exc).__name__})")]
+    tables: list[RawTable] = []
+    for sheet, grid in sheets.items():
+        tables.append(_split_header(name, str(sheet), grid, kind="excel", first_row_of_grid=1))
+    if not tables:
+        return [], [_error(name, "empty_file", "The workbook has no sheets.")]
+    return tables, []
+
+
+def _split_header(file: str, sheet: str, grid: pd.DataFrame, *, kind: str, first_row_of_grid: int) -> RawTable:
+    """Take the first non-empty row of ``grid`` as the header; drop columns empty throughout."""
+    filled = grid.notna().to_numpy()
+    non_empty_rows = filled.any(axis=1).nonzero()[0]
+    if len(non_empty_rows) == 0:
+        return RawTable(file, sheet, (), pd.DataFrame(index=pd.RangeIndex(0)), first_row_of_grid, kind)
+    head = int(non_empty_rows[0])
+    keep = filled[head:].any(axis=0).nonzero()[0]
+    header = tuple(
+        _header_text(grid.iat[head, j]) or f"(column {column_letter(j)})" for j in keep
+    )
+    body = grid.iloc[head + 1 :, keep]
+    body.columns = range(len(keep))
+    body = body.reset_index(drop=True)
+    # A column of mixed cells (Excel) is object dtype; let pandas settle numeric ones.
+    body = body.infer_objects()
+    return RawTable(file, sheet, header, body, first_row_of_grid + head + 1, kind)
+
+
+def _header_text(value) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+# ----------------------------------------------------------------------------- zip
+
+
+def read_zip(name: str, data: bytes, text_columns=None) -> tuple[list[RawTable], list[Problem]]:
+    """Every CSV (or workbook) inside a zip archive; folders and system files skipped."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = [m for m in archive.infolist() if not m.is_dir()]
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError):
+        return [], [_error(name, "bad_zip", "The zip archive is damaged or incomplete (perhaps the download "
+                           "or copy was cut short). Create it again from the CSV files.")]
+    tables: list[RawTable] = []
+    problems: list[Problem] = []
+    members = [m for m in members if not _is_system_member(m.filename)]
+    if not members:
+        return [], [_error(name, "empty_file", "The zip archive holds no files. Put one CSV per table in it.")]
+    for member in members:
+        inner = PurePosixPath(member.filename).name
+        label = f"{name}/{inner}"
+        try:
+            content = archive.read(member)
+        except Exception:  # noqa: BLE001 — CRC errors, truncation, unsupported compression
+            problems.append(_error(label, "bad_zip", "This file inside the zip archive cannot be extracted "
+                                   "(the archive is damaged or incomplete). Create the archive again."))
+            continue
+        from lusp.io.sources import InputFile as _Inner
+
+        found, found_problems = read_file(_Inner(label, content), text_columns)
+        tables.extend(found)
+        problems.extend(found_problems)
+    return tables, problems
+
+
+def _is_system_member(path: str) -> bool:
+    parts = PurePosixPath(path).parts
+    return any(p.startswith("__MACOSX") or p.startswith(".") for p in parts) or parts[-1] in ("Thumbs.db", "desktop.ini")
+
+
+# ----------------------------------------------------------------------------- CSV
+
+
+def decode_text(data: bytes) -> tuple[str | None, str]:
+    """Decode CSV bytes: BOM first (UTF-8/16), then UTF-8, then GB18030. ``(text, encoding)``."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        encodings: tuple[str, ...] = ("utf-8-sig",)
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encodings = ("utf-16",)
+    else:
+        encodings = CSV_ENCODINGS
+    for encoding in encodings:
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    return None, ""
+
+
+def sniff_separator(first_line: str) -> str:
+    """The separator used in the header line: the most frequent of ``,`` ``;`` tab."""
+    counts = {sep: first_line.count(sep) for sep in (",", ";", "\t")}
+    best = max(counts, key=lambda s: counts[s])
+    return best if counts[best] > 0 else ","
+
+
+_LINE_IN_ERROR = re.compile(r"line (\d+)")
+
+
+def read_csv_bytes(name: str, data: bytes, text_columns=None) -> tuple[list[RawTable], list[Problem]]:
+    """A CSV file: encoding and separator detected, ``;`` files read with decimal commas.
+
+    Columns whose values are all numbers come back numeric straight from pandas' C parser
+    (the fast path for registries); the rest stay text and are parsed by the loader.
+    """
+    head = data[:65536]
+    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return [], [_error(name, "binary_file", "This is not a text (CSV) file: it holds binary data. Export "
+                           "the sheet from Excel with 'Save as → CSV UTF-8'.")]
+    text, encoding = decode_text(data)
+    if text is None:
+        return [], [_error(name, "bad_encoding", "The file's text encoding is not UTF-8 or GB18030. Save it "
+                           "again from Excel as 'CSV UTF-8'.")]
+    stem = PurePosixPath(name).stem
+    # Only the top of the file is split into lines (a registry CSV has millions).
+    lines = text[:65536].lstrip("\ufeff").splitlines()
+    first = next((i for i, line in enumerate(lines) if line.strip(" ,;\t\"")), None)
+    if first is None:
+        return [], [_error(name, "empty_file", "The file is empty. Choose the file that holds the cohort.")]
+    sep = sniff_separator(lines[first])
+    decimal = "," if sep == ";" else "."
+    del text, lines
+    try:
+        header_frame = pd.read_csv(io.BytesIO(data), encoding=encoding, sep=sep, header=None, skiprows=first,
+                                   nrows=1, dtype=str, keep_default_na=False, skip_blank_lines=False)
+        header = tuple(str(h).strip() or f"(column {column_letter(j)})" for j, h in enumerate(header_frame.iloc[0]))
+        body = pd.read_csv(
+            io.BytesIO(data),
+            encoding=encoding,
+            sep=sep,
+            decimal=decimal,
+            header=None,
+            skiprows=first + 1,
+            names=range(len(header)),
+            dtype={j: "str" for j, h in enumerate(header) if text_columns is not None and text_columns(h)},
+            skip_blank_lines=False,
+        )
+    except pd.errors.EmptyDataError:
+        body = pd.DataFrame({j: pd.Series(dtype="str") for j in range(len(header))})
+    except (pd.errors.ParserError, ValueError, IndexError) as exc:
+        match = _LINE_IN_ERROR.search(str(exc))
+        row = int(match.group(1)) + first if match else None
+        return [], [_error(name, "malformed_csv", "The CSV cannot be split into columns: a line has more "
+                           "values than the header has names (a stray separator, or a comma inside a value "
+                           "without quotes). Fix that line or export the sheet again.", row=row)]
+    # the header is line ``first + 1`` (1-based) and the body starts on the next line
+    return [RawTable(name, stem, header, body, first + 2, "csv")], []

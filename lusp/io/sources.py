@@ -1,0 +1,100 @@
+"""Sources → in-memory files: paths, directories and ``(file_name, bytes)`` uploads.
+
+Uploads stay in memory (never written to disk). A size limit is checked before a path is
+read, so an oversized file is refused without loading it.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Union
+
+from lusp.validate import Problem
+
+Source = Union[str, os.PathLike, tuple[str, bytes]]
+
+#: Extensions read from a directory given as a source.
+_DATA_SUFFIXES = (".xlsx", ".xlsm", ".csv", ".tsv", ".txt", ".zip")
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """One file's name (as the user knows it) and its bytes."""
+
+    name: str
+    data: bytes
+
+
+def _problem(file: str, code: str, message: str, value: str = "") -> Problem:
+    return Problem("error", file, "", None, "", value, message, code)
+
+
+def _too_large(name: str, size: int, max_bytes: int) -> Problem:
+    return _problem(
+        name,
+        "file_too_large",
+        f"The file is {size / 1e6:.1f} MB, larger than the limit of {max_bytes / 1e6:.1f} MB. "
+        "Remove unneeded sheets or columns, or split it into one CSV per table in a .zip.",
+        str(size),
+    )
+
+
+def as_source_list(sources) -> list:
+    """``sources`` as a list (a single path or upload pair is wrapped)."""
+    if isinstance(sources, (str, os.PathLike)):
+        return [sources]
+    if isinstance(sources, tuple) and len(sources) == 2 and isinstance(sources[1], (bytes, bytearray, memoryview)):
+        return [sources]
+    return list(sources)
+
+
+def read_sources(sources, max_bytes: int | None = None) -> tuple[list[InputFile], list[Problem]]:
+    """Every source as an :class:`InputFile`, plus a problem for each unreadable one."""
+    files: list[InputFile] = []
+    problems: list[Problem] = []
+    items = as_source_list(sources)
+    if not items:
+        problems.append(_problem("", "no_files", "No file was given. Choose a workbook (.xlsx), a .zip of CSVs, or CSV files."))
+    for item in items:
+        if isinstance(item, tuple) and len(item) == 2:
+            name, data = str(item[0]), item[1]
+            if not isinstance(data, (bytes, bytearray, memoryview)):
+                problems.append(_problem(name, "unreadable_file", "The upload holds no file contents."))
+                continue
+            data = bytes(data)
+            if max_bytes is not None and len(data) > max_bytes:
+                problems.append(_too_large(name, len(data), max_bytes))
+                continue
+            files.append(InputFile(Path(name).name or name, data))
+            continue
+        if not isinstance(item, (str, os.PathLike)):
+            problems.append(_problem(str(item)[:80], "unreadable_file", "This is neither a file path nor an uploaded file."))
+            continue
+        path = Path(item)
+        if path.is_dir():
+            inside = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in _DATA_SUFFIXES)
+            if not inside:
+                problems.append(_problem(path.name, "empty_folder", "The folder holds no .xlsx, .zip or .csv file."))
+            for member in inside:
+                _read_path(member, max_bytes, files, problems)
+            continue
+        _read_path(path, max_bytes, files, problems)
+    return files, problems
+
+
+def _read_path(path: Path, max_bytes: int | None, files: list[InputFile], problems: list[Problem]) -> None:
+    try:
+        size = path.stat().st_size
+        if max_bytes is not None and size > max_bytes:
+            problems.append(_too_large(path.name, size, max_bytes))
+            return
+        files.append(InputFile(path.name, path.read_bytes()))
+    except FileNotFoundError:
+        problems.append(_problem(path.name, "file_not_found", f"There is no file {path}. Check the name and folder."))
+    except OSError as exc:
+        problems.append(_problem(path.name, "unreadable_file", f"The file cannot be opened ({exc.strerror or exc})."))
+
+
+def total_files(files: Iterable[InputFile]) -> tuple[str, ...]:
+    return tuple(f.name for f in files)

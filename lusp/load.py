@@ -1,0 +1,1001 @@
+"""Files in, one canonical cohort out — or one report of every problem.
+
+:func:`load_cohort` reads any accepted shape (SPEC §2: workbook, zip of CSVs, several
+CSVs, a single visits sheet), drops direct identifiers before anything else touches the
+data, maps columns (hand mapping first, then synonyms), parses every cell vectorised,
+checks every rule of SPEC §2 at once, and returns a :class:`~lusp.cohort.Cohort` whose
+report holds the warnings. Any error raises one :class:`~lusp.validate.CohortLoadError`
+carrying all problems. Nothing is written to disk and no input is modified.
+
+:func:`inspect_columns` serves the Data page's hand mapping; :func:`mapping_to_json` and
+:func:`mapping_from_json` save and restore that mapping.
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from lusp.cohort import EVENT_CATEGORIES, OPTIONAL_TABLES, TABLE_COLUMNS, TABLES, Cohort, SourceInfo, empty_table
+from lusp.io import synonyms as syn
+from lusp.io.readers import RawTable, read_file
+from lusp.io.sources import read_sources
+from lusp.io.values import (
+    COVARIATE_BOOLEAN_WORDS,
+    DAY_FIRST,
+    MONTH_FIRST,
+    DateParse,
+    blank_of,
+    normalise_sex,
+    parse_booleans,
+    parse_dates,
+    parse_days,
+    parse_numbers,
+    resolve_dates,
+    text_of,
+)
+from lusp.validate import CohortLoadError, Problem, ValidationReport
+
+__all__ = [
+    "load_cohort",
+    "inspect_columns",
+    "TableColumns",
+    "mapping_to_json",
+    "mapping_from_json",
+    "MAX_PROBLEMS_PER_RULE",
+]
+
+Mapping = dict[str, dict[str, str | None]]
+
+#: Rows reported per rule, file and column before one "… and N more" line (a registry
+#: with a systematic error must not produce a million-line report).
+MAX_PROBLEMS_PER_RULE = 200
+
+# Plausibility limits of SPEC §2 (errors) and the warning thresholds.
+HB_MIN_G_L, HB_MAX_G_L = 20.0, 250.0
+HB_G_DL_IF_ALL_BELOW = 25.0
+UNITS_MAX_PER_EPISODE = 10.0
+DOSE_MIN_MG_KG, DOSE_MAX_MG_KG = 0.1, 5.0
+# The study's baseline window (8 weeks before the first dose) and minimum follow-up: a
+# patient outside them can still load, but the analysis will call them not evaluable.
+BASELINE_WINDOW_DAYS = 56
+MIN_FOLLOWUP_DAYS = 56
+# The protocol gives doses every 21 days; < 18 days apart is a data-entry error or a deviation.
+MIN_DOSE_INTERVAL_DAYS = 18
+
+#: How each canonical field is parsed.
+FIELD_KINDS: dict[str, str] = {
+    "patient_id": "id", "diagnosis": "text", "age": "number", "sex": "sex", "weight_kg": "number",
+    "first_dose_date": "date", "last_followup_day": "day", "last_followup_date": "date",
+    "disease_status": "text", "concurrent_chemo": "bool", "prior_esa": "bool", "baseline_epo_u_l": "number",
+    "ring_sideroblasts_pct": "number", "sf3b1_mutated": "bool", "day": "day", "date": "date",
+    "hb_g_l": "number", "hb_g_dl": "number", "units": "number", "rbc_units": "number", "product": "text",
+    "dose_mg_kg": "number", "dose_mg": "number", "category": "category", "term": "text", "grade": "grade",
+    "related": "text", "test": "text", "value": "number", "unit": "text",
+}
+#: Fields whose cells may not be blank (the time column is checked separately).
+REQUIRED_VALUES: dict[str, tuple[str, ...]] = {
+    "patients": ("patient_id", "diagnosis"),
+    "hb": ("patient_id",),
+    "transfusions": ("patient_id", "units"),
+    "doses": ("patient_id", "dose_mg_kg"),
+    "events": ("patient_id", "category", "term"),
+    "labs": ("patient_id", "test", "value"),
+    syn.VISITS: ("patient_id",),
+}
+_TEXT_KINDS = ("id", "text", "sex", "category")
+_TEXT_NAMES = frozenset(
+    syn.normalise_name(name)
+    for fields_ in syn.COLUMN_SYNONYMS.values()
+    for canonical, names in fields_.items()
+    if FIELD_KINDS.get(canonical) in _TEXT_KINDS
+    for name in (canonical, *names)
+)
+_CATEGORY_WORDS = {
+    **{syn.normalise_name(c): c for c in EVENT_CATEGORIES},
+    **{syn.normalise_name(w): "adverse_event" for w in ("ae", "sae", "adverse event", "adverse", "toxicity", "不良事件", "不良反应")},
+    **{syn.normalise_name(w): "progression" for w in ("pd", "progressive disease", "disease progression", "进展", "疾病进展")},
+    **{syn.normalise_name(w): "transformation" for w in ("aml transformation", "transformed", "leukemic transformation", "转化", "白血病转化")},
+    **{syn.normalise_name(w): "death" for w in ("died", "dead", "deceased", "死亡")},
+    **{syn.normalise_name(w): "other" for w in ("其他",)},
+}
+_RBC_WORDS = frozenset(syn.normalise_name(w) for w in (
+    "rbc", "red cells", "red blood cells", "prbc", "packed red cells", "packed red blood cells", "rcc",
+    "red cell concentrate", "erythrocytes", "erythrocyte concentrate", "红细胞", "悬浮红细胞", "去白红细胞", "洗涤红细胞"))
+
+
+@dataclass
+class _Segment:
+    """One raw table (or the part of a visits sheet feeding one table), columns canonical."""
+
+    file: str
+    table: str  # canonical table the rows go to
+    label: str  # table name shown in problems ("visits" for a visits sheet)
+    frame: pd.DataFrame  # canonical field → raw cells; covariates under their own names; _row
+    columns: dict[str, str]  # canonical field (or covariate) → column name as in the file
+    zero_means_none: bool = False  # visits: 0 units / 0 mg/kg means "nothing that day"
+
+
+@dataclass(frozen=True)
+class TableColumns:
+    """What the hand-mapping page shows for one sheet or CSV file.
+
+    ``proposed`` gives the synonym matcher's canonical field per column (``None`` when it
+    does not know the column); ``missing`` the required fields still unmatched (each as
+    ``"day|date"`` when alternatives exist); ``preview`` the first five values per column
+    as text. Identifier columns are listed in ``dropped_identifiers`` and never previewed.
+    """
+
+    file: str
+    sheet: str
+    table: str | None  # canonical table, "visits", or None when the sheet is not recognised
+    columns: tuple[str, ...]
+    proposed: dict[str, str | None]
+    missing: tuple[str, ...]
+    preview: dict[str, list[str]]
+    dropped_identifiers: tuple[str, ...] = ()
+    choices: tuple[str, ...] = ()  # every canonical field of ``table``
+
+
+class _Reporter:
+    """Collects problems, capping each (rule, file, table, column) at MAX_PROBLEMS_PER_RULE rows."""
+
+    def __init__(self, cap: int = MAX_PROBLEMS_PER_RULE):
+        self.cap = cap
+        self.problems: list[Problem] = []
+        self._shown: Counter = Counter()
+        self._more: Counter = Counter()
+        self._example: dict = {}
+
+    def add(self, severity, code, file, table, row, column, value, message) -> None:
+        key = (severity, code, file, table, column)
+        if row is not None:
+            if self._shown[key] >= self.cap:
+                self._more[key] += 1
+                return
+            self._shown[key] += 1
+            self._example.setdefault(key, message)
+        self.problems.append(Problem(severity, file, table, row, column, _short(value), message, code))
+
+    def rows(self, severity, code, seg: _Segment, rows, column, values, message) -> None:
+        """Problems for many rows of one segment; ``message`` is a string or a callable of the value."""
+        key = (severity, code, seg.file, seg.label, column)
+        rows = list(rows)
+        values = list(values)
+        room = max(self.cap - self._shown[key], 0)
+        for row, value in zip(rows[:room], values[:room]):
+            text = message(value) if callable(message) else message
+            self.add(severity, code, seg.file, seg.label, int(row), column, value, text)
+        if len(rows) > room:
+            self._more[key] += len(rows) - room
+
+    def extend(self, problems) -> None:
+        self.problems.extend(problems)
+
+    def report(self) -> ValidationReport:
+        extra = [
+            Problem(key[0], key[2], key[3], None, key[4], "",
+                    f"… and {n} more rows with the same problem ({self._example.get(key, key[1])})", key[1])
+            for key, n in self._more.items()
+        ]
+        return ValidationReport.of(self.problems + extra)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(p.severity == "error" for p in self.problems) or any(k[0] == "error" for k in self._more)
+
+
+def _short(value) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return ""
+    text = str(value)
+    return text if len(text) <= 80 else text[:77] + "…"
+
+
+def _fmt(x) -> str:
+    return "" if pd.isna(x) else (f"{x:g}" if isinstance(x, (float, np.floating)) else str(x))
+
+
+# ----------------------------------------------------------------------------- public API
+
+
+def load_cohort(sources, *, mapping: Mapping | None = None, max_bytes: int | None = None,
+                synthetic: bool = False) -> Cohort:
+    """Read cohort file(s) into a validated canonical :class:`~lusp.cohort.Cohort`.
+
+    Parameters
+    ----------
+    sources
+        A path (file or folder), or a list of paths and/or ``(file_name, bytes)`` uploads.
+    mapping
+        ``{table: {column_name_in_file: canonical_field}}`` applied before the synonyms
+        (``None`` or ``""`` as the field ignores the column). ``table`` is a canonical
+        table or ``"visits"``; the extra key ``"_tables"`` maps a sheet or file name to a
+        table (``{"_tables": {"Sheet1": "hb"}}``).
+    max_bytes
+        Refuse any file larger than this (the upload limit).
+    synthetic
+        Mark the cohort as synthetic (the bundled demo) in its ``SourceInfo``.
+
+    Returns
+    -------
+    Cohort
+        The six canonical tables (see ``lusp.cohort.TABLE_COLUMNS``), sorted by
+        ``patient_id`` and ``day``; ``report`` holds the warnings.
+
+    Raises
+    ------
+    CohortLoadError
+        With ``.report`` listing every problem, when there is at least one error.
+    """
+    reporter = _Reporter()
+    mapping = _check_mapping(mapping, reporter)
+    files, source_problems = read_sources(sources, max_bytes)
+    reporter.extend(source_problems)
+    raws: list[RawTable] = []
+    for file in files:
+        tables, problems = read_file(file, _text_column_predicate(mapping))
+        raws.extend(tables)
+        reporter.extend(problems)
+    if reporter.has_errors or not raws:
+        if not reporter.problems:
+            reporter.add("error", "empty_file", ", ".join(f.name for f in files), "", None, "", "",
+                         "No table could be read from the file(s).")
+        raise CohortLoadError(reporter.report())
+    loader = _Loader(reporter, mapping)
+    cohort_tables, info = loader.run(raws)
+    report = reporter.report()
+    if report.has_errors:
+        raise CohortLoadError(report)
+    source = SourceInfo(
+        name=files[0].name if len(files) == 1 else f"{len(files)} files",
+        files=tuple(f.name for f in files),
+        shape=info["shape"],
+        hb_unit_detected=info["hb_unit"],
+        uses_dates=info["uses_dates"],
+        date_range=info["date_range"],
+        synthetic=synthetic,
+        dropped_identifier_columns=tuple(info["dropped"]),
+        unmapped_columns=tuple(info["unmapped"]),
+    )
+    return Cohort(**cohort_tables, report=report, source=source)
+
+
+def inspect_columns(sources, *, mapping: Mapping | None = None, max_bytes: int | None = None) -> list[TableColumns]:
+    """Per sheet/file: its columns, the proposed canonical field of each, the required
+    fields still missing and a five-value preview (identifier columns never previewed).
+
+    Raises :class:`CohortLoadError` when a file cannot be read at all.
+    """
+    reporter = _Reporter()
+    mapping = _check_mapping(mapping, reporter)
+    files, problems = read_sources(sources, max_bytes)
+    reporter.extend(problems)
+    raws: list[RawTable] = []
+    for file in files:
+        tables, problems = read_file(file, _text_column_predicate(mapping))
+        raws.extend(tables)
+        reporter.extend(problems)
+    if reporter.has_errors:
+        raise CohortLoadError(reporter.report())
+    out = []
+    assigned = _assign_tables(raws, mapping, _Reporter())
+    for raw, table in assigned:
+        dropped = tuple(h for h in raw.header if syn.is_identifier(h))
+        kept = [(j, h) for j, h in enumerate(raw.header) if not syn.is_identifier(h)]
+        proposed: dict[str, str | None] = {}
+        if table is not None:
+            claims = _claim_columns(raw, table, mapping, _Reporter())[0]
+            proposed = {h: claims.get(j) for j, h in kept}
+        else:
+            proposed = {h: None for _, h in kept}
+        found = set(v for v in proposed.values() if v)
+        missing = tuple(
+            "|".join(alts) for alts in syn.REQUIRED_FIELDS.get(table, ()) if not found.intersection(alts)
+        ) if table else ()
+        preview = {h: [_short(v) for v in text_of(raw.body[j].head(5)).fillna("").tolist()] for j, h in kept}
+        out.append(TableColumns(raw.file, raw.sheet, table, tuple(h for _, h in kept), proposed, missing,
+                                preview, dropped, syn.canonical_fields(table) if table else ()))
+    return out
+
+
+def mapping_to_json(mapping: Mapping) -> str:
+    """The hand mapping as a small, readable JSON document (validated first)."""
+    return json.dumps(_validated_mapping(mapping), ensure_ascii=False, indent=2, sort_keys=True)
+
+
+def mapping_from_json(text: str | bytes) -> Mapping:
+    """A mapping from JSON text; :class:`ValueError` with a plain message when it is not one."""
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError(f"The mapping file is not valid JSON ({exc}). Download it again from the Data page.") from None
+    return _validated_mapping(data)
+
+
+def _validated_mapping(data) -> Mapping:
+    if not isinstance(data, dict):
+        raise ValueError("A mapping is an object {table: {column in your file: canonical field}}.")
+    out: Mapping = {}
+    for table, columns in data.items():
+        if table == "_tables":
+            if not isinstance(columns, dict) or not all(isinstance(k, str) and v in (*TABLES, syn.VISITS, None) for k, v in columns.items()):
+                raise ValueError("'_tables' maps sheet or file names to one of: " + ", ".join((*TABLES, syn.VISITS)) + ".")
+            out[table] = dict(columns)
+            continue
+        if table not in syn.COLUMN_SYNONYMS:
+            raise ValueError(f"Unknown table {table!r} in the mapping; use one of: {', '.join(syn.COLUMN_SYNONYMS)}.")
+        if not isinstance(columns, dict):
+            raise ValueError(f"The mapping for {table!r} must be an object {{column in your file: canonical field}}.")
+        allowed = syn.canonical_fields(table)
+        for column, target in columns.items():
+            if not isinstance(column, str):
+                raise ValueError(f"Column names in the mapping for {table!r} must be text.")
+            if target not in (None, "") and target not in allowed:
+                raise ValueError(f"{table}: {column!r} is mapped to {target!r}, which is not a field of {table}; "
+                                 f"use one of: {', '.join(allowed)} (or null to ignore the column).")
+        out[table] = {str(k): (v or None) for k, v in columns.items()}
+    return out
+
+
+def _check_mapping(mapping, reporter: _Reporter) -> Mapping:
+    if mapping is None:
+        return {}
+    try:
+        return _validated_mapping(mapping)
+    except ValueError as exc:
+        reporter.add("error", "bad_mapping", "mapping", "", None, "", "", str(exc))
+        raise CohortLoadError(reporter.report()) from None
+
+
+def _text_column_predicate(mapping: Mapping) -> Callable[[str], bool]:
+    mapped_text = {
+        syn.normalise_name(col)
+        for table, cols in mapping.items() if table != "_tables"
+        for col, target in cols.items() if target and FIELD_KINDS.get(target) in _TEXT_KINDS
+    }
+
+    def keep_as_text(name: str) -> bool:
+        norm = syn.normalise_name(name)
+        return norm in _TEXT_NAMES or norm in mapped_text or syn.is_identifier(name)
+
+    return keep_as_text
+
+
+# ----------------------------------------------------------------------------- tables & columns
+
+
+def _assign_tables(raws: list[RawTable], mapping: Mapping, reporter: _Reporter) -> list[tuple[RawTable, str | None]]:
+    """Which table each sheet / CSV is: by hand mapping, by name, else a visits sheet."""
+    by_hand = {syn.normalise_name(k): v for k, v in mapping.get("_tables", {}).items()}
+    data_raws = [r for r in raws if syn.normalise_name(r.sheet) not in syn.IGNORED_SHEETS and (r.header or len(raws) == 1)]
+    out: list[tuple[RawTable, str | None]] = []
+    for raw in data_raws:
+        key = syn.normalise_name(raw.sheet)
+        table = by_hand.get(key) or by_hand.get(syn.normalise_name(raw.file)) or syn.match_table(raw.sheet)
+        if table is None and len(data_raws) == 1:
+            table = syn.VISITS  # a lone unnamed sheet / CSV is the clinician's visits table
+        if table is None:
+            looks_like_visits = sum(
+                syn.match_column(syn.VISITS, h) in ("hb_g_l", "hb_g_dl", "rbc_units", "dose_mg_kg") for h in raw.header
+            ) > 0 and any(syn.match_column(syn.VISITS, h) == "patient_id" for h in raw.header)
+            table = syn.VISITS if looks_like_visits else None
+        if table is None:
+            reporter.add("warning", "unknown_table", raw.file, raw.sheet, None, "", raw.sheet,
+                         f"The sheet or file {raw.sheet!r} is not one of the tables (patients, hb, transfusions, "
+                         "doses, events, labs) and was not read. Rename it after its table, or choose its "
+                         "table on the Data page.")
+        out.append((raw, table))
+    return out
+
+
+def _claim_columns(raw: RawTable, table: str, mapping: Mapping, reporter: _Reporter):
+    """Position → canonical field, with the hand mapping winning over synonyms.
+
+    Returns ``(claims, covariates, unmapped, dropped)``; reports identifier columns,
+    duplicates and unrecognised columns.
+    """
+    by_hand_exact = mapping.get(table, {})
+    by_hand = {syn.normalise_name(k): v for k, v in by_hand_exact.items()}
+    claims: dict[int, str] = {}
+    hand_claimed: set[str] = set()
+    synonym_claims: list[tuple[int, str]] = []
+    ignored: set[int] = set()
+    dropped: list[str] = []
+    for j, name in enumerate(raw.header):
+        if syn.is_identifier(name):
+            dropped.append(name)
+            continue
+        if name in by_hand_exact or syn.normalise_name(name) in by_hand:
+            target = by_hand_exact.get(name, by_hand.get(syn.normalise_name(name)))
+            if target:
+                if target in hand_claimed:
+                    reporter.add("error", "duplicate_column", raw.file, table, None, name, "",
+                                 f"The mapping sends two columns to {target}; map only one of them.")
+                    continue
+                claims[j] = target
+                hand_claimed.add(target)
+            else:
+                ignored.add(j)
+            continue
+        target = syn.match_column(table, name)
+        if target:
+            synonym_claims.append((j, target))
+    taken: dict[str, int] = {t: j for j, t in claims.items()}
+    unmapped: list[int] = []
+    for j, target in synonym_claims:
+        if target in hand_claimed:
+            unmapped.append(j)
+            continue
+        if target in taken:
+            first = raw.header[taken[target]]
+            reporter.add("error", "duplicate_column", raw.file, table, None, raw.header[j], raw.header[j],
+                         f"Columns {first!r} and {raw.header[j]!r} both hold {target}. Delete one of them, or "
+                         "map one to another field on the Data page.")
+            continue
+        taken[target] = j
+        claims[j] = target
+    for j in range(len(raw.header)):
+        if j not in claims and j not in ignored and not syn.is_identifier(raw.header[j]) and j not in unmapped:
+            unmapped.append(j)
+    # two Hb columns in different units cannot both be right
+    hb_fields = [t for t in ("hb_g_l", "hb_g_dl") if t in taken]
+    if len(hb_fields) == 2:
+        reporter.add("error", "duplicate_column", raw.file, table, None, raw.header[taken["hb_g_dl"]], "",
+                     f"Both {raw.header[taken['hb_g_l']]!r} (g/L) and {raw.header[taken['hb_g_dl']]!r} (g/dL) hold "
+                     "Hb. Keep one Hb column.")
+    if "hb_g_l" in taken and "hb_g_dl" in taken:
+        del claims[taken["hb_g_dl"]]
+    covariates: dict[int, str] = {}
+    ignored_names: list[str] = []
+    if table in ("patients", syn.VISITS):
+        seen: set[str] = set(claims.values())
+        for j in sorted(unmapped):
+            name = raw.header[j]
+            if name in seen:
+                reporter.add("warning", "duplicate_column", raw.file, table, None, name, "",
+                             f"A second column named {name!r} was ignored; give it a distinct name to keep it.")
+                continue
+            seen.add(name)
+            covariates[j] = name
+    else:
+        for j in sorted(unmapped):
+            ignored_names.append(raw.header[j])
+            reporter.add("warning", "unmapped_column", raw.file, table, None, raw.header[j], "",
+                         f"Column {raw.header[j]!r} is not one of the {table} fields "
+                         f"({', '.join(syn.canonical_fields(table))}) and was ignored. Rename it, or map it "
+                         "on the Data page if it holds one of them.")
+    return claims, covariates, ignored_names, dropped
+
+
+def _split_visits(seg: _Segment) -> list[_Segment]:
+    """A visits sheet → patients, hb, transfusions and doses segments (rows keep their row)."""
+    frame, cols = seg.frame, seg.columns
+    out: list[_Segment] = []
+    time_fields = [t for t in ("day", "date") if t in frame]
+    patient_fields = [c for c in frame.columns if c not in ("_row", "day", "date", "hb_g_l", "hb_g_dl", "rbc_units",
+                                                             "dose_mg_kg", "dose_mg")]
+    ids = text_of(frame["patient_id"]) if "patient_id" in frame else None
+    if ids is not None and patient_fields:
+        keyed = frame[patient_fields].assign(_pid=ids)
+        keyed = keyed[keyed["_pid"].notna()]
+        first_rows = keyed.drop_duplicates("_pid").index
+        patients = frame.loc[first_rows, ["_row"]].copy()
+        for col in patient_fields:
+            values = text_of(frame[col])
+            per_patient = values.groupby(ids, sort=False).agg(["first", "nunique"])
+            patients[col] = ids.loc[first_rows].map(per_patient["first"]).to_numpy() if col != "patient_id" else ids.loc[first_rows].to_numpy()
+            varying = per_patient.index[per_patient["nunique"] > 1]
+            if col != "patient_id" and len(varying):
+                rows = frame.loc[ids.isin(varying) & values.notna(), "_row"]
+                example = ", ".join(map(str, list(varying[:5])))
+                out_msg = (f"{cols.get(col, col)!r} should be the same on every row of a patient but differs for "
+                           f"{len(varying)} patient(s) ({example}); the first value was used.")
+                seg.frame.attrs.setdefault("_warnings", []).append((col, int(rows.iloc[0]) if len(rows) else None, out_msg))
+        out.append(_Segment(seg.file, "patients", seg.label, patients.reset_index(drop=True), cols))
+    if any(c in frame for c in ("hb_g_l", "hb_g_dl")):
+        hb_col = "hb_g_l" if "hb_g_l" in frame else "hb_g_dl"
+        rows = frame[~blank_of(frame[hb_col])]
+        out.append(_Segment(seg.file, "hb", seg.label, rows[["patient_id", *time_fields, hb_col, "_row"]].reset_index(drop=True), cols))
+    if "rbc_units" in frame:
+        rows = frame[~blank_of(frame["rbc_units"])]
+        extra = [c for c in ("product",) if c in rows]
+        sub = rows[["patient_id", *time_fields, "rbc_units", *extra, "_row"]].rename(columns={"rbc_units": "units"})
+        out.append(_Segment(seg.file, "transfusions", seg.label, sub.reset_index(drop=True),
+                            {**cols, "units": cols.get("rbc_units", "rbc_units")}, zero_means_none=True))
+    dose_cols = [c for c in ("dose_mg_kg", "dose_mg") if c in frame]
+    if dose_cols:
+        rows = frame[~blank_of(frame[dose_cols[0]])]
+        out.append(_Segment(seg.file, "doses", seg.label, rows[["patient_id", *time_fields, *dose_cols, "_row"]].reset_index(drop=True),
+                            cols, zero_means_none=True))
+    return out
+
+
+# ----------------------------------------------------------------------------- the loader
+
+
+class _Loader:
+    """One load: segments → typed tables → cross-table checks → canonical frames."""
+
+    def __init__(self, reporter: _Reporter, mapping: Mapping):
+        self.r = reporter
+        self.mapping = mapping
+        self.segments: list[_Segment] = []
+        self.dropped: list[str] = []
+        self.unmapped: list[str] = []
+        self.hb_unit = "g/L"
+        self.uses_dates = False
+        self.dates_seen: list[pd.Series] = []
+
+    # -- columns -------------------------------------------------------------------------
+    def _segments_from(self, raws: list[RawTable]) -> list[str]:
+        kinds = []
+        for raw, table in _assign_tables(raws, self.mapping, self.r):
+            if table is None:
+                continue
+            kinds.append("visits" if table == syn.VISITS else raw.kind)
+            claims, covariates, ignored, dropped = _claim_columns(raw, table, self.mapping, self.r)
+            if dropped:
+                self.dropped.extend(d for d in dropped if d not in self.dropped)
+                self.r.add("warning", "identifier_dropped", raw.file, table, None, ", ".join(dropped), "",
+                           f"Column(s) {', '.join(repr(d) for d in dropped)} look like direct identifiers (name, "
+                           "contact details, national ID, medical record number, birth date) and were dropped "
+                           "before anything else was read. They are not kept, shown, cached or exported.")
+            self.unmapped.extend(f"{table}.{name}" for name in ignored)
+            self.unmapped.extend(f"{table}.{name}" for name in covariates.values())
+            present = set(claims.values())
+            missing = False
+            for alternatives in syn.REQUIRED_FIELDS[table]:
+                if not present.intersection(alternatives):
+                    missing = True
+                    self._missing_column(raw, table, alternatives, dropped, covariates, ignored)
+            body = raw.body
+            # a row with nothing in it is spacing, not data
+            keep_pos = [j for j in (*claims, *covariates)]
+            frame = body[keep_pos] if keep_pos else pd.DataFrame(index=body.index)
+            frame.columns = [claims.get(j) or covariates[j] for j in keep_pos]
+            row_numbers = pd.Series(np.arange(len(body)) + raw.first_row, index=body.index)
+            filled = frame.notna().any(axis=1) if keep_pos else pd.Series(False, index=body.index)
+            frame = frame.assign(_row=row_numbers)[filled].reset_index(drop=True)
+            columns = {**{t: raw.header[j] for j, t in claims.items()}, **{n: n for n in covariates.values()}}
+            if missing:
+                continue
+            seg = _Segment(raw.file, table, table, frame, columns)
+            if table == syn.VISITS:
+                parts = _split_visits(seg)
+                for col, row, msg in frame.attrs.get("_warnings", []):
+                    self.r.add("warning", "visits_value_varies", raw.file, table, row, columns.get(col, col), "", msg)
+                self.segments.extend(parts)
+            else:
+                self.segments.append(seg)
+        return kinds
+
+    def _missing_column(self, raw, table, alternatives, dropped, covariates, ignored) -> None:
+        names = " or ".join(alternatives)
+        hints = [n for n in (*covariates.values(), *ignored)]
+        hint = f" Columns found that were not recognised: {', '.join(repr(h) for h in hints)} — rename the right one or map it on the Data page." if hints else ""
+        if alternatives == ("patient_id",) and any(syn.normalise_name(d) in syn.MRN_NAMES for d in dropped):
+            self.r.add("error", "mrn_only_id", raw.file, table, None, "patient_id", "",
+                       "The only patient identifier is a medical record number, which is a direct identifier and "
+                       "was dropped. Add a pseudonymous study id column 'patient_id' (e.g. P01, P02…) and keep "
+                       "the key linking it to the record number outside this file.")
+            return
+        self.r.add("error", "missing_column", raw.file, table, None, names.split(" or ")[0], "",
+                   f"The {table} table needs a column {names}." + hint)
+
+    # -- values --------------------------------------------------------------------------
+    def _parse_segment(self, seg: _Segment, date_parses: list) -> pd.DataFrame:
+        """Typed columns of one segment; date columns are parsed in two phases."""
+        frame = seg.frame
+        out = pd.DataFrame({"_row": frame["_row"].to_numpy()})
+        required = REQUIRED_VALUES.get(seg.table, ())
+        for col in frame.columns:
+            if col == "_row":
+                continue
+            kind = FIELD_KINDS.get(col) if col in syn.canonical_fields(seg.table) else None
+            raw = frame[col]
+            name = seg.columns.get(col, col)
+            if kind is None:  # a patient covariate
+                out[col] = _covariate(raw)
+                continue
+            if kind in ("id", "text", "sex", "category"):
+                values = text_of(raw)
+                blank = values.isna()
+                if kind == "id":
+                    values = values.str.strip()
+                if kind == "sex":
+                    values = normalise_sex(values)
+                if kind == "category":
+                    norm = values.map(syn.normalise_name, na_action="ignore")
+                    mapped = norm.map(_CATEGORY_WORDS, na_action="ignore")
+                    bad = values.notna() & mapped.isna()
+                    if bad.any():
+                        self.r.rows("error", "bad_category", seg, frame.loc[bad, "_row"], name, values[bad],
+                                    lambda v: f"{v!r} is not an event category; use one of: {', '.join(EVENT_CATEGORIES)}.")
+                    values = mapped.astype("string")
+                out[col] = values.astype("string")
+            elif kind in ("number", "grade"):
+                values, blank, bad = parse_numbers(raw)
+                if bad.any():
+                    self.r.rows("error", "bad_number", seg, frame.loc[bad, "_row"], name, text_of(raw)[bad],
+                                lambda v: f"{v!r} is not a number. Write only the number (e.g. 95 or 9.5), without units or words.")
+                if kind == "grade":
+                    wrong = values.notna() & ~values.isin([1, 2, 3, 4, 5])
+                    if wrong.any():
+                        self.r.rows("error", "bad_grade", seg, frame.loc[wrong, "_row"], name, values[wrong].map(_fmt),
+                                    lambda v: f"Grade {v} is not a CTCAE grade; use a whole number from 1 to 5.")
+                    values = values.where(~wrong).round().astype("Int64")
+                out[col] = values
+            elif kind == "day":
+                values, blank, bad = parse_days(raw)
+                if bad.any():
+                    self.r.rows("error", "bad_day", seg, frame.loc[bad, "_row"], name, text_of(raw)[bad],
+                                lambda v: f"{v!r} is not a study day. Write a whole number of days from the first dose "
+                                          "(day 0; negative before it), or use a date column instead.")
+                out[col] = values
+            elif kind == "bool":
+                values, blank, bad = parse_booleans(raw)
+                if bad.any():
+                    self.r.rows("error", "bad_boolean", seg, frame.loc[bad, "_row"], name, text_of(raw)[bad],
+                                lambda v: f"{v!r} is not yes/no. Write yes or no (or true/false, 1/0).")
+                out[col] = values
+            elif kind == "date":
+                parse = parse_dates(raw)
+                date_parses.append((seg, col, name, parse, frame["_row"]))
+                blank = parse.blank
+                out[col] = parse.values
+            else:  # pragma: no cover — every field has a kind
+                continue
+            if col in required:
+                empty = blank
+                if empty.any():
+                    self.r.rows("error", "blank_value", seg, frame.loc[empty, "_row"], name, [""] * int(empty.sum()),
+                                f"{name!r} is empty. Fill it in, or delete the row.")
+        return out
+
+    def _resolve_date_order(self, date_parses) -> None:
+        """Decide day-first / month-first once, from the evidence of every date column."""
+        evidence = set()
+        for _, _, _, parse, _ in date_parses:
+            if len(parse.evidence) == 1:
+                evidence |= parse.evidence
+        global_order = evidence.pop() if len(evidence) == 1 else None
+        for seg, col, name, parse, rows in date_parses:
+            if len(parse.evidence) == 2:
+                order = None
+                self.r.add("error", "mixed_date_order", seg.file, seg.label, None, name, "",
+                           f"Column {name!r} mixes day-first dates (e.g. 25/03/2024) and month-first dates "
+                           "(e.g. 03/25/2024). Write every date as YYYY-MM-DD.")
+            elif len(parse.evidence) == 1:
+                order = next(iter(parse.evidence))
+            elif parse.ambiguous:
+                order = global_order
+                if order is None:
+                    self.r.add("error", "ambiguous_date", seg.file, seg.label, None, name, "",
+                               f"The dates in {name!r} can be read day-first or month-first (e.g. 03/04/2024 is "
+                               "3 April or 4 March). Write them as YYYY-MM-DD, or format the column as dates in Excel.")
+                    order = DAY_FIRST  # only to finish checking; the load fails
+            else:
+                order = DAY_FIRST  # every pending date reads the same either way
+            values, bad = resolve_dates(parse, order)
+            if bad.any():
+                raw_text = text_of(seg.frame[col])
+                self.r.rows("error", "bad_date", seg, rows[bad.to_numpy()], name, raw_text[bad.to_numpy()],
+                            lambda v: f"{v!r} is not a date this program can read. Write it as YYYY-MM-DD "
+                                      "(e.g. 2024-03-05) or format the cell as a date in Excel.")
+            seg.frame.attrs["_dates_" + col] = values.reset_index(drop=True)
+
+    # -- run -----------------------------------------------------------------------------
+    def run(self, raws: list[RawTable]):
+        kinds = self._segments_from(raws)
+        shape = "visits" if "visits" in kinds else "workbook" if "excel" in kinds else (
+            "zip" if any("/" in r.file for r in raws) and len({r.file.split("/")[0] for r in raws}) == 1 else "csv-files")
+        date_parses: list = []
+        parsed: dict[str, list[tuple[_Segment, pd.DataFrame]]] = {t: [] for t in TABLES}
+        for seg in self.segments:
+            parsed[seg.table].append((seg, self._parse_segment(seg, date_parses)))
+        self._resolve_date_order(date_parses)
+        for table, items in parsed.items():
+            for seg, frame in items:
+                for col in ("date", "first_dose_date", "last_followup_date"):
+                    if "_dates_" + col in seg.frame.attrs:
+                        frame[col] = seg.frame.attrs["_dates_" + col].to_numpy()
+        present = {t for t, items in parsed.items() if items}
+        for table in ("patients", "hb", "doses"):
+            if table not in present and not any(t == table for t in self._tables_with_missing_columns()):
+                self.r.add("error", "missing_table", "", table, None, "", "",
+                           f"There is no {table} table. Add a sheet (or CSV file) named {table!r}"
+                           + (" with one row per patient." if table == "patients" else "."))
+        tables = self._combine(parsed)
+        canonical = self._checks(tables)
+        dates = pd.concat([s for s in self.dates_seen if len(s)], ignore_index=True) if self.dates_seen else pd.Series(dtype="datetime64[ns]")
+        date_range = (dates.min().date().isoformat(), dates.max().date().isoformat()) if len(dates.dropna()) else None
+        info = {"shape": shape, "hb_unit": self.hb_unit, "uses_dates": self.uses_dates, "date_range": date_range,
+                "dropped": self.dropped, "unmapped": self.unmapped}
+        return canonical, info
+
+    def _tables_with_missing_columns(self) -> set[str]:
+        return {p.table for p in self.r.problems if p.code in ("missing_column", "mrn_only_id")} | (
+            {"patients", "hb", "doses", "transfusions"} if any(
+                p.code in ("missing_column", "mrn_only_id") and p.table == syn.VISITS for p in self.r.problems) else set())
+
+    def _combine(self, parsed) -> dict[str, pd.DataFrame]:
+        """One frame per table with ``_seg`` (index into self.segments) and ``_row``."""
+        index_of = {id(s): i for i, s in enumerate(self.segments)}
+        tables: dict[str, pd.DataFrame] = {}
+        for table, items in parsed.items():
+            frames = []
+            for seg, frame in items:
+                frame = frame.assign(_seg=index_of[id(seg)])
+                if table == "hb":
+                    frame = self._hb_to_g_l(seg, frame)
+                if "date" in frame and frame["date"].notna().any():
+                    self.dates_seen.append(frame["date"].dropna())
+                frames.append(frame)
+            tables[table] = pd.concat(frames, ignore_index=True) if frames else None
+        return tables
+
+    def _hb_to_g_l(self, seg: _Segment, frame: pd.DataFrame) -> pd.DataFrame:
+        """Hb in g/L; a g/dL column (by name, or every value < 25) is converted with a warning."""
+        if "hb_g_dl" in frame:
+            name = seg.columns.get("hb_g_dl", "hb_g_dl")
+            why = f"Column {name!r} is in g/dL"
+            frame = frame.rename(columns={"hb_g_dl": "hb_g_l"})
+        elif "hb_g_l" in frame and frame["hb_g_l"].notna().any() and (frame["hb_g_l"].dropna() < HB_G_DL_IF_ALL_BELOW).all():
+            name = seg.columns.get("hb_g_l", "hb_g_l")
+            why = f"Every value in {name!r} is below {HB_G_DL_IF_ALL_BELOW:g}, so it was read as g/dL"
+        else:
+            return frame
+        self.hb_unit = "g/dL"
+        self.r.add("warning", "hb_g_dl_converted", seg.file, seg.label, None, name, "",
+                   f"{why}; its values were multiplied by 10 to give g/L (e.g. 9.5 g/dL = 95 g/L).")
+        return frame.assign(hb_g_l=frame["hb_g_l"] * 10.0)
+
+    # -- cross-table checks ----------------------------------------------------------------
+    def _rows(self, severity, code, table_frame, mask, field, message, values=None) -> None:
+        """Report ``mask`` rows of a combined table, grouped by the segment they came from."""
+        if not mask.any():
+            return
+        hit = table_frame.loc[mask, ["_seg", "_row"]]
+        shown = values[mask] if values is not None else (table_frame.loc[mask, field] if field in table_frame else pd.Series([""] * len(hit), index=hit.index))
+        for seg_id, group in hit.groupby("_seg", sort=True):
+            seg = self.segments[int(seg_id)]
+            name = seg.columns.get(field, field)
+            self.r.rows(severity, code, seg, group["_row"], name, shown.loc[group.index].map(_fmt), message)
+
+    def _checks(self, tables: dict[str, pd.DataFrame | None]) -> dict[str, pd.DataFrame]:
+        patients = tables.get("patients")
+        if patients is None:
+            patients = pd.DataFrame({"patient_id": pd.Series(dtype="string"), "_seg": [], "_row": []})
+        if "patient_id" not in patients:
+            patients = patients.assign(patient_id=pd.Series(pd.NA, index=patients.index, dtype="string"))
+        patients = patients[patients["patient_id"].notna()]
+        dup = patients["patient_id"].duplicated(keep="first")
+        if dup.any():
+            first_row = patients.drop_duplicates("patient_id").set_index("patient_id")["_row"]
+            self._rows("error", "duplicate_patient", patients, dup, "patient_id",
+                       lambda v: f"patient_id {v} appears on more than one row (first on row {int(first_row[v])}); "
+                                 "each patient needs exactly one row.")
+        patients = patients[~dup].reset_index(drop=True)
+        ids = pd.Index(patients["patient_id"].astype("string"))
+
+        # first dose date: patients.first_dose_date, else the earliest dated dose
+        doses = tables.get("doses")
+        fdd = pd.Series(pd.NaT, index=ids, dtype="datetime64[ns]")
+        if "first_dose_date" in patients:
+            fdd = pd.Series(patients["first_dose_date"].to_numpy(), index=ids).astype("datetime64[ns]")
+        if doses is not None and "date" in doses and doses["date"].notna().any():
+            earliest = doses.loc[doses["date"].notna()].groupby("patient_id")["date"].min()
+            given = fdd.dropna()
+            differs = earliest.reindex(given.index)
+            differs = differs[differs.notna() & (differs != given)]
+            for pid in differs.index[:MAX_PROBLEMS_PER_RULE]:
+                row_mask = patients["patient_id"] == pid
+                self._rows("warning", "first_dose_date_mismatch", patients, row_mask, "first_dose_date",
+                           f"first_dose_date {given[pid].date()} differs from the earliest dose "
+                           f"({differs[pid].date()}); study days count from first_dose_date.",
+                           values=patients["first_dose_date"].dt.date.astype("string"))
+            fdd = fdd.fillna(earliest.reindex(ids).astype("datetime64[ns]"))
+
+        out: dict[str, pd.DataFrame] = {}
+        for table in TABLES:
+            if table == "patients":
+                continue
+            frame = tables.get(table)
+            if frame is None:
+                out[table] = None
+                continue
+            frame = frame[frame["patient_id"].notna()] if "patient_id" in frame else frame
+            unknown = ~frame["patient_id"].isin(ids)
+            if len(patients) or tables.get("patients") is not None:
+                self._rows("error", "unknown_patient", frame, unknown, "patient_id",
+                           lambda v: f"patient_id {v} is not in the patients table. Add the patient there, or "
+                                     "correct the id.")
+            frame = self._study_days(table, frame, fdd)
+            out[table] = frame
+
+        # last follow-up as a study day
+        if "last_followup_date" in patients:
+            self.uses_dates = True
+            self.dates_seen.append(patients["last_followup_date"].dropna())
+            from_date = (patients["last_followup_date"] - fdd.reindex(patients["patient_id"]).to_numpy()).dt.days
+            day = patients["last_followup_day"] if "last_followup_day" in patients else pd.Series(np.nan, index=patients.index)
+            patients = patients.assign(last_followup_day=day.fillna(from_date))
+        if "first_dose_date" in patients:
+            self.dates_seen.append(patients["first_dose_date"].dropna())
+
+        self._range_checks(out)
+        self._patient_checks(patients, out)
+        return self._canonical(patients, out)
+
+    def _study_days(self, table: str, frame: pd.DataFrame, fdd: pd.Series) -> pd.DataFrame:
+        """``day`` for rows that gave a date: date − the patient's first dose date."""
+        has_day = "day" in frame
+        if "date" not in frame:
+            return frame if has_day else frame.assign(day=np.nan)
+        self.uses_dates = self.uses_dates or frame["date"].notna().any()
+        needs = frame["date"].notna() & (frame["day"].isna() if has_day else True)
+        if not has_day:
+            frame = frame.assign(day=np.nan)
+        if needs.any():
+            ref = fdd.reindex(frame.loc[needs, "patient_id"]).to_numpy()
+            days = (frame.loc[needs, "date"].to_numpy() - ref) / np.timedelta64(1, "D")
+            frame.loc[needs, "day"] = days
+            no_ref = needs & frame["day"].isna() & frame["patient_id"].isin(fdd.index)
+            self._rows("error", "no_first_dose_date", frame, no_ref, "date",
+                       "This date cannot become a study day: the patient's first dose date is unknown. Add "
+                       "first_dose_date to the patients table, or give the doses as dates.",
+                       values=frame["date"].dt.date.astype("string"))
+        return frame
+
+    def _range_checks(self, out: dict[str, pd.DataFrame | None]) -> None:
+        hb = out.get("hb")
+        if hb is not None and "hb_g_l" in hb:
+            wrong = hb["hb_g_l"].notna() & ~hb["hb_g_l"].between(HB_MIN_G_L, HB_MAX_G_L)
+            self._rows("error", "hb_out_of_range", hb, wrong, "hb_g_l" if "hb_g_l" in self._fields_of("hb") else "hb_g_dl",
+                       lambda v: f"Hb {v} g/L is outside {HB_MIN_G_L:g}–{HB_MAX_G_L:g} g/L. Check the value and the unit "
+                                 "(g/L, e.g. 95; or g/dL, e.g. 9.5, in a column named hb_g_dl).",
+                       values=hb["hb_g_l"])
+        tx = out.get("transfusions")
+        if tx is not None and "units" in tx:
+            zero_rows = tx["_seg"].map(lambda i: self.segments[int(i)].zero_means_none).astype(bool) & (tx["units"] == 0)
+            tx = tx[~zero_rows].reset_index(drop=True)
+            out["transfusions"] = tx
+            wrong = tx["units"].notna() & ((tx["units"] <= 0) | (tx["units"] > UNITS_MAX_PER_EPISODE))
+            self._rows("error", "units_out_of_range", tx, wrong, "units",
+                       lambda v: f"{v} units in one transfusion episode is not plausible; give the RBC units of one "
+                                 f"episode (more than 0, at most {UNITS_MAX_PER_EPISODE:g}).")
+            if "product" in tx:
+                norm = tx["product"].map(syn.normalise_name, na_action="ignore")
+                is_rbc = tx["product"].isna() | norm.isin(_RBC_WORDS)
+                tx = tx.assign(product=tx["product"].where(~is_rbc, "RBC"))
+                out["transfusions"] = tx
+                other = ~is_rbc
+                if other.any():
+                    seg = self.segments[int(tx.loc[other, "_seg"].iloc[0])]
+                    self.r.add("warning", "non_rbc_product", seg.file, seg.label, None, seg.columns.get("product", "product"),
+                               "", f"{int(other.sum())} transfusion row(s) are not red cells "
+                                   f"(e.g. {tx.loc[other, 'product'].iloc[0]!r}); they are kept but not counted in "
+                                   "the transfusion burden.")
+        doses = out.get("doses")
+        if doses is not None and "dose_mg_kg" in doses:
+            zero_rows = doses["_seg"].map(lambda i: self.segments[int(i)].zero_means_none).astype(bool) & (doses["dose_mg_kg"] == 0)
+            doses = doses[~zero_rows].reset_index(drop=True)
+            out["doses"] = doses
+            wrong = doses["dose_mg_kg"].notna() & ~doses["dose_mg_kg"].between(DOSE_MIN_MG_KG, DOSE_MAX_MG_KG)
+            self._rows("error", "dose_out_of_range", doses, wrong, "dose_mg_kg",
+                       lambda v: f"A dose of {v} mg/kg is outside {DOSE_MIN_MG_KG:g}–{DOSE_MAX_MG_KG:g} mg/kg. Give "
+                                 "the dose in mg/kg (e.g. 1.0), not in mg.")
+
+    def _fields_of(self, table: str) -> set[str]:
+        return {f for s in self.segments if s.table == table for f in s.columns}
+
+    def _patient_checks(self, patients: pd.DataFrame, out) -> None:
+        if not len(patients):
+            if any(s.table == "patients" for s in self.segments):
+                seg = next(s for s in self.segments if s.table == "patients")
+                self.r.add("error", "no_patients", seg.file, seg.label, None, "", "",
+                           "The patients table has no rows. Add one row per patient.")
+            return
+        ids = patients["patient_id"]
+        doses = out.get("doses")
+        dosed = set() if doses is None else set(doses["patient_id"].dropna().unique())
+        no_dose = ~ids.isin(dosed)
+        if doses is not None or any(s.table == "doses" for s in self.segments) or not self._tables_with_missing_columns():
+            self._rows("error", "no_dose", patients, no_dose, "patient_id",
+                       lambda v: f"Patient {v} has no luspatercept dose. Add the doses (doses table), or remove the patient.")
+        hb = out.get("hb")
+        if hb is not None and "day" in hb:
+            in_window = hb["day"].between(-BASELINE_WINDOW_DAYS, 0)
+            with_baseline = set(hb.loc[in_window, "patient_id"].unique())
+        else:
+            with_baseline = set()
+        if hb is not None:
+            self._rows("warning", "no_baseline_hb", patients, ~ids.isin(with_baseline), "patient_id",
+                       lambda v: f"Patient {v} has no Hb in the {BASELINE_WINDOW_DAYS} days before the first dose "
+                                 "(days −56 to 0), so their Hb response cannot be judged.")
+        # follow-up: last_followup_day, else the last day of any record
+        last_days = [f[["patient_id", "day"]] for f in out.values() if f is not None and "day" in f]
+        if last_days:
+            last = pd.concat(last_days).groupby("patient_id")["day"].max()
+            end = last.reindex(ids).to_numpy()
+            if "last_followup_day" in patients:
+                end = patients["last_followup_day"].fillna(pd.Series(end, index=patients.index)).to_numpy(dtype="float64", na_value=np.nan)
+            short = pd.Series((end < MIN_FOLLOWUP_DAYS), index=patients.index) & ~no_dose
+            self._rows("warning", "short_followup", patients, short, "patient_id",
+                       lambda v: f"Patient {v} is followed for fewer than {MIN_FOLLOWUP_DAYS} days after the first dose; "
+                                 "transfusion independence (≥ 56 days) cannot be judged yet.")
+        if doses is not None and "day" in doses and len(doses):
+            ordered = doses.sort_values(["patient_id", "day"], kind="stable")
+            gap = ordered["day"].diff()
+            same = ordered["patient_id"].eq(ordered["patient_id"].shift())
+            short = same & (gap < MIN_DOSE_INTERVAL_DAYS)
+            self._rows("warning", "short_dose_interval", ordered, short, "day",
+                       f"This dose comes fewer than {MIN_DOSE_INTERVAL_DAYS} days after the previous one (protocol: "
+                       "every 21 days). Check the day or date.", values=ordered["day"])
+            first = doses.groupby("patient_id")["day"].min()
+            off = first[first.notna() & (first != 0)]
+            if len(off) and not self.uses_dates:
+                rows_mask = patients["patient_id"].isin(off.index)
+                self._rows("warning", "first_dose_not_day0", patients, rows_mask, "patient_id",
+                           lambda v: f"Patient {v}'s first dose is on day {_fmt(off.get(v))}, not day 0; study days "
+                                     "should count from the first dose.")
+
+    # -- canonical frames ---------------------------------------------------------------
+    def _canonical(self, patients: pd.DataFrame, out) -> dict[str, pd.DataFrame]:
+        if self.r.has_errors:
+            return {t: empty_table(t) for t in TABLES}
+        result: dict[str, pd.DataFrame] = {}
+        spec = TABLE_COLUMNS["patients"]
+        frame = patients.drop(columns=[c for c in ("_seg", "_row", "last_followup_date") if c in patients])
+        canon = {}
+        for col, dtype in spec.items():
+            canon[col] = frame[col].astype(dtype) if col in frame else pd.Series(index=frame.index, dtype=dtype)
+        covariates = [c for c in frame.columns if c not in spec]
+        patients_out = pd.concat([pd.DataFrame(canon), frame[covariates]], axis=1)
+        result["patients"] = patients_out.sort_values("patient_id", kind="stable").reset_index(drop=True)
+        for table in TABLES:
+            if table == "patients":
+                continue
+            frame = out.get(table)
+            if frame is None:
+                result[table] = empty_table(table)
+                continue
+            cols = {}
+            for col, dtype in TABLE_COLUMNS[table].items():
+                if col in frame:
+                    series = frame[col]
+                    if col == "day":
+                        series = series.round()
+                    cols[col] = series.astype(dtype)
+                else:
+                    cols[col] = pd.Series(index=frame.index, dtype=dtype)
+            if table == "transfusions":
+                cols["product"] = cols["product"].fillna("RBC")
+            canon_frame = pd.DataFrame(cols)
+            result[table] = _sorted(canon_frame)
+        return result
+
+
+def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
+    """Sorted by patient, day, then every other column, so file row order never matters."""
+    if not len(frame):
+        return frame.reset_index(drop=True)
+    keys = ["patient_id", "day"] + [c for c in frame.columns if c not in ("patient_id", "day")]
+    return frame.sort_values(keys, kind="stable", na_position="last").reset_index(drop=True)
+
+
+def _covariate(raw: pd.Series) -> pd.Series:
+    """A patients column the contract does not name: boolean, numeric or text, as it reads."""
+    text = text_of(raw)
+    present = text.dropna()
+    if len(present) and present.str.casefold().isin(COVARIATE_BOOLEAN_WORDS).all():
+        return parse_booleans(raw)[0]
+    numbers, blank, bad = parse_numbers(raw)
+    if len(present) and not bad.any():
+        return numbers.astype("Float64")
+    return text.astype("string")
