@@ -712,8 +712,9 @@ class _Loader:
                            + (" with one row per patient." if table == "patients" else "."))
         tables = self._combine(parsed)
         canonical = self._checks(tables)
-        dates = pd.concat([s for s in self.dates_seen if len(s)], ignore_index=True) if self.dates_seen else pd.Series(dtype="datetime64[ns]")
-        date_range = (dates.min().date().isoformat(), dates.max().date().isoformat()) if len(dates.dropna()) else None
+        seen = [s.dropna() for s in self.dates_seen if s.notna().any()]
+        dates = pd.concat(seen, ignore_index=True) if seen else pd.Series(dtype="datetime64[ns]")
+        date_range = (dates.min().date().isoformat(), dates.max().date().isoformat()) if len(dates) else None
         info = {"shape": shape, "hb_unit": self.hb_unit, "uses_dates": self.uses_dates, "date_range": date_range,
                 "dropped": self.dropped, "unmapped": self.unmapped}
         return canonical, info
