@@ -256,6 +256,7 @@ def write_demo_workbook(path: str | Path, seed: int = DEFAULT_SEED) -> Path:
     ``patients, hb, transfusions, doses, events, labs`` in the columns the loader reads.
     """
     import xlsxwriter
+    import xlsxwriter.exceptions
 
     path = Path(path)
     cohort = make_demo_cohort(seed)
@@ -302,7 +303,10 @@ def write_demo_workbook(path: str | Path, seed: int = DEFAULT_SEED) -> Path:
                     sheet.write_number(row, col, float(value), number_fmt if column.endswith("_g_l") else None)
                 else:
                     sheet.write_string(row, col, str(value))
-    workbook.close()
+    try:
+        workbook.close()
+    except xlsxwriter.exceptions.FileCreateError as exc:  # not an OSError subclass
+        raise OSError(*exc.args[0].args) if exc.args and isinstance(exc.args[0], OSError) else OSError(str(exc)) from exc
     return path
 
 
