@@ -1,0 +1,211 @@
+"""Luspatercept Cohort Explorer — the Streamlit entry point: page frame, router and sidebar.
+
+Run with ``make run`` (or ``streamlit run app.py``). Pages live in ``app_pages/`` (not
+``pages/``: Streamlit would treat that folder as a legacy multipage app and, with
+``st.navigation``, lose the sidebar and its state on reruns). Every number on screen comes
+from ``lusp``; this file only routes, draws the sidebar and catches what goes wrong.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+import pandas as pd
+import streamlit as st
+
+import app_state
+from lusp.criteria import CRITERIA
+from lusp.figures.cohort import covariate_kind
+from lusp.figures.palette import OUTCOME_LABELS, OUTCOMES
+from lusp.params import describe
+
+log = logging.getLogger("lusp.app")
+
+st.set_page_config(page_title="Luspatercept Cohort Explorer", page_icon="🩸", layout="wide",
+                   initial_sidebar_state="expanded")
+
+PAGES = [
+    st.Page("app_pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    st.Page("app_pages/patients.py", title="Patients", icon=":material/monitor_heart:"),
+    st.Page("app_pages/transfusions.py", title="Transfusions", icon=":material/bloodtype:"),
+    st.Page("app_pages/responses.py", title="Responses & subgroups", icon=":material/insights:"),
+    st.Page("app_pages/safety.py", title="Safety", icon=":material/health_and_safety:"),
+    st.Page("app_pages/data.py", title="Data", icon=":material/upload_file:"),
+]
+
+#: Patient columns offered as the "other covariate" filter: everything but the ones with
+#: their own filter and the dates/identifiers.
+_OWN_FILTERS = {"patient_id", "diagnosis", "age", "first_dose_date"}
+
+
+def sidebar_cohort() -> None:
+    """Which cohort is in force: a SYNTHETIC badge for the demo, the file name otherwise."""
+    cohort = app_state.cohort()
+    with st.sidebar:
+        if app_state.is_demo():
+            st.badge("SYNTHETIC demo cohort", icon=":material/science:", color="red")
+            st.caption(f"{cohort.n_patients} invented patients calibrated to the source study; "
+                       "no real patient data. Upload your own cohort on the Data page.")
+        else:
+            st.badge(cohort.source.name, icon=":material/description:", color="blue")
+            st.caption(f"{cohort.n_patients} patients · uploaded this session, kept in memory only")
+
+
+def _seed(key: str, value) -> None:
+    """Give a widget its value from the state of record if Streamlit dropped it."""
+    if key not in st.session_state:
+        st.session_state[key] = value
+
+
+def sidebar_filters(full) -> None:
+    """The global filters; every page reads them through ``app_state.results()``."""
+    table = full.table
+    patients = full.cohort.patients
+    current = app_state.filters()
+    with st.sidebar:
+        st.subheader("Filters")
+        diagnoses = sorted(table["diagnosis"].astype("string").dropna().unique().tolist())
+        _seed("w_f_dx", [d for d in current.diagnoses if d in diagnoses])
+        chosen_dx = st.multiselect("Diagnosis", diagnoses, key="w_f_dx", placeholder="All diagnoses")
+        _seed("w_f_td", current.td)
+        td = st.radio("Transfusion status at baseline", app_state.TD_CHOICES, key="w_f_td", horizontal=True,
+                      format_func={"all": "All", "TD": "TD", "NTD": "NTD"}.get)
+        _seed("w_f_outcome", [o for o in current.outcomes if o in OUTCOMES])
+        outcomes = st.multiselect("Outcome", list(OUTCOMES), key="w_f_outcome", placeholder="All outcomes",
+                                  format_func=OUTCOME_LABELS.get)
+        new = replace(current, diagnoses=tuple(chosen_dx), td=td, outcomes=tuple(outcomes))
+
+        age = patients["age"].astype("Float64").dropna() if "age" in patients.columns else pd.Series(dtype="Float64")
+        if len(age) and age.min() < age.max():
+            low, high = int(age.min()), int(-(-age.max() // 1))
+            seeded = current.age_range or (low, high)
+            _seed("w_f_age", (max(low, int(seeded[0])), min(high, int(seeded[1]))))
+            chosen = st.slider("Age (years)", low, high, key="w_f_age")
+            new = replace(new, age_range=None if tuple(chosen) == (low, high) else (float(chosen[0]), float(chosen[1])))
+
+        options = [c for c in full.cohort.covariate_columns if c not in _OWN_FILTERS]
+        _seed("w_f_cov", current.covariate if current.covariate in options else None)
+        covariate = st.selectbox("Other covariate", options, key="w_f_cov", index=None,
+                                 placeholder="Choose a patient column…")
+        new = replace(new, covariate=covariate, covariate_levels=(), covariate_range=None)
+        if covariate:
+            values = patients[covariate]
+            if covariate_kind(values) == "numeric":
+                numeric = values.astype("Float64").dropna()
+                low, high = float(numeric.min()), float(numeric.max())
+                if low < high:
+                    seeded = current.covariate_range if current.covariate == covariate and current.covariate_range else (low, high)
+                    _seed("w_f_cov_range", (max(low, seeded[0]), min(high, seeded[1])))
+                    chosen = st.slider(f"{covariate} range", low, high, key="w_f_cov_range")
+                    if tuple(chosen) != (low, high):
+                        new = replace(new, covariate_range=(float(chosen[0]), float(chosen[1])))
+            else:
+                levels = sorted(app_state.level_text(values).unique().tolist())
+                seeded = [v for v in current.covariate_levels if v in levels] if current.covariate == covariate else []
+                _seed("w_f_cov_levels", seeded)
+                chosen = st.multiselect(f"{covariate}: keep", levels, key="w_f_cov_levels", placeholder="All values")
+                new = replace(new, covariate_levels=tuple(chosen))
+        app_state.set_filters(new)
+        kept = len(app_state.filtered_ids(full, new)) if new.active else len(table)
+        if kept == 0:
+            st.warning(f"These filters leave no patient (of {len(table)}).")
+        else:
+            st.caption(f"**{kept} of {len(table)} patients** pass the filters.")
+
+
+def sidebar_criteria() -> None:
+    """The criteria set and every parameter of it, generated from ``lusp.params.describe``."""
+    with st.sidebar:
+        st.subheader("Response criteria")
+        _seed("w_criteria", app_state.criteria_name())
+        name = st.selectbox("Criteria set", list(CRITERIA), key="w_criteria",
+                            format_func=lambda n: CRITERIA[n].label, help=CRITERIA[app_state.criteria_name()].description or None)
+        app_state.set_criteria(name)
+        items = describe(app_state.params(name))
+        choice_items = [d for d in items if d["choices"]]
+        number_items = [d for d in items if not d["choices"]]
+        for item in choice_items:  # e.g. the post-treatment Hb measure: always visible
+            _param_widget(name, item)
+        changed = sum(d["value"] != d["default"] for d in number_items)
+        title = f"Parameters ({changed} changed)" if changed else "Parameters (defaults)"
+        with st.expander(title, expanded=bool(changed)):
+            for item in number_items:
+                _param_widget(name, item)
+            st.button("Reset to defaults", key="w_params_reset", on_click=app_state.reset_params, args=(name,))
+        _protocol_widget()
+        _seed("w_hb_unit", app_state.hb_unit())
+        unit = st.radio("Hb display unit", app_state.HB_UNITS, key="w_hb_unit", horizontal=True,
+                        help="Display only: every value is computed in g/L.")
+        app_state.set_hb_unit(unit)
+
+
+def _param_widget(criteria: str, item: dict) -> None:
+    key = f"w_param_{criteria}_{item['name']}"
+    label = item["label"] + (f" ({item['unit']})" if item["unit"] and item["unit"] not in ("day",) else "")
+    default_note = f"Default: {item['default']}" + (f" {item['unit']}" if item["unit"] else "")
+    help_text = " ".join(x for x in (item["help"], default_note) if x)
+    _seed(key, item["value"])
+    if item["choices"]:
+        value = st.selectbox(label, list(item["choices"]), key=key, help=help_text)
+    elif isinstance(item["default"], bool):
+        value = st.checkbox(label, key=key, help=help_text)
+    elif isinstance(item["default"], int):
+        value = st.number_input(label, min_value=None if item["min"] is None else int(item["min"]),
+                                max_value=None if item["max"] is None else int(item["max"]), step=1, key=key,
+                                help=help_text)
+    else:
+        span = (item["max"] or 100) - (item["min"] or 0)
+        value = st.number_input(label, min_value=None if item["min"] is None else float(item["min"]),
+                                max_value=None if item["max"] is None else float(item["max"]),
+                                step=0.05 if span <= 1 else 0.5, key=key, help=help_text)
+    if value != item["value"]:
+        try:
+            app_state.set_param(item["name"], value, criteria)
+        except ValueError as exc:
+            st.error(str(exc))
+
+
+def _protocol_widget() -> None:
+    from lusp.protocol import PROTOCOLS
+
+    if len(PROTOCOLS) > 1:
+        _seed("w_protocol", app_state.protocol() if app_state.protocol() in PROTOCOLS else next(iter(PROTOCOLS)))
+        chosen = st.selectbox("Dose protocol (for the protocol review)", list(PROTOCOLS), key="w_protocol",
+                              format_func=lambda n: PROTOCOLS[n].label)
+        st.session_state[app_state.PROTOCOL] = chosen
+
+
+def main() -> None:
+    app_state.init()
+    page = st.navigation(PAGES)
+    try:
+        sidebar_cohort()
+        sidebar_criteria()
+        full = app_state.full_results()
+        sidebar_filters(full)
+        if app_state.ignored_query_params():
+            st.toast("Some link settings could not be applied: " + ", ".join(app_state.ignored_query_params()))
+            st.session_state[app_state.IGNORED_QUERY] = ()
+        page.run()
+        app_state.write_query_params()
+    except Exception as exc:  # the one error boundary: a sentence, never a traceback on screen
+        log.exception("page failed")
+        _friendly_error(exc)
+
+
+def _friendly_error(exc: Exception) -> None:
+    from lusp.validate import CohortLoadError
+
+    if isinstance(exc, CohortLoadError):
+        st.error("The cohort could not be loaded: " + str(exc) + ". Open the Data page to see every problem "
+                 "or go back to the demo cohort.")
+        if st.button("Use the demo cohort", key="w_error_demo"):
+            app_state.use_demo()
+            st.rerun()
+    else:
+        st.error("Something went wrong while drawing this page. The details are in the server log "
+                 "(they are kept off the screen because they can contain patient values). Try another "
+                 "page, reset the parameters, or reload the demo cohort on the Data page.")
+
+
+main()

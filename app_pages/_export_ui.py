@@ -1,0 +1,213 @@
+"""Export widgets: download buttons beside every chart and table, the deck basket.
+
+Layout only: every byte comes from :mod:`lusp.export`. Downloads are *deferred* (a
+callable as ``data``), so a page with ten charts does not render twenty images on every
+rerun — an image is rendered only when its button is clicked. Deferred callables run
+outside the script thread, so they capture everything they need and never touch
+``st.session_state``.
+
+Public functions (called from the pages and from ``_ui.show_chart``):
+
+- :func:`chart_downloads` — PNG, SVG and "add to deck" for one Plotly or Altair figure;
+- :func:`table_downloads` — CSV, XLSX and "add to deck" for one table;
+- :func:`basket_sidebar` — the deck basket in the sidebar (reorder, remove, clear);
+- :func:`deck_download` — the one-click deck (standard slides + basket);
+- :func:`markdown_download` — results and methods text as Markdown.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Callable
+
+import pandas as pd
+import streamlit as st
+
+from lusp.export.deck import DeckBasket, DeckItem
+from lusp.export.images import ImageExportError, figure_to_image
+from lusp.export.tables import to_csv_bytes, to_xlsx_bytes
+
+#: Session-state key of the deck basket (a :class:`DeckBasket`; session only).
+BASKET_KEY = "deck_basket"
+#: Session-state key of the last "added to deck" message, shown once.
+_NOTICE_KEY = "deck_basket_notice"
+
+PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def basket() -> DeckBasket:
+    """The session's deck basket (created empty on first use)."""
+    current = st.session_state.get(BASKET_KEY)
+    if not isinstance(current, DeckBasket):
+        current = DeckBasket()
+        st.session_state[BASKET_KEY] = current
+    return current
+
+
+def slug(text: str) -> str:
+    """A file-name-safe version of ``text``: ``"Hb — P07"`` → ``"hb_p07"``."""
+    return re.sub(r"[^a-z0-9]+", "_", str(text).lower()).strip("_")[:60] or "export"
+
+
+# --------------------------------------------------------------------------------------
+# Charts and tables
+# --------------------------------------------------------------------------------------
+
+
+def chart_downloads(fig: Any, key: str, *, title: str, caption: str = "") -> None:
+    """PNG (≥ 1600 px) and SVG download buttons and an "add to deck" button for ``fig``.
+
+    ``caption`` states the filters and parameters in force; it goes with the chart into
+    the deck basket so its slide says what it showed.
+    """
+    name = slug(title)
+    columns = st.columns([1, 1, 1.4, 4])
+    columns[0].download_button(
+        "PNG", data=_deferred_image(fig, "png"), file_name=f"{name}.png", mime="image/png",
+        key=f"{key}_png", on_click="ignore", icon=":material/image:", help="Projector resolution (1600 px wide)",
+    )
+    columns[1].download_button(
+        "SVG", data=_deferred_image(fig, "svg"), file_name=f"{name}.svg", mime="image/svg+xml",
+        key=f"{key}_svg", on_click="ignore", icon=":material/draw:", help="Vector image for print and editing",
+    )
+    columns[2].button(
+        "Add to deck", key=f"{key}_deck", icon=":material/add_to_queue:", on_click=_add_chart,
+        args=(fig, title, caption), help="Put this chart, with the filters in force now, in the deck basket",
+    )
+    _show_notice(key)
+
+
+def table_downloads(frame: pd.DataFrame, key: str, *, title: str, caption: str = "", sheet_name: str = "table") -> None:
+    """CSV and XLSX download buttons and an "add to deck" button for ``frame``."""
+    name = slug(title)
+    csv_data, xlsx_data = _deferred_csv(frame), _deferred_xlsx(frame, sheet_name, caption)
+    columns = st.columns([1, 1, 1.4, 4])
+    columns[0].download_button(
+        "CSV", data=csv_data, file_name=f"{name}.csv", mime="text/csv", key=f"{key}_csv",
+        on_click="ignore", icon=":material/table_view:",
+    )
+    columns[1].download_button(
+        "XLSX", data=xlsx_data, file_name=f"{name}.xlsx", mime=XLSX_MIME, key=f"{key}_xlsx",
+        on_click="ignore", icon=":material/grid_on:",
+    )
+    columns[2].button(
+        "Add to deck", key=f"{key}_deck", icon=":material/add_to_queue:", on_click=_add_table,
+        args=(frame, title, caption), help="Put this table, with the filters in force now, in the deck basket",
+    )
+    _show_notice(key)
+
+
+# --------------------------------------------------------------------------------------
+# The basket in the sidebar
+# --------------------------------------------------------------------------------------
+
+
+def basket_sidebar() -> None:
+    """List the basket in the sidebar: move up/down, remove, clear. Call inside ``st.sidebar``."""
+    items = basket().items
+    with st.expander(f"Deck basket ({len(items)})", expanded=False, icon=":material/slideshow:"):
+        if not items:
+            st.caption("Empty. Use “Add to deck” beside any chart or table; the deck from the "
+                       "Overview then ends with these slides, each captioned with its filters.")
+            return
+        for index, item in enumerate(items):
+            st.markdown(f"**{index + 1}. {item.title}**  \n:gray[{item.kind} · {item.caption or 'no filters'}]")
+            up, down, remove = st.columns(3)
+            up.button("Up", key=f"basket_up_{item.item_id}", icon=":material/arrow_upward:", disabled=index == 0,
+                      on_click=_move, args=(item.item_id, -1), help="Move up")
+            down.button("Down", key=f"basket_down_{item.item_id}", icon=":material/arrow_downward:",
+                        disabled=index == len(items) - 1, on_click=_move, args=(item.item_id, 1), help="Move down")
+            remove.button("Remove", key=f"basket_rm_{item.item_id}", icon=":material/delete:", on_click=_remove,
+                          args=(item.item_id,), help="Remove from the deck")
+        st.button("Clear basket", key="basket_clear", on_click=_clear, icon=":material/clear_all:")
+
+
+# --------------------------------------------------------------------------------------
+# Deck and Markdown
+# --------------------------------------------------------------------------------------
+
+
+def deck_download(results: Any, *, filters: str, hb_unit: str = "g/L", file_name: str = "luspatercept_deck.pptx",
+                  key: str = "deck_download") -> None:
+    """The one-click deck: standard slides for ``results`` plus the session's basket.
+
+    Built on click (it takes a few seconds: every chart is rendered at projector size).
+    """
+    from lusp.export.deck import build_deck
+
+    items = basket().items  # captured now: the deferred build runs outside the session
+
+    def build() -> bytes:
+        return build_deck(results, filters=filters, hb_unit=hb_unit, basket=DeckBasket(items))
+
+    label = "Download slide deck (.pptx)" + (f" + {len(items)} basket slide{'s' if len(items) != 1 else ''}" if items else "")
+    st.download_button(label, data=build, file_name=file_name, mime=PPTX_MIME, key=key, on_click="ignore",
+                       type="primary", icon=":material/slideshow:",
+                       help="Title, headline numbers, response rates, burden, waterfall, swimmer, transient "
+                            "spikes, subgroups, per-patient table, safety, methods (speaker notes hold the results text)")
+
+
+def markdown_download(results: Any, *, filters: str, key: str = "markdown_download") -> None:
+    """Results and methods text as a Markdown file."""
+    from lusp.export.markdown import results_markdown
+
+    def build() -> bytes:
+        return results_markdown(results, filters=filters).encode("utf-8")
+
+    st.download_button("Results & methods (.md)", data=build, file_name="luspatercept_results.md",
+                       mime="text/markdown", key=key, on_click="ignore", icon=":material/description:")
+
+
+# --------------------------------------------------------------------------------------
+# Callbacks and deferred builders
+# --------------------------------------------------------------------------------------
+
+
+def _deferred_image(fig: Any, fmt: str) -> Callable[[], bytes]:
+    def render() -> bytes:
+        return figure_to_image(fig, fmt)
+
+    return render
+
+
+def _deferred_csv(frame: pd.DataFrame) -> Callable[[], bytes]:
+    return lambda: to_csv_bytes(frame)
+
+
+def _deferred_xlsx(frame: pd.DataFrame, sheet_name: str, caption: str) -> Callable[[], bytes]:
+    return lambda: to_xlsx_bytes({sheet_name: frame}, notes={sheet_name: caption} if caption else None)
+
+
+def _add_chart(fig: Any, title: str, caption: str) -> None:
+    try:
+        png = figure_to_image(fig, "png")
+    except ImageExportError as error:
+        st.session_state[_NOTICE_KEY] = ("error", f"Could not add “{title}”: {error}")
+        return
+    st.session_state[BASKET_KEY] = basket().add(DeckItem(title=title, caption=caption, png=png))
+    st.session_state[_NOTICE_KEY] = ("ok", f"Added “{title}” to the deck basket ({len(basket())} items).")
+
+
+def _add_table(frame: pd.DataFrame, title: str, caption: str) -> None:
+    st.session_state[BASKET_KEY] = basket().add(DeckItem(title=title, caption=caption, table=frame.copy()))
+    st.session_state[_NOTICE_KEY] = ("ok", f"Added “{title}” to the deck basket ({len(basket())} items).")
+
+
+def _move(item_id: str, offset: int) -> None:
+    st.session_state[BASKET_KEY] = basket().move(item_id, offset)
+
+
+def _remove(item_id: str) -> None:
+    st.session_state[BASKET_KEY] = basket().remove(item_id)
+
+
+def _clear() -> None:
+    st.session_state[BASKET_KEY] = basket().clear()
+
+
+def _show_notice(key: str) -> None:
+    notice = st.session_state.get(_NOTICE_KEY)
+    if notice and st.session_state.get(f"{key}_deck"):
+        kind, text = notice
+        (st.error if kind == "error" else st.toast)(text)
+        st.session_state.pop(_NOTICE_KEY, None)

@@ -1,0 +1,123 @@
+"""Page-side layout helpers shared by every page: charts, tables, empty states, headers.
+
+Every chart and table of the app goes through :func:`show_chart` / :func:`show_table`, so
+the export helper adds its download and "add to deck" buttons in one place (beside the
+``st.plotly_chart`` / ``st.vega_lite_chart`` / ``st.dataframe`` calls below).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+import app_state
+from lusp.figures.hb_unit import hb_factor
+
+#: Result-table columns holding an Hb value in g/L (converted for display in g/dL).
+HB_COLUMNS = ("baseline_hb_g_l", "peak_hb_g_l", "hb_rise_g_l", "post_hb_g_l", "early_peak_hb_g_l")
+
+
+def page_header(title: str, results=None) -> None:
+    """The page title and one line saying which cohort, criteria set and filters are in force."""
+    st.title(title)
+    results = results if results is not None else app_state.results()
+    n_all = len(app_state.full_results().table)
+    shown = len(results.table)
+    cohort_name = "SYNTHETIC demo cohort" if app_state.is_demo() else app_state.cohort().source.name
+    st.caption(
+        f"{cohort_name} · criteria: **{app_state.criteria_label()}** · "
+        f"filters: {app_state.describe_filters()} ({shown} of {n_all} patients)"
+    )
+
+
+def empty(message: str) -> None:
+    """An empty state: one plain sentence instead of a blank chart."""
+    st.info(message)
+
+
+def show_chart(fig: Any, key: str, *, on_select: str = "ignore", selection_mode: Any = None,
+               caption: str | None = None) -> Any:
+    """Draw a Plotly figure or an Altair chart (or a cached Vega-Lite spec dict).
+
+    ``key`` is stable and unique per chart; it names the chart for exports. Returns the
+    selection event when ``on_select="rerun"``.
+    """
+    if hasattr(fig, "to_plotly_json"):
+        from lusp.export.images import plotly_modebar_config
+
+        kwargs: dict[str, Any] = dict(key=key, config=plotly_modebar_config(key), on_select=on_select)
+        if selection_mode is not None:
+            kwargs["selection_mode"] = selection_mode
+        event = st.plotly_chart(fig, width="stretch", **kwargs)
+    else:
+        spec = fig if isinstance(fig, dict) else fig.to_dict()
+        kwargs = dict(key=key, on_select=on_select)
+        if selection_mode is not None:
+            kwargs["selection_mode"] = selection_mode
+        event = st.vega_lite_chart(spec, width="content", **kwargs)
+    if caption:
+        st.caption(caption)
+    return event
+
+
+def altair_spec(name: str, build, *parts: Any) -> dict:
+    """An Altair chart built once per session and view, kept as its Vega-Lite dict (building
+    and validating Altair charts dominates a page's rerun time)."""
+    return app_state.cached(name, lambda: build().to_dict(), *parts)
+
+
+def show_table(frame: pd.DataFrame, key: str, *, height: int | None = None, column_config: dict | None = None) -> None:
+    """A table as on screen; Hb columns already in the display unit (see :func:`hb_display`)."""
+    kwargs: dict[str, Any] = dict(hide_index=True, width="stretch", key=key)
+    if height is not None:
+        kwargs["height"] = height
+    if column_config:
+        kwargs["column_config"] = column_config
+    st.dataframe(frame, **kwargs)
+
+
+def hb_display(frame: pd.DataFrame, unit: str | None = None) -> pd.DataFrame:
+    """A copy of ``frame`` with Hb columns in the display unit, renamed ``…_g_dl`` in g/dL."""
+    unit = unit or app_state.hb_unit()
+    if unit == "g/L":
+        return frame
+    factor = hb_factor(unit)
+    out = frame.copy()
+    renames = {}
+    for column in HB_COLUMNS:
+        if column in out.columns:
+            out[column] = (out[column].astype("Float64") * factor).round(1)
+            renames[column] = column.replace("_g_l", "_g_dl")
+    return out.rename(columns=renames)
+
+
+def hb_value(value_g_l: Any, *, signed: bool = False, mean: bool = False) -> str:
+    """An Hb value (g/L inside) as display text in the unit in force; "—" when missing.
+
+    Single values keep the lab's precision (96 g/L, 9.6 g/dL); means (``mean=True``) one
+    more decimal (60.6 g/L, 6.06 g/dL), as the study reports them.
+    """
+    if value_g_l is None or pd.isna(value_g_l):
+        return "—"
+    unit = app_state.hb_unit()
+    value = float(value_g_l) * hb_factor(unit)
+    sign = "+" if signed and value > 0 else ""
+    decimals = (1 if unit == "g/L" else 2) if mean else (0 if unit == "g/L" else 1)
+    return f"{sign}{value:.{decimals}f} {unit}"
+
+
+def rate_text(rate: dict | None, k: int | None = None, n: int | None = None) -> str:
+    """``{rate, ci_low, ci_high}`` (fractions) as "63.6 % (95 % CI 40.7–82.8)"."""
+    if not rate or rate.get("rate") is None or pd.isna(rate.get("rate")):
+        return "—"
+    counts = f"{k}/{n} · " if k is not None and n is not None else ""
+    return (f"{counts}{100 * rate['rate']:.1f} % (95 % CI {100 * rate['ci_low']:.1f}–"
+            f"{100 * rate['ci_high']:.1f})")
+
+
+def flag_text(value: Any) -> str:
+    """A pandas ``boolean`` cell as words: yes / no / — (cannot be computed)."""
+    if value is None or pd.isna(value):
+        return "—"
+    return "yes" if bool(value) else "no"

@@ -1,0 +1,89 @@
+"""Overview: the headline figures with exact 95 % CIs, the honest Hb reconciliation, and the
+auto-written results and methods paragraphs."""
+from __future__ import annotations
+
+import streamlit as st
+
+import app_state
+from app_pages import _ui
+from lusp.params import describe
+
+results = app_state.results()
+_ui.page_header("Overview", results)
+
+if results.table.empty:
+    _ui.empty("No patient passes the filters in force. Widen them in the sidebar to see the overview.")
+    st.stop()
+
+s = app_state.summary()
+rates = s["response_rate"]
+
+st.subheader("Response")
+c1, c2, c3, c4 = st.columns(4)
+c1.metric("Patients", s["n_patients"], help="After the sidebar filters.")
+c1.caption(f"{s['n_td']} TD · {s['n_ntd']} NTD at baseline")
+c2.metric("Responders, all", f"{s['n_responders']} of {s['n_patients']}")
+c2.caption(_ui.rate_text(rates["overall"]))
+c3.metric("TD responders", f"{s['n_td_responders']} of {s['n_td']}" if s["n_td"] else "no TD patients")
+c3.caption(_ui.rate_text(rates["td"]) if s["n_td"] else "—")
+c4.metric("NTD responders", f"{s['n_ntd_responders']} of {s['n_ntd']}" if s["n_ntd"] else "no NTD patients")
+c4.caption(_ui.rate_text(rates["ntd"]) if s["n_ntd"] else "—")
+if s.get("n_not_evaluable"):
+    st.caption(f"{s['n_not_evaluable']} patient(s) could not be evaluated and count as non-responders "
+               "(intention to treat); the Patients page gives each reason.")
+
+st.subheader("Hemoglobin")
+measure = {"peak": "peak", "last": "last", "mean_d29": "mean from day 29"}.get(s["post_hb_measure"], s["post_hb_measure"])
+h1, h2, h3, h4 = st.columns(4)
+h1.metric("Transfusion independent (TD)", f"{s['n_ti']} of {s['n_td']}" if s["n_td"] else "no TD patients")
+h2.metric("Early Hb rise (days 1–14)", f"{s['n_early_rise']} of {s['n_patients']}")
+h3.metric(f"Mean Hb before → after ({measure})",
+          f"{_ui.hb_value(s['mean_baseline_hb_g_l'], mean=True)} → {_ui.hb_value(s['mean_post_hb_g_l'], mean=True)}")
+h4.metric(f"Post-treatment Hb > {_ui.hb_value(100)}", f"{s['n_post_hb_over_100']} of {s['n_patients']}")
+
+diff, rise, rise_early = s["difference_of_mean_hb_g_l"], s["mean_hb_rise_g_l"], s["mean_hb_rise_early_risers_g_l"]
+note = (f"**How the Hb numbers fit together.** The difference of the two means is {_ui.hb_value(diff, signed=True, mean=True)}. "
+        f"The mean of each patient's own rise (peak − baseline, transfusion-affected values excluded, patients "
+        f"with both values) is {_ui.hb_value(rise, signed=True, mean=True)}, and {_ui.hb_value(rise_early, signed=True, mean=True)} among "
+        f"the {s['n_early_rise']} patients with an early rise. These are different quantities over different "
+        f"patients, so they need not agree; none is adjusted to match another.")
+if app_state.is_demo():
+    note += (" The source study reported 60.61 → 96.21 g/L with a mean rise of 39.56 g/L — a rise that is "
+             "not the difference of its means (35.60 g/L); this synthetic cohort reproduces the means and "
+             "shows both rises instead of forcing them to agree.")
+st.info(note)
+
+st.subheader("The transient early spike")
+if s["n_td"] == 0:
+    _ui.empty("No patient was transfusion-dependent at baseline in this selection, so there are no TD "
+              "non-responders to examine.")
+elif s["n_td_nonresponders"] == 0:
+    _ui.empty("Every TD patient in this selection achieved transfusion independence.")
+else:
+    t1, t2, t3 = st.columns(3)
+    t1.metric("TD patients still transfused", f"{s['n_td_nonresponders']} of {s['n_td']}")
+    t2.metric("…with a transient first-week spike", f"{s['n_spike_td_nonresponders']} of {s['n_td_nonresponders']}")
+    before, after = s["td_nonresponder_burden_before_u28"], s["td_nonresponder_burden_after_u28"]
+    t3.metric("Their mean RBC burden before → after",
+              "—" if before is None or after is None else f"{before:.1f} → {after:.1f} U/28 d")
+    st.caption("A spike is an early peak (days 1–7) ≥ the set threshold above baseline that falls back by at least "
+               "half by day 42: an Hb rise that does not last, which a single early value would misread as response.")
+
+st.subheader("Results")
+try:
+    from lusp.narrative import methods_paragraph, results_paragraph
+except ImportError:  # the narrative module lands with another issue; say so rather than invent text
+    results_paragraph = methods_paragraph = None
+if results_paragraph is None:
+    _ui.empty("The auto-written results paragraph is not available in this build.")
+else:
+    st.markdown(results_paragraph(results))
+
+st.subheader("Methods")
+if methods_paragraph is not None:
+    st.markdown(methods_paragraph(results))
+source = "data/demo_cohort.xlsx" if app_state.is_demo() else "YOUR_FILE"
+options = " ".join(f"{d['cli']} {d['value']}" for d in describe(app_state.params()) if d["value"] != d["default"])
+command = f"python -m lusp summary {source} --criteria {app_state.criteria_name()}" + (f" {options}" if options else "")
+st.markdown("The same numbers from the command line (on the whole cohort; the sidebar filters are not applied there):")
+st.code(command, language="bash")

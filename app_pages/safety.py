@@ -1,0 +1,55 @@
+"""Safety: adverse events by term and CTCAE grade, progression / transformation timing,
+and blasts over time when the labs table has them."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+import app_state
+from app_pages import _ui
+from lusp.figures.safety import adverse_events, ae_by_grade_chart, blast_labs, blasts_chart, course_chart, course_events
+
+results = app_state.results()
+_ui.page_header("Safety", results)
+table = results.table
+
+if table.empty:
+    _ui.empty("No patient passes the filters in force. Widen them in the sidebar to see safety data.")
+    st.stop()
+
+events = results.cohort.events
+labs = results.cohort.labs
+
+st.subheader("Adverse events")
+ae = adverse_events(events)
+if ae.empty:
+    _ui.empty("No adverse event is recorded for the patients shown (the cohort file has no events table, or it "
+              "lists none of category adverse_event).")
+else:
+    graded = ae["grade"].astype("Int64")
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Adverse events", len(ae))
+    c2.metric("Patients with an adverse event", f"{ae['patient_id'].nunique()} of {len(table)}")
+    c3.metric("Grade ≥ 3 events", int((graded >= 3).fillna(False).sum()))
+    _ui.show_chart(_ui.altair_spec("ae", lambda: ae_by_grade_chart(events)), key="ae_by_grade")
+    related = ae["related"] if "related" in ae.columns else pd.Series(pd.NA, index=ae.index)
+    listing = pd.DataFrame({"patient": ae["patient_id"].astype(str), "day": ae["day"], "term": ae["term"],
+                            "CTCAE grade": graded, "related": related})
+    _ui.show_table(listing, key="ae_table")
+
+st.subheader("Progression and transformation")
+course = course_events(events)
+if course.empty:
+    _ui.empty("No progression, transformation or death is recorded for the patients shown.")
+else:
+    _ui.show_chart(_ui.altair_spec("course", lambda: course_chart(events, table)), key="course")
+    _ui.show_table(pd.DataFrame({"patient": course["patient_id"].astype(str), "day": course["day"],
+                                 "event": course["category"], "term": course["term"]}), key="course_table")
+
+st.subheader("Blasts over time")
+blasts = blast_labs(labs)
+if blasts.empty:
+    _ui.empty("The labs table has no blast values for the patients shown (a test whose name contains "
+              "“blast”), so there is nothing to plot.")
+else:
+    _ui.show_chart(_ui.altair_spec("blasts", lambda: blasts_chart(labs, table)), key="blasts")

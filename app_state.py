@@ -1,0 +1,503 @@
+"""Every ``st.session_state`` key of the app, named and set here, with accessor functions.
+
+Pages and helpers never touch ``st.session_state`` directly: they call these functions, so
+a key is spelled once and its meaning is written down once.
+
+Session-state keys (the state of record)
+----------------------------------------
+``COHORT`` ("cohort")
+    The :class:`lusp.cohort.Cohort` in force, or absent for the bundled demo cohort (loaded
+    lazily). Set it with :func:`set_cohort`; go back with :func:`use_demo`.
+``COHORT_TOKEN`` ("cohort_token")
+    A string naming the cohort in force for the per-session analysis cache: ``"demo"`` or
+    the token the Data page passes to :func:`set_cohort` (e.g. a hash of the uploaded bytes).
+``CRITERIA`` ("criteria")
+    Name of the criteria set in force (a key of ``lusp.criteria.CRITERIA``).
+``PARAMS`` ("params")
+    ``{criteria name: Params dataclass}``: each set's parameters, kept when the user switches
+    sets and back. Read with :func:`params`, change with :func:`set_param`.
+``PROTOCOL`` ("protocol")
+    Name of the dose protocol used by the protocol review (default ``"study"``).
+``HB_UNIT`` ("hb_unit")
+    Display unit of Hb, ``"g/L"`` or ``"g/dL"`` (display only; everything inside is g/L).
+``FILTERS`` ("filters")
+    The global :class:`Filters` every page obeys.
+``PATIENT`` ("patient_id")
+    The patient shown on the Patients page.
+``GRID_SORT`` ("grid_sort")
+    Sort key of the small-multiples grid: ``"rise"``, ``"burden"`` or ``"id"``.
+``ANALYSIS_CACHE`` ("_analysis_cache"), ``FIGURE_CACHE`` ("_figure_cache")
+    Per-session caches (never ``st.cache_data``: those caches are shared across sessions,
+    and an uploaded cohort must never leave its session). Dicts, bounded in size.
+``QUERY_READ`` ("_query_read")
+    True once this session has read the URL query string (it is read once, on the first
+    run; afterwards the URL is rewritten from the state on every run).
+``IGNORED_QUERY`` ("_ignored_query")
+    The link parameters that could not be applied (named once on screen).
+
+Widget keys (``"w_…"``) belong to the sidebar and pages; each mirrors one key above and is
+re-seeded from it when Streamlit drops a widget that was not drawn (e.g. the parameter
+widgets of a criteria set no longer shown).
+
+Other helpers: the Data page calls :func:`set_cohort` / :func:`use_demo`; the export and
+presentation helper reads :func:`results`, :func:`summary`, :func:`describe_filters`,
+:func:`params`, :func:`hb_unit` and adds its own keys here (e.g. a presentation flag, the
+deck basket), documented in this docstring.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from lusp.criteria import CRITERIA
+from lusp.params import describe, with_values
+
+ROOT = Path(__file__).resolve().parent
+DEMO_PATH = ROOT / "data" / "demo_cohort.xlsx"
+
+COHORT = "cohort"
+COHORT_TOKEN = "cohort_token"
+CRITERIA_KEY = "criteria"
+PARAMS = "params"
+PROTOCOL = "protocol"
+HB_UNIT = "hb_unit"
+FILTERS = "filters"
+PATIENT = "patient_id"
+GRID_SORT = "grid_sort"
+ANALYSIS_CACHE = "_analysis_cache"
+FIGURE_CACHE = "_figure_cache"
+QUERY_READ = "_query_read"
+IGNORED_QUERY = "_ignored_query"
+
+HB_UNITS = ("g/L", "g/dL")
+TD_CHOICES = ("all", "TD", "NTD")
+GRID_SORTS = ("rise", "burden", "id")
+_CACHE_SIZE = 6  # analyses kept per session (criteria × parameters visited)
+_FIGURE_CACHE_SIZE = 48
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The global patient filters. Empty tuples / ``None`` mean "no restriction"."""
+
+    diagnoses: tuple[str, ...] = ()
+    td: str = "all"  # "all" | "TD" | "NTD"
+    outcomes: tuple[str, ...] = ()  # display classes of Results.table["outcome"]
+    age_range: tuple[float, float] | None = None  # inclusive, years
+    covariate: str | None = None  # any other patient column
+    covariate_levels: tuple[str, ...] = ()  # categorical covariate: levels kept
+    covariate_range: tuple[float, float] | None = None  # numeric covariate: inclusive range
+
+    @property
+    def active(self) -> bool:
+        """True when some filter restricts the patients (a covariate picked without a
+        restriction does not)."""
+        return bool(
+            self.diagnoses or self.td != "all" or self.outcomes or self.age_range is not None
+            or (self.covariate and (self.covariate_levels or self.covariate_range is not None))
+        )
+
+
+# ---------------------------------------------------------------------------------------
+# Initialisation
+# ---------------------------------------------------------------------------------------
+def init() -> None:
+    """Set every key to its default on a session's first run, then apply the URL once."""
+    state = st.session_state
+    state.setdefault(COHORT_TOKEN, "demo")
+    state.setdefault(CRITERIA_KEY, next(iter(CRITERIA)))
+    state.setdefault(PARAMS, {})
+    state.setdefault(PROTOCOL, "study")
+    state.setdefault(HB_UNIT, "g/L")
+    state.setdefault(FILTERS, Filters())
+    state.setdefault(PATIENT, None)
+    state.setdefault(GRID_SORT, "rise")
+    state.setdefault(ANALYSIS_CACHE, {})
+    state.setdefault(FIGURE_CACHE, {})
+    if not state.get(QUERY_READ):
+        state[QUERY_READ] = True
+        _read_query_params()
+
+
+# ---------------------------------------------------------------------------------------
+# Cohort
+# ---------------------------------------------------------------------------------------
+@st.cache_resource(show_spinner="Loading the demo cohort…")
+def _demo_cohort():
+    """The bundled SYNTHETIC demo cohort. Shared across sessions on purpose: it is a file
+    in the repository, not anyone's data (uploads never go through a shared cache)."""
+    from lusp.load import load_cohort
+
+    return load_cohort(DEMO_PATH, synthetic=True)
+
+
+def cohort():
+    """The cohort in force (the demo cohort unless the Data page set another)."""
+    current = st.session_state.get(COHORT)
+    return current if current is not None else _demo_cohort()
+
+
+def is_demo() -> bool:
+    return st.session_state.get(COHORT_TOKEN, "demo") == "demo"
+
+
+def set_cohort(new_cohort, token: str | None = None) -> None:
+    """Put ``new_cohort`` in force for this session; filters and patient are reset.
+
+    ``token`` names it in the per-session analysis cache; by default a digest of the
+    cohort's patient IDs and table sizes (enough to tell two uploads apart in one session).
+    """
+    if token is None:
+        digest = hashlib.sha1()
+        for name in ("patients", "hb", "transfusions", "doses", "events", "labs"):
+            frame = new_cohort.table(name)
+            digest.update(f"{name}:{len(frame)}:".encode())
+            digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+        token = "upload:" + digest.hexdigest()
+    st.session_state[COHORT] = new_cohort
+    st.session_state[COHORT_TOKEN] = token
+    _reset_view()
+
+
+def use_demo() -> None:
+    """Go back to the bundled demo cohort."""
+    st.session_state.pop(COHORT, None)
+    st.session_state[COHORT_TOKEN] = "demo"
+    _reset_view()
+
+
+def _reset_view() -> None:
+    st.session_state[FILTERS] = Filters()
+    st.session_state[PATIENT] = None
+    st.session_state[ANALYSIS_CACHE] = {}
+    st.session_state[FIGURE_CACHE] = {}
+    for key in [k for k in st.session_state if str(k).startswith("w_f_") or k == "w_patient"]:
+        del st.session_state[key]
+
+
+# ---------------------------------------------------------------------------------------
+# Criteria set, parameters, protocol, unit
+# ---------------------------------------------------------------------------------------
+def criteria_name() -> str:
+    return st.session_state[CRITERIA_KEY]
+
+
+def criteria_label() -> str:
+    return CRITERIA[criteria_name()].label
+
+
+def set_criteria(name: str) -> None:
+    if name not in CRITERIA:
+        raise ValueError(f"unknown criteria set {name!r}")
+    st.session_state[CRITERIA_KEY] = name
+
+
+def params(name: str | None = None):
+    """The parameters in force for criteria set ``name`` (default: the set in force)."""
+    name = name or criteria_name()
+    store = st.session_state[PARAMS]
+    if name not in store:
+        store[name] = CRITERIA[name].Params()
+    return store[name]
+
+
+def set_param(field_name: str, value: Any, name: str | None = None) -> None:
+    """Change one parameter (checked against its range by ``lusp.params.with_values``)."""
+    name = name or criteria_name()
+    st.session_state[PARAMS][name] = with_values(params(name), **{field_name: value})
+
+
+def reset_params(name: str | None = None) -> None:
+    name = name or criteria_name()
+    st.session_state[PARAMS][name] = CRITERIA[name].Params()
+    for key in [k for k in st.session_state if str(k).startswith(f"w_param_{name}_")]:
+        del st.session_state[key]
+
+
+def protocol() -> str:
+    return st.session_state[PROTOCOL]
+
+
+def hb_unit() -> str:
+    return st.session_state[HB_UNIT]
+
+
+def set_hb_unit(unit: str) -> None:
+    if unit not in HB_UNITS:
+        raise ValueError(f"Hb unit must be one of {HB_UNITS}")
+    st.session_state[HB_UNIT] = unit
+
+
+# ---------------------------------------------------------------------------------------
+# Analysis (cached per session)
+# ---------------------------------------------------------------------------------------
+def _analysis_key() -> tuple:
+    return (st.session_state[COHORT_TOKEN], criteria_name(), params(), protocol())
+
+
+def full_results():
+    """``lusp.analysis.analyze`` of the whole cohort under the criteria and parameters in
+    force, computed once per session and setting (bounded per-session cache)."""
+    from lusp.analysis import analyze
+
+    cache: dict = st.session_state[ANALYSIS_CACHE]
+    key = _analysis_key()
+    if key not in cache:
+        if len(cache) >= _CACHE_SIZE:
+            cache.pop(next(iter(cache)))
+        cache[key] = analyze(cohort(), criteria_name(), params(), protocol())
+    return cache[key]
+
+
+def filters() -> Filters:
+    return st.session_state[FILTERS]
+
+
+def set_filters(new: Filters) -> None:
+    st.session_state[FILTERS] = new
+
+
+def filtered_ids(results, active: Filters | None = None) -> list[str]:
+    """Patient IDs of ``results`` that pass the filters (in table order)."""
+    active = active or filters()
+    table = results.table
+    patients = results.cohort.patients
+    keep = pd.Series(True, index=table.index)
+    if active.diagnoses:
+        keep &= table["diagnosis"].astype("string").isin(active.diagnoses).fillna(False)
+    if active.td != "all":
+        td = table["td_baseline"].astype("boolean")
+        keep &= (td if active.td == "TD" else ~td).fillna(False)
+    if active.outcomes:
+        keep &= table["outcome"].astype("string").isin(active.outcomes).fillna(False)
+    by_id = patients.set_index(patients["patient_id"].astype(str))
+    ids = table["patient_id"].astype(str)
+    if active.age_range is not None and "age" in by_id.columns:
+        age = ids.map(by_id["age"]).astype("Float64")
+        keep &= age.between(*active.age_range).fillna(False)
+    if active.covariate and active.covariate in by_id.columns:
+        values = ids.map(by_id[active.covariate])
+        if active.covariate_range is not None:
+            keep &= values.astype("Float64").between(*active.covariate_range).fillna(False)
+        elif active.covariate_levels:
+            keep &= level_text(values).isin(active.covariate_levels)
+    return ids[keep.to_numpy(dtype=bool)].tolist()
+
+
+def level_text(values: pd.Series) -> pd.Series:
+    """Covariate values as the level words the filter offers ("yes"/"no" for booleans,
+    "missing" for NA)."""
+    if pd.api.types.is_bool_dtype(values) or str(values.dtype) == "boolean":
+        return values.astype("boolean").map({True: "yes", False: "no"}).astype("string").fillna("missing")
+    return values.astype("string").fillna("missing")
+
+
+def results():
+    """The analysis restricted to the filtered patients (``Results.subset``)."""
+    full = full_results()
+    if not filters().active:
+        return full
+    cache: dict = st.session_state[ANALYSIS_CACHE]
+    key = ("subset", _analysis_key(), filters())
+    if key not in cache:
+        if len(cache) >= 2 * _CACHE_SIZE:
+            cache.pop(next(iter(cache)))
+        cache[key] = full.subset(filtered_ids(full))
+    return cache[key]
+
+
+def summary() -> dict:
+    """``lusp.analysis.summarize`` of the filtered results (cached per session)."""
+    from lusp.analysis import summarize
+
+    return cached("summary", lambda: summarize(results()))
+
+
+def view_key() -> tuple:
+    """What every figure depends on: cohort, criteria, parameters, protocol, filters, unit."""
+    return (_analysis_key(), filters(), hb_unit())
+
+
+def cached(name: str, build, *parts: Any):
+    """``build()`` memoised per session under ``name``, the view in force and ``parts``."""
+    cache: dict = st.session_state[FIGURE_CACHE]
+    key = (name, view_key(), parts)
+    if key not in cache:
+        if len(cache) >= _FIGURE_CACHE_SIZE:
+            cache.pop(next(iter(cache)))
+        cache[key] = build()
+    return cache[key]
+
+
+def describe_filters(active: Filters | None = None) -> str:
+    """The filters in words, for captions, exports and slides ("all patients" when none)."""
+    active = active or filters()
+    parts = []
+    if active.diagnoses:
+        parts.append("diagnosis " + ", ".join(active.diagnoses))
+    if active.td != "all":
+        parts.append(active.td + " at baseline")
+    if active.outcomes:
+        parts.append("outcome " + ", ".join(active.outcomes))
+    if active.age_range is not None:
+        parts.append(f"age {active.age_range[0]:g}–{active.age_range[1]:g} years")
+    if active.covariate and active.covariate_range is not None:
+        parts.append(f"{active.covariate} {active.covariate_range[0]:g}–{active.covariate_range[1]:g}")
+    elif active.covariate and active.covariate_levels:
+        parts.append(f"{active.covariate} " + ", ".join(active.covariate_levels))
+    return "; ".join(parts) if parts else "all patients"
+
+
+# ---------------------------------------------------------------------------------------
+# Patient and grid
+# ---------------------------------------------------------------------------------------
+def patient_id() -> str | None:
+    return st.session_state[PATIENT]
+
+
+def set_patient(pid: str | None, *, from_widget: bool = False) -> None:
+    """Show patient ``pid``. Buttons, links and the grid also re-seed the patient select box
+    (``from_widget=False``); the select box itself passes ``from_widget=True``."""
+    st.session_state[PATIENT] = None if pid is None else str(pid)
+    if not from_widget:
+        st.session_state.pop("w_patient", None)
+
+
+def grid_sort() -> str:
+    return st.session_state[GRID_SORT]
+
+
+def set_grid_sort(sort: str) -> None:
+    if sort not in GRID_SORTS:
+        raise ValueError(f"sort must be one of {GRID_SORTS}")
+    st.session_state[GRID_SORT] = sort
+
+
+# ---------------------------------------------------------------------------------------
+# URL query string: a copied link reopens the same view
+# ---------------------------------------------------------------------------------------
+_LIST_SEP = "|"
+
+
+def _range_text(bounds: tuple[float, float]) -> str:
+    return f"{bounds[0]:g}~{bounds[1]:g}"
+
+
+def _parse_range(text: str) -> tuple[float, float] | None:
+    try:
+        low, high = (float(x) for x in text.split("~"))
+    except ValueError:
+        return None
+    return (low, high) if low <= high else None
+
+
+def query_params() -> dict[str, str]:
+    """The view in force as URL query parameters (only what differs from the defaults)."""
+    out: dict[str, str] = {}
+    if patient_id():
+        out["patient"] = patient_id()
+    name = criteria_name()
+    if name != next(iter(CRITERIA)):
+        out["criteria"] = name
+    for item in describe(params()):
+        if item["value"] != item["default"]:
+            out["p_" + item["name"]] = str(item["value"])
+    if protocol() != "study":
+        out["protocol"] = protocol()
+    if hb_unit() != "g/L":
+        out["unit"] = hb_unit()
+    active = filters()
+    if active.diagnoses:
+        out["dx"] = _LIST_SEP.join(active.diagnoses)
+    if active.td != "all":
+        out["td"] = active.td
+    if active.outcomes:
+        out["outcome"] = _LIST_SEP.join(active.outcomes)
+    if active.age_range is not None:
+        out["age"] = _range_text(active.age_range)
+    if active.covariate and (active.covariate_levels or active.covariate_range):
+        out["cov"] = active.covariate
+        if active.covariate_range is not None:
+            out["cov_range"] = _range_text(active.covariate_range)
+        else:
+            out["cov_levels"] = _LIST_SEP.join(active.covariate_levels)
+    if grid_sort() != "rise":
+        out["sort"] = grid_sort()
+    return out
+
+
+def write_query_params() -> None:
+    """Rewrite the URL from the state (no rerun: the browser just updates its address)."""
+    wanted = query_params()
+    if dict(st.query_params) != wanted:
+        st.query_params.from_dict(wanted)
+
+
+def _read_query_params() -> None:
+    """Apply a copied link once per session. A value that does not fit is ignored (the
+    state keeps its default) and named in :func:`ignored_query_params`."""
+    query = {k: st.query_params[k] for k in st.query_params}
+    ignored: list[str] = []
+    state = st.session_state
+    if "criteria" in query:
+        if query["criteria"] in CRITERIA:
+            state[CRITERIA_KEY] = query["criteria"]
+        else:
+            ignored.append("criteria")
+    for key, text in query.items():
+        if not key.startswith("p_"):
+            continue
+        name = key[2:]
+        current = {d["name"]: d for d in describe(params())}
+        if name not in current:
+            ignored.append(key)
+            continue
+        default = current[name]["default"]
+        try:
+            value = type(default)(float(text)) if isinstance(default, (int, float)) and not isinstance(default, bool) else text
+            if isinstance(default, int) and not isinstance(default, bool) and float(text) != int(float(text)):
+                raise ValueError
+            set_param(name, value)
+        except (ValueError, TypeError):
+            ignored.append(key)
+    if query.get("unit") in HB_UNITS:
+        state[HB_UNIT] = query["unit"]
+    elif "unit" in query:
+        ignored.append("unit")
+    if query.get("sort") in GRID_SORTS:
+        state[GRID_SORT] = query["sort"]
+    new = Filters()
+    if "dx" in query:
+        new = replace(new, diagnoses=tuple(x for x in query["dx"].split(_LIST_SEP) if x))
+    if "td" in query:
+        if query["td"] in TD_CHOICES:
+            new = replace(new, td=query["td"])
+        else:
+            ignored.append("td")
+    if "outcome" in query:
+        new = replace(new, outcomes=tuple(x for x in query["outcome"].split(_LIST_SEP) if x))
+    if "age" in query:
+        bounds = _parse_range(query["age"])
+        new = replace(new, age_range=bounds) if bounds else new
+        if bounds is None:
+            ignored.append("age")
+    if "cov" in query:
+        new = replace(new, covariate=query["cov"])
+        if "cov_range" in query and _parse_range(query["cov_range"]):
+            new = replace(new, covariate_range=_parse_range(query["cov_range"]))
+        elif "cov_levels" in query:
+            new = replace(new, covariate_levels=tuple(x for x in query["cov_levels"].split(_LIST_SEP) if x))
+    state[FILTERS] = new
+    if query.get("patient"):
+        state[PATIENT] = query["patient"]
+    state[IGNORED_QUERY] = tuple(ignored)
+
+
+def ignored_query_params() -> tuple[str, ...]:
+    """Link parameters that could not be applied on this session's first run."""
+    return st.session_state.get(IGNORED_QUERY, ())
