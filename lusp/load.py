@@ -650,7 +650,8 @@ class _Loader:
                 out[col] = parse.values
             else:  # pragma: no cover — every field has a kind
                 continue
-            if col in required:
+            time_field = "day" if "day" in frame else "date"
+            if col in required or (col == time_field and seg.table != "patients"):
                 empty = blank
                 if empty.any():
                     self.r.rows("error", "blank_value", seg, frame.loc[empty, "_row"], name, [""] * int(empty.sum()),

@@ -1,0 +1,156 @@
+"""Seeded fuzzing of the loader: mutate valid cohort files, check every outcome is clean.
+
+Each mutation either loads, or raises ``CohortLoadError`` whose problems name the file and,
+for cell-level problems, the table, row and column. Anything else (another exception, an
+error problem with no file) is a failure.
+
+    python scripts/fuzz_loader.py --n 10000 --seed 1
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import random
+import sys
+import time
+import zipfile
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import pandas as pd  # noqa: E402
+
+from lusp.load import load_cohort  # noqa: E402
+from lusp.validate import CohortLoadError  # noqa: E402
+
+_BASE = {
+    "patients": pd.DataFrame({"patient_id": ["P1", "P2", "P3"], "diagnosis": ["MDS", "MF", "MDS"],
+                              "age": [71, 65, 80], "sex": ["M", "F", "F"]}),
+    "hb": pd.DataFrame({"patient_id": ["P1", "P1", "P2", "P2", "P3", "P3"], "day": [-10, 30, 0, 60, -3, 84],
+                        "hb_g_l": [62, 80, 58, 101, 70, 88]}),
+    "doses": pd.DataFrame({"patient_id": ["P1", "P2", "P3"], "day": [0, 0, 0], "dose_mg_kg": [1.0, 1.0, 1.25]}),
+    "transfusions": pd.DataFrame({"patient_id": ["P1"], "day": [-20], "units": [2]}),
+}
+_CELL_VALUES = ["abc", "", " ", "1e308", "1e400", "-5", "0", "999999999999", "31/02/2024", "03/04/2024",
+                "2024-13-01", "45000", "NaN", "inf", "9,5", "P9", "P1", "男", "\x00", "yes", "2024年3月5日",
+                "12/25/2024", "25/12/2024", "-", "1.5", "∞", "😀"]
+_MUTATIONS = ("cell", "cell", "cell", "blank_column", "rename_column", "drop_column", "duplicate_column",
+              "drop_table", "duplicate_row", "truncate", "random_bytes", "encoding", "swap_extension",
+              "shuffle_rows", "empty")
+
+
+def _mutate_tables(rng: random.Random, kind: str) -> dict[str, pd.DataFrame]:
+    tables = {k: v.copy() for k, v in _BASE.items()}
+    name = rng.choice(list(tables))
+    frame = tables[name].astype(object)
+    col = rng.choice(list(frame.columns))
+    if kind == "cell":
+        for _ in range(rng.randint(1, 3)):
+            frame.iat[rng.randrange(len(frame)), rng.randrange(frame.shape[1])] = rng.choice(_CELL_VALUES)
+    elif kind == "blank_column":
+        frame[col] = ""
+    elif kind == "rename_column":
+        frame = frame.rename(columns={col: rng.choice(["x", "Hb", "名字", "MRN", "date", "day", col.upper(), ""])})
+    elif kind == "drop_column":
+        frame = frame.drop(columns=col)
+    elif kind == "duplicate_column":
+        frame = pd.concat([frame, frame[[col]]], axis=1)
+    elif kind == "drop_table":
+        del tables[name]
+        return tables
+    elif kind == "duplicate_row":
+        frame = pd.concat([frame, frame.iloc[[rng.randrange(len(frame))]]])
+    elif kind == "shuffle_rows":
+        frame = frame.sample(frac=1, random_state=rng.randrange(10**6))
+    tables[name] = frame
+    return tables
+
+
+def _as_sources(rng: random.Random, tables: dict[str, pd.DataFrame]) -> list:
+    form = rng.choice(("csv", "csv", "zip", "xlsx"))
+    if form == "xlsx":
+        buffer = io.BytesIO()
+        with pd.ExcelWriter(buffer, engine="xlsxwriter") as writer:
+            for name, frame in tables.items():
+                frame.to_excel(writer, sheet_name=name, index=False)
+        return [("cohort.xlsx", buffer.getvalue())]
+    files = {f"{n}.csv": f.to_csv(index=False).encode("utf-8") for n, f in tables.items()}
+    if form == "zip":
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, data in files.items():
+                archive.writestr(name, data)
+        return [("cohort.zip", buffer.getvalue())]
+    return list(files.items())
+
+
+def make_case(rng: random.Random) -> tuple[str, list]:
+    """One mutated input: ``(mutation kind, sources)``."""
+    kind = rng.choice(_MUTATIONS)
+    if kind in ("truncate", "random_bytes", "encoding", "swap_extension", "empty"):
+        sources = _as_sources(rng, _BASE)
+        name, data = sources[0]
+        if kind == "truncate":
+            data = data[: rng.randrange(1, max(len(data), 2))]
+        elif kind == "random_bytes":
+            data = bytes(rng.randrange(256) for _ in range(rng.randrange(1, 400)))
+        elif kind == "encoding":
+            text = data.decode("utf-8", errors="ignore") if not name.endswith((".xlsx", ".zip")) else "患者编号,诊断\nP1,骨髓增生异常综合征\n"
+            data = text.encode(rng.choice(("utf-16", "latin-1", "gb18030", "cp1252", "utf-32")), errors="ignore")
+            name = "patients.csv"
+        elif kind == "swap_extension":
+            name = rng.choice(("cohort.xlsx", "cohort.zip", "cohort.csv", "cohort.pdf", "cohort.xls"))
+        elif kind == "empty":
+            data = rng.choice((b"", b"\n\n", b" ", b"\xef\xbb\xbf"))
+        return kind, [(name, data)] + sources[1:]
+    return kind, _as_sources(rng, _mutate_tables(rng, kind))
+
+
+def check(sources) -> str:
+    """``"loaded"`` or ``"rejected"``; raises AssertionError on an unclean outcome."""
+    try:
+        load_cohort(sources)
+        return "loaded"
+    except CohortLoadError as exc:
+        for problem in exc.report.errors:
+            assert problem.message, problem
+            assert problem.file or problem.code in ("missing_table", "bad_mapping"), problem
+            if problem.row is not None:
+                assert problem.table and problem.column, problem
+        return "rejected"
+
+
+def run(n: int, seed: int = 0) -> Counter:
+    """Run ``n`` seeded mutations; the counter holds outcomes per mutation kind."""
+    rng = random.Random(seed)
+    counts: Counter = Counter()
+    for _ in range(n):
+        kind, sources = make_case(rng)
+        try:
+            outcome = check(sources)
+        except AssertionError:
+            raise
+        except Exception as exc:  # noqa: BLE001 — this is what the fuzzer hunts
+            raise AssertionError(f"{kind}: uncaught {type(exc).__name__}: {exc}") from exc
+        counts[(kind, outcome)] += 1
+    return counts
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=2000, help="number of mutations")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
+    counts = run(args.n, args.seed)
+    seconds = time.perf_counter() - start
+    for (kind, outcome), count in sorted(counts.items()):
+        print(f"{kind:<18}{outcome:<10}{count:>7}")
+    loaded = sum(c for (k, o), c in counts.items() if o == "loaded")
+    print(f"{args.n} mutations in {seconds:.1f} s: {loaded} loaded, {args.n - loaded} rejected with a report, 0 crashes")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
