@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 
 from lusp.export.images import png_size
@@ -67,8 +68,9 @@ HEADER_FILL = "E8EEF5"
 TILE_FILL = "F3F6FA"
 SYNTHETIC = "D55E00"  # Okabe–Ito vermillion: a warning colour distinct from the outcomes
 
-#: Rows of a table slide, header excluded, at TABLE_PT (0.4 in a row, body ≈ 5.5 in).
-TABLE_ROWS_PER_SLIDE = 12
+#: At most this many rows on one table slide (fewer when wrapped cells make rows taller:
+#: pages are cut by estimated height).
+TABLE_ROWS_PER_SLIDE = 14
 
 
 # --------------------------------------------------------------------------------------
@@ -214,8 +216,8 @@ class DeckBasket:
 def render_deck(slides: Sequence[Slide], context: DeckContext) -> bytes:
     """Lay ``slides`` out as a 16:9 PPTX and return its bytes.
 
-    Table slides longer than :data:`TABLE_ROWS_PER_SLIDE` become several slides titled
-    "… (1 of 2)", rows split evenly. Every slide gets the footer of ``context`` and its
+    Table slides taller than the body (or longer than :data:`TABLE_ROWS_PER_SLIDE` rows)
+    become several slides titled "… (1 of 2)", rows split as evenly as heights allow. Every slide gets the footer of ``context`` and its
     number; a synthetic cohort gets a SYNTHETIC DATA badge on every slide.
     """
     from pptx import Presentation
@@ -308,7 +310,7 @@ def _draw_numbers(slide: Any, spec: Slide, top_in: float) -> None:
     rows = math.ceil(len(tiles) / columns)
     gap = 0.25
     tile_w = (SLIDE_WIDTH_IN - 2 * MARGIN_IN - gap * (columns - 1)) / columns
-    tile_h = min(2.6, (BODY_BOTTOM_IN - top_in - 0.1 - gap * (rows - 1)) / rows)
+    tile_h = min(2.1, (BODY_BOTTOM_IN - top_in - 0.1 - gap * (rows - 1)) / rows)
     value_pt = 36 if columns <= 3 else 32
     for index, tile in enumerate(tiles):
         row, column = divmod(index, columns)
@@ -337,23 +339,23 @@ def _draw_table(slide: Any, spec: Slide, top_in: float) -> None:
     from pptx.util import Inches
 
     table_frame = spec.table if spec.table is not None else pd.DataFrame()
+    layout = _table_layout(table_frame)
     n_rows, n_cols = len(table_frame) + 1, max(len(table_frame.columns), 1)
-    width_in = SLIDE_WIDTH_IN - 2 * MARGIN_IN
-    font_pt = _table_font_pt(table_frame, width_in)
-    row_h = 0.4 * font_pt / TABLE_PT
-    shape = slide.shapes.add_table(n_rows, n_cols, Inches(MARGIN_IN), Inches(top_in + 0.05), Inches(width_in), Inches(row_h * n_rows))
+    heights = [layout.header_h_in] + [layout.row_h_in(row) for row in table_frame.itertuples(index=False, name=None)]
+    shape = slide.shapes.add_table(
+        n_rows, n_cols, Inches(MARGIN_IN), Inches(top_in + 0.05), Inches(sum(layout.widths_in)), Inches(sum(heights))
+    )
     table = shape.table
-    # Plain banding of our own instead of the theme's blue style, which clashes with the
-    # outcome colours.
+    # Our own plain banding instead of the theme's blue table style, which clashes with
+    # the outcome colours.
     table.first_row = True
     table.horz_banding = False
-    widths = _column_widths_in(table_frame, width_in, font_pt)
-    for index, width in enumerate(widths):
+    for index, width in enumerate(layout.widths_in):
         table.columns[index].width = Inches(width)
-    for index in range(n_rows):
-        table.rows[index].height = Inches(row_h)
+    for index, height in enumerate(heights):
+        table.rows[index].height = Inches(height)
     for col, name in enumerate(table_frame.columns):
-        _cell(table.cell(0, col), str(name), font_pt, bold=True, fill=HEADER_FILL, colour=INK)
+        _cell(table.cell(0, col), str(name), layout.font_pt, bold=True, fill=HEADER_FILL, colour=INK)
     colours = spec.cell_colours or {}
     for row_index, row in enumerate(table_frame.itertuples(index=False, name=None), start=1):
         fill = "FFFFFF" if row_index % 2 else "F7F9FB"
@@ -361,7 +363,7 @@ def _draw_table(slide: Any, spec: Slide, top_in: float) -> None:
             text = "" if value is None else str(value)
             colour_of = colours.get(table_frame.columns[col])
             colour = colour_of(text) if colour_of else None
-            _cell(table.cell(row_index, col), text, font_pt, bold=colour is not None, fill=fill, colour=(colour or INK).lstrip("#"))
+            _cell(table.cell(row_index, col), text, layout.font_pt, bold=colour is not None, fill=fill, colour=(colour or INK).lstrip("#"))
 
 
 def _draw_text(slide: Any, spec: Slide, top_in: float) -> None:
@@ -388,7 +390,7 @@ def _draw_text(slide: Any, spec: Slide, top_in: float) -> None:
         for line_index, line in enumerate(group):
             paragraph = frame.paragraphs[0] if line_index == 0 else frame.add_paragraph()
             head, sep, tail = line.partition(": ")
-            if sep and len(head) < 48:
+            if sep and len(head) < 80:
                 _run(paragraph, head + ": ", font_pt, bold=True, colour=INK)
                 _run(paragraph, tail, font_pt, colour=INK)
             else:
@@ -542,6 +544,28 @@ def _avg_char_in(size_pt: float) -> float:
     return size_pt * 0.5 / 72
 
 
+#: Approximate Arial advance widths in em, by character class (enough to lay tables out
+#: without font files: uppercase and digits are wider than the average lowercase).
+_EM_UPPER, _EM_LOWER, _EM_DIGIT, _EM_NARROW, _EM_OTHER = 0.70, 0.52, 0.56, 0.28, 0.60
+
+
+def _text_width_in(text: str, size_pt: float) -> float:
+    """Estimated width of ``text`` in Arial at ``size_pt`` (5 % margin for bold cells)."""
+    em = 0.0
+    for ch in str(text):
+        if ch.isupper():
+            em += _EM_UPPER
+        elif ch.isdigit():
+            em += _EM_DIGIT
+        elif ch in " .,:;|!'il-()[]/":
+            em += _EM_NARROW
+        elif ch.islower():
+            em += _EM_LOWER
+        else:
+            em += _EM_OTHER if ord(ch) < 0x2E80 else 1.0  # CJK glyphs are a full em
+    return em * size_pt / 72 * 1.05
+
+
 def _fit_font_pt(lines: Sequence[str], width_in: float, height_in: float, max_pt: float, min_pt: float) -> float:
     """The largest size ≤ ``max_pt`` at which ``lines`` (wrapped) fit the box."""
     size = max_pt
@@ -554,42 +578,126 @@ def _fit_font_pt(lines: Sequence[str], width_in: float, height_in: float, max_pt
     return min_pt
 
 
-def _table_font_pt(frame: pd.DataFrame, width_in: float) -> float:
-    """TABLE_PT unless the natural column widths overflow the slide; never < TABLE_MIN_PT."""
+@dataclass(frozen=True)
+class _TableLayout:
+    """Column widths and type size of a table slide, and the row heights they imply."""
+
+    widths_in: tuple[float, ...]
+    font_pt: float
+    header_h_in: float = 0.0
+
+    @property
+    def line_in(self) -> float:
+        return self.font_pt * 1.2 / 72
+
+    def lines(self, text: str, col: int) -> int:
+        """Lines ``text`` takes in column ``col``, wrapping at spaces as PowerPoint does."""
+        usable = max(self.widths_in[col] - 2 * _CELL_PAD_IN, 0.2)
+        space = _text_width_in(" ", self.font_pt)
+        lines, used = 1, 0.0
+        for word in str(text).split():
+            width = _text_width_in(word, self.font_pt)
+            if used and used + space + width <= usable:
+                used += space + width
+                continue
+            if used:
+                lines, used = lines + 1, 0.0
+            # A word wider than the column breaks across lines.
+            extra = int(width // usable) if width > usable else 0
+            lines, used = lines + extra, width - extra * usable
+        return lines
+
+    def row_h_in(self, row: Sequence[Any]) -> float:
+        lines = max((self.lines("" if v is None else str(v), i) for i, v in enumerate(row)), default=1)
+        return lines * self.line_in + 2 * _CELL_PAD_TOP_IN + 0.06
+
+
+_CELL_PAD_IN = 0.06
+_CELL_PAD_TOP_IN = 0.03
+
+
+def _table_layout(frame: pd.DataFrame, width_in: float = SLIDE_WIDTH_IN - 2 * MARGIN_IN) -> _TableLayout:
+    """Widths that keep short columns on one line and let long text columns wrap.
+
+    Tries TABLE_PT, then smaller sizes down to TABLE_MIN_PT, until the short columns fit
+    at their natural width and each long-text column keeps at least 1.6 in.
+    """
+    if not len(frame.columns):
+        return _TableLayout((width_in,), TABLE_PT, TABLE_PT * 1.2 / 72)
     size = TABLE_PT
-    while size > TABLE_MIN_PT and sum(_natural_widths_in(frame, size)) > width_in * 1.15:
+    while True:
+        natural = _natural_widths_in(frame, size)
+        total = sum(natural)
+        if total <= width_in:
+            widths = [w * width_in / total for w in natural]
+            break
+        flexible = [i for i, w in enumerate(natural) if w > 1.8]
+        fixed = sum(w for i, w in enumerate(natural) if i not in flexible)
+        room = width_in - fixed
+        if flexible and room >= 1.6 * len(flexible):
+            flex_total = sum(natural[i] for i in flexible)
+            widths = [room * natural[i] / flex_total if i in flexible else natural[i] for i in range(len(natural))]
+            break
+        if size <= TABLE_MIN_PT:
+            widths = [w * width_in / total for w in natural]
+            break
         size -= 1
-    return size
+    layout = _TableLayout(tuple(widths), size)
+    return replace(layout, header_h_in=layout.row_h_in([str(c) for c in frame.columns]))
 
 
 def _natural_widths_in(frame: pd.DataFrame, size_pt: float) -> list[float]:
     widths = []
     for column in frame.columns:
-        # Headers may wrap onto two lines at spaces; values should not wrap.
-        header_words = str(column).split()
-        header_len = max(len(" ".join(header_words[: math.ceil(len(header_words) / 2)])), max((len(w) for w in header_words), default=1))
-        value_len = max((len(str(v)) for v in frame[column].head(200)), default=0)
-        widths.append(max(header_len, value_len, 3) * _avg_char_in(size_pt) * 1.1 + 0.14)
+        # Headers may wrap onto two lines at spaces, never inside a word; values should
+        # not wrap at all when the slide has room.
+        words = str(column).split() or [""]
+        half = " ".join(words[: math.ceil(len(words) / 2)])
+        rest = " ".join(words[math.ceil(len(words) / 2):])
+        # Headers are bold: about 8 % wider than regular text.
+        header = 1.08 * max(_text_width_in(half, size_pt), _text_width_in(rest, size_pt), *(_text_width_in(w, size_pt) for w in words))
+        value = max((_text_width_in(str(v), size_pt) for v in frame[column].head(200)), default=0.0)
+        widths.append(max(header, value, 0.3) + 2 * _CELL_PAD_IN + 0.02)
     return widths
 
 
-def _column_widths_in(frame: pd.DataFrame, width_in: float, size_pt: float) -> list[float]:
-    natural = _natural_widths_in(frame, size_pt) or [width_in]
-    total = sum(natural)
-    return [width_in * w / total for w in natural]
-
-
 def _split_table(slide: Slide) -> list[Slide]:
+    """One slide per page of rows that fits the body, pages as even as the heights allow."""
     frame = slide.table if slide.table is not None else pd.DataFrame()
-    if len(frame) <= TABLE_ROWS_PER_SLIDE:
+    layout = _table_layout(frame)
+    top = BODY_TOP_IN + (CAPTION_HEIGHT_IN if slide.caption else 0.0) + 0.05
+    room = BODY_BOTTOM_IN - top - layout.header_h_in
+    heights = [layout.row_h_in(row) for row in frame.itertuples(index=False, name=None)]
+    pages = _paginate(heights, room, TABLE_ROWS_PER_SLIDE)
+    if len(pages) <= 1:
         return [slide]
-    parts = math.ceil(len(frame) / TABLE_ROWS_PER_SLIDE)
-    per_part = math.ceil(len(frame) / parts)  # even split: 22 rows → 11 + 11, not 14 + 8
     out = []
-    for index in range(parts):
-        chunk = frame.iloc[index * per_part : (index + 1) * per_part].reset_index(drop=True)
-        out.append(replace(slide, title=f"{slide.title} ({index + 1} of {parts})", table=chunk))
+    for index, (first, last) in enumerate(pages):
+        chunk = frame.iloc[first:last].reset_index(drop=True)
+        out.append(replace(slide, title=f"{slide.title} ({index + 1} of {len(pages)})", table=chunk))
     return out
+
+
+def _paginate(heights: Sequence[float], room: float, max_rows: int) -> list[tuple[int, int]]:
+    """Row ranges per page: greedy page count, then rows spread evenly (22 → 11 + 11,
+    not 14 + 8) when the even split still fits."""
+    def greedy() -> list[tuple[int, int]]:
+        pages, first, used = [], 0, 0.0
+        for index, height in enumerate(heights):
+            if index > first and (used + height > room or index - first >= max_rows):
+                pages.append((first, index))
+                first, used = index, 0.0
+            used += height
+        pages.append((first, len(heights)))
+        return pages
+
+    pages = greedy()
+    count = len(pages)
+    per = math.ceil(len(heights) / count) if count else 0
+    even = [(i * per, min((i + 1) * per, len(heights))) for i in range(count)]
+    if all(sum(heights[a:b]) <= room and b - a <= max_rows for a, b in even if b > a):
+        return [(a, b) for a, b in even if b > a]
+    return pages
 
 
 def _as_text_frame(frame: pd.DataFrame | None) -> pd.DataFrame:
@@ -606,9 +714,358 @@ def format_cell(value: Any, decimals: int = 1) -> str:
     """One value as slide text: ``yes``/``no`` for booleans, ``–`` for missing."""
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return "–"
-    if isinstance(value, bool) or type(value).__name__ == "bool_":
+    if isinstance(value, (bool, np.bool_)):
         return "yes" if value else "no"
     if isinstance(value, float) or type(value).__name__.startswith("float"):
         value = float(value)
         return f"{value:.0f}" if value.is_integer() else f"{value:.{decimals}f}"
     return str(value)
+
+
+# --------------------------------------------------------------------------------------
+# The standard deck
+# --------------------------------------------------------------------------------------
+
+#: The per-patient columns a slide can hold at readable size, with headers carrying units.
+#: ``{hb}`` is replaced by the display Hb unit.
+DECK_TABLE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("patient_id", "Patient"),
+    ("diagnosis", "Diagnosis"),
+    ("td_baseline", "TD / NTD"),
+    ("baseline_hb_g_l", "Baseline Hb ({hb})"),
+    ("peak_hb_g_l", "Peak Hb ({hb})"),
+    ("hb_rise_g_l", "Hb rise ({hb})"),
+    ("burden_before_u28", "RBC U/28 d before"),
+    ("burden_after_u28", "RBC U/28 d after"),
+    ("longest_tf_days", "Longest TF run (days)"),
+    ("transient_spike", "Transient spike"),
+    ("outcome", "Outcome"),
+)
+_HB_COLUMNS = ("baseline_hb_g_l", "peak_hb_g_l", "hb_rise_g_l")
+
+#: Standard slide titles, in deck order (a slide is left out when it has nothing to show,
+#: e.g. no transient spike or no adverse event under the filters in force).
+STANDARD_TITLES: tuple[str, ...] = (
+    "Headline numbers",
+    "Response rates with exact 95 % CIs",
+    "Transfusion burden before and after luspatercept",
+    "Best Hb change from baseline",
+    "Time on study, transfusion independence and events",
+    "Transient early Hb spikes",
+    "Response by subgroup",
+    "Per-patient results",
+    "Safety",
+    "Methods and parameters",
+)
+
+#: Patient covariates tried for the subgroup forest plot, in this order (clinical
+#: relevance to erythroid response: SF3B1/ring sideroblasts and low EPO predict response
+#: to luspatercept in MDS; prior ESA and concurrent chemotherapy modify it).
+SUBGROUP_PRIORITY: tuple[str, ...] = (
+    "sf3b1_mutated", "ring_sideroblasts_pct", "baseline_epo_u_l", "prior_esa", "concurrent_chemo",
+    "disease_status", "sex", "age",
+)
+#: Rows of the forest plot on one slide (more and the labels become unreadable).
+SUBGROUP_MAX_ROWS = 10
+
+#: Spike patients per small-multiples slide (a 3 × 3 grid keeps each panel legible).
+SPIKES_PER_SLIDE = 9
+
+
+def deck_patient_table(table: pd.DataFrame, *, hb_unit: str = "g/L") -> pd.DataFrame:
+    """The per-patient table as slide text: :data:`DECK_TABLE_COLUMNS`, display units.
+
+    Hb in ``hb_unit`` (g/L whole numbers, g/dL one decimal), burden one decimal, booleans
+    yes/no, missing ``–``. Values are those of ``Results.table``; nothing is recomputed.
+    """
+    from lusp.figures.hb_unit import hb_factor
+
+    factor = hb_factor(hb_unit)
+    hb_decimals = 0 if hb_unit == "g/L" else 1
+    out: dict[str, list[str]] = {}
+    for column, header in DECK_TABLE_COLUMNS:
+        if column not in table.columns:
+            continue
+        values = table[column]
+        if column in _HB_COLUMNS:
+            cells = [_fixed(v * factor if not _missing(v) else v, hb_decimals) for v in values]
+        elif column in ("burden_before_u28", "burden_after_u28"):
+            cells = [_fixed(v, 1) for v in values]
+        elif column == "longest_tf_days":
+            cells = [_fixed(v, 0) for v in values]
+        elif column == "td_baseline":
+            cells = ["–" if _missing(v) else ("TD" if v else "NTD") for v in values]
+        else:
+            cells = [format_cell(v) for v in values]
+        out[header.format(hb=hb_unit)] = cells
+    return pd.DataFrame(out, dtype=object)
+
+
+def headline_numbers(summary: Mapping[str, Any], *, hb_unit: str = "g/L") -> tuple[Headline, ...]:
+    """The headline tiles of SPEC §1 from ``lusp.analysis.summarize`` (nothing recomputed)."""
+    from lusp.figures.hb_unit import hb_text
+
+    def rate(key: str) -> str:
+        block = (summary.get("response_rate") or {}).get(key) or {}
+        if block.get("rate") is None:
+            return "no patients"
+        return f"{100 * block['rate']:.1f} % (95 % CI {100 * block['ci_low']:.1f}–{100 * block['ci_high']:.1f})"
+
+    n, n_td, n_ntd = summary["n_patients"], summary["n_td"], summary["n_ntd"]
+    tiles = [
+        Headline(str(n), "patients", f"{n_td} transfusion-dependent (TD) · {n_ntd} not (NTD)"),
+        Headline(f"{summary['n_responders']} / {n}", "responders overall", rate("overall")),
+        Headline(f"{summary['n_td_responders']} / {n_td}", "TD responders", rate("td")),
+        Headline(f"{summary['n_ntd_responders']} / {n_ntd}", "NTD responders", rate("ntd")),
+    ]
+    before, after = summary.get("mean_baseline_hb_g_l"), summary.get("mean_post_hb_g_l")
+    if before is not None and after is not None:
+        measure = summary.get("post_hb_measure", "peak")
+        rise = summary.get("mean_hb_rise_g_l")
+        detail = f"post = {measure}" + (f"; mean of individual rises {hb_text(rise, hb_unit)}" if rise is not None else "")
+        value = f"{hb_text(before, hb_unit).split()[0]} → {hb_text(after, hb_unit)}"
+        tiles.append(Headline(value, "mean Hb before → after", detail))
+    tiles.append(Headline(str(summary.get("n_post_hb_over_100", 0)), f"post-treatment Hb > {hb_text(100.0, hb_unit)}", ""))
+    tiles.append(Headline(str(summary.get("n_early_rise", 0)), "Hb rose within days 1–14", "all Hb values"))
+    n_nonresp = summary.get("n_td_nonresponders", 0)
+    burden_before = summary.get("td_nonresponder_burden_before_u28")
+    burden_after = summary.get("td_nonresponder_burden_after_u28")
+    burden = (
+        f"their RBC use {burden_before:.1f} → {burden_after:.1f} U/28 d"
+        if burden_before is not None and burden_after is not None
+        else ""
+    )
+    tiles.append(Headline(f"{summary.get('n_spike_td_nonresponders', 0)} / {n_nonresp}", "TD non-responders with a transient spike", burden))
+    return tuple(tiles)
+
+
+def deck_context(results: Any, *, filters: str = "all patients") -> DeckContext:
+    """The footer context of ``results``: cohort name, criteria set, filters, n, synthetic."""
+    source = results.cohort.source
+    date_range = f"{source.date_range[0]} – {source.date_range[1]}" if source.date_range else ""
+    return DeckContext(
+        cohort_name=source.name,
+        criteria_label=results.criteria_label,
+        filters=filters or "all patients",
+        n_patients=len(results.table),
+        synthetic=bool(source.synthetic),
+        date_range=date_range,
+    )
+
+
+def standard_slides(
+    results: Any,
+    *,
+    filters: str = "all patients",
+    hb_unit: str = "g/L",
+    subgroup_covariates: Sequence[str] | None = None,
+    today: _dt.date | None = None,
+) -> list[Slide]:
+    """The standard meeting deck for ``results`` (already restricted to the filters).
+
+    Slides (titles as :data:`STANDARD_TITLES`, after the title slide): headline numbers,
+    response rates with CIs, transfusion burden, waterfall, swimmer, transient-spike
+    patients, subgroup forest plot, per-patient table, safety, methods. A slide with
+    nothing to show under the filters is left out rather than shown empty.
+
+    ``subgroup_covariates``: the patient columns of the forest plot; by default those of
+    :data:`SUBGROUP_PRIORITY` present with 2–4 levels, up to :data:`SUBGROUP_MAX_ROWS` rows.
+    """
+    from lusp import figures
+    from lusp.analysis import summarize
+    from lusp.export.images import figure_to_image
+    from lusp.params import describe
+
+    summary = summarize(results)
+    table = results.table
+    context = deck_context(results, filters=filters)
+    today = today or _dt.date.today()
+
+    def chart(fig: Any) -> bytes:
+        return figure_to_image(fig, "png")
+
+    title_lines = [context.cohort_name]
+    title_lines.append(
+        (f"{context.date_range} · " if context.date_range else "")
+        + f"{summary['n_patients']} patients ({summary['n_td']} TD, {summary['n_ntd']} NTD) · filters: {context.filters}"
+    )
+    title_lines.append(f"Response criteria: {results.criteria_label} · dose review: {results.protocol_label}")
+    title_lines.append(f"Prepared {today.isoformat()} with the Luspatercept Cohort Explorer")
+    slides = [Slide("title", "Luspatercept outside its approved indications: cohort results", bullets=tuple(title_lines))]
+    slides.append(Slide("numbers", STANDARD_TITLES[0], headlines=headline_numbers(summary, hb_unit=hb_unit),
+                        caption="Intention to treat: patients who cannot be evaluated count as non-responders"))
+    if not len(table):
+        return slides
+
+    rates = figures.response_rates_frame(summary)
+    slides.append(Slide("image", STANDARD_TITLES[1], images=(chart(figures.response_rates_chart(rates, criteria_label=results.criteria_label)),),
+                        caption="Clopper–Pearson exact intervals; TD = transfusion-dependent at baseline"))
+
+    td = table["td_baseline"].astype("boolean").fillna(False).astype(bool)
+    if td.any():
+        slides.append(Slide("image", STANDARD_TITLES[2], images=(chart(figures.burden_dumbbell(table)),),
+                            caption="RBC units per 28 days: baseline window vs follow-up, TD patients"))
+    if table["hb_rise_g_l"].notna().any():
+        threshold = getattr(results.params, "ntd_rise_g_l", None)
+        slides.append(Slide("image", STANDARD_TITLES[3],
+                            images=(chart(figures.waterfall(table, hb_unit=hb_unit, threshold_g_l=threshold)),),
+                            caption="Peak transfusion-unaffected Hb after day 0 minus baseline, one bar per patient"))
+    marks = figures.swimmer_marks(results.cohort.doses, results.cohort.events, table["patient_id"])
+    slides.append(Slide("image", STANDARD_TITLES[4], images=(chart(figures.swimmer(table, marks)),)))
+
+    spike_ids = table.loc[table["transient_spike"].astype("boolean").fillna(False).astype(bool), "patient_id"].astype(str).tolist()
+    pages = max(math.ceil(len(spike_ids) / SPIKES_PER_SLIDE), 1)
+    for page in range(pages if spike_ids else 0):
+        ids = spike_ids[page * SPIKES_PER_SLIDE : (page + 1) * SPIKES_PER_SLIDE]
+        grid = _spike_grid(figures.small_multiples(results.hb, table, ids, hb_unit=hb_unit, columns=3))
+        caption = "; ".join(_spike_caption(table, pid) for pid in ids)
+        title = STANDARD_TITLES[5] + (f" ({page + 1} of {pages})" if pages > 1 else "")
+        rule = (f"Hb up ≥ {getattr(results.params, 'spike_min_rise_g_l', 10):g} g/L in week 1, then back at "
+                f"least halfway by day {getattr(results.params, 'spike_fall_end_day', 42)}")
+        slides.append(Slide("image", title, images=(chart(grid),), caption=f"{len(spike_ids)} patients. {rule}",
+                            notes=caption, alt_text=f"Hb over study days of {', '.join(ids)}"))
+
+    subgroups = _subgroups(results, subgroup_covariates)
+    if len(subgroups):
+        overall = (summary["response_rate"]["overall"] or {}).get("rate")
+        slides.append(Slide("image", STANDARD_TITLES[6],
+                            images=(chart(figures.forest_plot(subgroups, overall_rate=overall, covariate_label="Subgroup")),),
+                            caption="Exploratory: small subgroups, exact 95 % CIs, no adjustment for multiple comparisons"))
+
+    slides.append(Slide("table", STANDARD_TITLES[7], table=deck_patient_table(table, hb_unit=hb_unit),
+                        cell_colours={"Outcome": _outcome_text_colour},
+                        caption="TF = transfusion-free; RBC U/28 d = red-cell units per 28 days; – = cannot be computed"))
+
+    slides.extend(_safety_slides(results, chart))
+
+    bullets = [f"Criteria set: {results.criteria_label}", f"Dose-protocol review: {results.protocol_label}"]
+    bullets += [_param_line(d) for d in describe(results.params)]
+    if results.protocol_params is not None:
+        bullets += [_param_line(d, prefix="Protocol — ") for d in describe(results.protocol_params)]
+    results_text, methods_text = _narrative(results, summary)
+    slides.append(Slide("text", STANDARD_TITLES[9], bullets=tuple(bullets),
+                        notes=f"RESULTS\n{results_text}\n\nMETHODS\n{methods_text}"))
+    return slides
+
+
+def build_deck(
+    results: Any,
+    *,
+    filters: str = "all patients",
+    hb_unit: str = "g/L",
+    basket: DeckBasket | Iterable[DeckItem] = (),
+    subgroup_covariates: Sequence[str] | None = None,
+) -> bytes:
+    """The one-click deck: :func:`standard_slides` then the basket's slides, as PPTX bytes."""
+    items = basket.items if isinstance(basket, DeckBasket) else tuple(basket)
+    slides = standard_slides(results, filters=filters, hb_unit=hb_unit, subgroup_covariates=subgroup_covariates)
+    slides += [item.to_slide() for item in items]
+    return render_deck(slides, deck_context(results, filters=filters))
+
+
+def _subgroups(results: Any, covariates: Sequence[str] | None) -> pd.DataFrame:
+    """Subgroup rows (``lusp.figures.subgroup_table``) of several covariates, levels
+    prefixed with the covariate name, at most :data:`SUBGROUP_MAX_ROWS` rows."""
+    from lusp import figures
+
+    patients = results.cohort.patients
+    explicit = covariates is not None
+    names = list(covariates) if explicit else [c for c in SUBGROUP_PRIORITY if c in patients.columns]
+    frames, rows = [], 0
+    for name in names:
+        if name not in patients.columns or patients[name].isna().all():
+            continue
+        try:
+            part = figures.subgroup_table(results.table, patients, name)
+        except (TypeError, ValueError):
+            # One covariate the subgroup builder cannot split (e.g. odd values in an
+            # uploaded column) must not cost the whole deck; the others still show.
+            continue
+        levels = part[part["level"] != "missing"]
+        if not explicit and not 2 <= len(levels) <= 4:
+            continue
+        if rows + len(part) > SUBGROUP_MAX_ROWS:
+            if explicit:
+                continue
+            break
+        label = name.replace("_pct", " %").replace("_u_l", " (U/L)").replace("_", " ")
+        part = part.assign(level=label + ": " + part["level"].astype(str))
+        frames.append(part)
+        rows += len(part)
+    if not frames:
+        return pd.DataFrame()
+    return pd.concat(frames, ignore_index=True)
+
+
+def _safety_slides(results: Any, chart: Callable[[Any], bytes]) -> list[Slide]:
+    from lusp.figures import safety
+
+    events = results.cohort.events
+    ae = safety.adverse_events(events)
+    course = safety.course_events(events)
+    parts, images, captions = [], [], []
+    if len(ae):
+        parts.append("adverse events")
+        images.append(chart(safety.ae_by_grade_chart(events)))
+        captions.append(f"Adverse events: {len(ae)} in {ae['patient_id'].nunique()} patients")
+    if len(course):
+        parts.append("disease course")
+        images.append(chart(safety.course_chart(events, results.table)))
+        captions.append(f"Progression, transformation, death: {len(course)} events in {course['patient_id'].nunique()} patients")
+    if not images:
+        return [Slide("text", STANDARD_TITLES[8], bullets=("No adverse event, progression, transformation or death recorded for these patients.",))]
+    # One chart per slide: side by side, the event terms became unreadable.
+    return [
+        Slide("image", f"{STANDARD_TITLES[8]}: {part}", images=(png,), caption=caption)
+        for part, png, caption in zip(parts, images, captions)
+    ]
+
+
+def _spike_grid(chart: Any) -> Any:
+    """The app's small-multiples grid with panels large enough for a slide."""
+    grid = chart.copy(deep=True)
+    grid.spec = grid.spec.properties(width=330, height=150)
+    return grid
+
+
+def _spike_caption(table: pd.DataFrame, patient_id: str) -> str:
+    row = table[table["patient_id"].astype(str) == patient_id].iloc[0]
+    parts = [patient_id]
+    if not _missing(row.get("early_peak_hb_g_l")) and not _missing(row.get("baseline_hb_g_l")):
+        parts.append(f"Hb {row['baseline_hb_g_l']:.0f} → {row['early_peak_hb_g_l']:.0f} g/L on day {row.get('early_peak_day')}")
+    if _flag(row.get("spike_after_transfusion")):
+        parts.append("after a transfusion")
+    return " · ".join(parts)
+
+
+def _flag(value: Any) -> bool:
+    return not _missing(value) and bool(value)
+
+
+def _outcome_text_colour(text: str) -> str | None:
+    return OUTCOME_COLOURS.get(text)
+
+
+def _param_line(description: Mapping[str, Any], prefix: str = "") -> str:
+    value = description["value"]
+    if isinstance(value, (list, tuple)):
+        value = ", ".join(map(str, value))
+    unit = f" {description['unit']}" if description.get("unit") else ""
+    default = "" if description["value"] == description["default"] else f" (default {description['default']})"
+    return f"{prefix}{description['label']}: {value}{unit}{default}"
+
+
+def _narrative(results: Any, summary: Mapping[str, Any]) -> tuple[str, str]:
+    from lusp import narrative
+
+    return narrative.results_paragraph(results, summary), narrative.methods_paragraph(results)
+
+
+def _missing(value: Any) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def _fixed(value: Any, decimals: int) -> str:
+    if _missing(value):
+        return "–"
+    return f"{float(value):.{decimals}f}"
