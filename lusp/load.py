@@ -80,13 +80,15 @@ FIELD_KINDS: dict[str, str] = {
 #: Fields whose cells may not be blank (the time column is checked separately).
 REQUIRED_VALUES: dict[str, tuple[str, ...]] = {
     "patients": ("patient_id", "diagnosis"),
-    "hb": ("patient_id",),
+    "hb": ("patient_id", "hb_g_l", "hb_g_dl"),
     "transfusions": ("patient_id", "units"),
     "doses": ("patient_id", "dose_mg_kg"),
     "events": ("patient_id", "category", "term"),
     "labs": ("patient_id", "test", "value"),
     syn.VISITS: ("patient_id",),
 }
+# the patients-table fields that are calendar dates (a covariate named "date" is not one)
+_PATIENT_DATE_FIELDS = ("first_dose_date", "last_followup_date")
 _TEXT_KINDS = ("id", "text", "sex", "category")
 _TEXT_NAMES = frozenset(
     syn.normalise_name(name)
@@ -530,6 +532,7 @@ class _Loader:
         self.hb_unit = "g/L"
         self.uses_dates = False
         self.dates_seen: list[pd.Series] = []
+        self.resolved_dates: dict[tuple[int, str], pd.Series] = {}
 
     # -- columns -------------------------------------------------------------------------
     def _segments_from(self, raws: list[RawTable]) -> list[str]:
@@ -688,7 +691,7 @@ class _Loader:
                 self.r.rows("error", "bad_date", seg, rows[bad.to_numpy()], name, raw_text[bad.to_numpy()],
                             lambda v: f"{v!r} is not a date this program can read. Write it as YYYY-MM-DD "
                                       "(e.g. 2024-03-05) or format the cell as a date in Excel.")
-            seg.frame.attrs["_dates_" + col] = values.reset_index(drop=True)
+            self.resolved_dates[(id(seg), col)] = values.reset_index(drop=True)
 
     # -- run -----------------------------------------------------------------------------
     def run(self, raws: list[RawTable]):
@@ -702,9 +705,9 @@ class _Loader:
         self._resolve_date_order(date_parses)
         for table, items in parsed.items():
             for seg, frame in items:
-                for col in ("date", "first_dose_date", "last_followup_date"):
-                    if "_dates_" + col in seg.frame.attrs:
-                        frame[col] = seg.frame.attrs["_dates_" + col].to_numpy()
+                for col in ("date", *_PATIENT_DATE_FIELDS):
+                    if (id(seg), col) in self.resolved_dates:
+                        frame[col] = self.resolved_dates[(id(seg), col)].to_numpy()
         present = {t for t, items in parsed.items() if items}
         for table in ("patients", "hb", "doses"):
             if table not in present and not any(t == table for t in self._tables_with_missing_columns()):
@@ -713,7 +716,7 @@ class _Loader:
                            + (" with one row per patient." if table == "patients" else "."))
         tables = self._combine(parsed)
         canonical = self._checks(tables)
-        seen = [s.dropna() for s in self.dates_seen if s.notna().any()]
+        seen = [pd.to_datetime(s, errors="coerce").dropna() for s in self.dates_seen if s.notna().any()]
         dates = pd.concat(seen, ignore_index=True) if seen else pd.Series(dtype="datetime64[ns]")
         date_range = (dates.min().date().isoformat(), dates.max().date().isoformat()) if len(dates) else None
         info = {"shape": shape, "hb_unit": self.hb_unit, "uses_dates": self.uses_dates, "date_range": date_range,
@@ -735,7 +738,7 @@ class _Loader:
                 frame = frame.assign(_seg=index_of[id(seg)])
                 if table == "hb":
                     frame = self._hb_to_g_l(seg, frame)
-                if "date" in frame and frame["date"].notna().any():
+                if table != "patients" and "date" in frame and frame["date"].notna().any():
                     self.dates_seen.append(frame["date"].dropna())
                 frames.append(frame)
             tables[table] = pd.concat(frames, ignore_index=True) if frames else None
