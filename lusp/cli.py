@@ -66,13 +66,16 @@ def add_cohort_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def print_problems(problems, stream: TextIO) -> None:
-    """Print problems as ``table:row:column: message``; warnings say ``warning:`` first."""
+    """Print problems as ``table:row:column: message``; warnings say ``warning:`` first.
+
+    A problem with the whole file (no table yet) shows the file name in the table field,
+    so the line still says where to look.
+    """
     for problem in problems:
-        if problem.severity == "warning":
-            row = "" if problem.row is None else str(problem.row)
-            print(f"{problem.table}:{row}:{problem.column}: warning: {problem.message}", file=stream)
-        else:
-            print(problem.cli_line(), file=stream)
+        table = problem.table or problem.file
+        row = "" if problem.row is None else str(problem.row)
+        prefix = "warning: " if problem.severity == "warning" else ""
+        print(f"{table}:{row}:{problem.column}: {prefix}{problem.message}", file=stream)
 
 
 def load_cohort_or_exit(args: argparse.Namespace, *, show_warnings: bool = True):
