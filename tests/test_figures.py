@@ -88,7 +88,7 @@ def test_responder_trajectory_marks_ti_and_escalation(three_patients):
     assert "Transfusion independent" in label and "140 days" in label
     dose = _trace(fig, "Luspatercept dose (mg/kg)")
     assert list(dose.x) == [0, 21, 42]
-    assert list(dose.text) == ["1", "", "↑1.25"]  # the escalation at day 42 is labelled
+    assert list(dose.text) == ["1.0 mg/kg", "", "↑1.25"]  # the escalation at day 42 is labelled
     assert list(dose.marker.symbol) == ["diamond", "diamond", "triangle-up"]
     # The day-3 Hb (13 days after the day −10 transfusion) is hollow.
     assert list(_trace(fig, HOLLOW).x) == [3]

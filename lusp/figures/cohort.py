@@ -23,12 +23,15 @@ _AXIS = dict(labelFontSize=13, titleFontSize=14)
 
 
 def _configure(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
-    """Projector-readable type on every cohort chart."""
+    """Projector-readable type on every cohort chart, and ``autosize: pad`` so ``width`` and
+    ``height`` are the plotting area (titles, legends and axes are added around it, in the
+    app as in the PNG/SVG exports) instead of being squeezed into it."""
     return (
-        chart.configure_axis(**_AXIS, labelLimit=260)
-        .configure_legend(labelFontSize=13, titleFontSize=13, labelLimit=320, orient="top")
+        chart.configure_axis(**_AXIS, labelLimit=380)
+        .configure_legend(labelFontSize=13, titleFontSize=13, labelLimit=360, orient="right")
         .configure_title(fontSize=17, anchor="start", subtitleFontSize=13, subtitleColor="#555555")
         .configure_view(stroke=None)
+        .properties(autosize=alt.AutoSizeParams(type="pad", contains="padding"))
     )
 
 
@@ -81,7 +84,7 @@ def burden_dumbbell(table: pd.DataFrame) -> alt.LayerChart:
         shape=alt.Shape("when:N", title="", scale=alt.Scale(domain=["Before (8-week baseline)"], range=["circle"])),
     ).transform_calculate(when="'Before (8-week baseline)'")
     after = base.mark_circle(size=150, opacity=1).encode(x="after:Q", color=_outcome_colour("After treatment"))
-    height = max(160, 26 * len(td))
+    height = max(120, 30 * len(td))
     chart = alt.layer(link, before, after).properties(
         width=_WIDTH, height=height,
         title=alt.Title("Transfusion burden before → after luspatercept",
@@ -139,10 +142,10 @@ def response_rates_chart(rates: pd.DataFrame, *, criteria_label: str = "") -> al
     whisker = base.mark_rule(strokeWidth=3, color=palette.OUTCOME_COLOURS["responder"]).encode(
         x=alt.X("ci_low_pct:Q", scale=alt.Scale(domain=[0, 100])), x2="ci_high_pct:Q")
     dot = base.mark_point(filled=True, size=220, color=palette.OUTCOME_COLOURS["responder"]).encode(x=x)
-    text = base.mark_text(align="left", dx=8, dy=-14, fontSize=13, color="#222222").encode(x="rate_pct:Q", text="label:N")
+    text = base.mark_text(align="left", dx=12, fontSize=14, color="#222222").encode(x=alt.value(_WIDTH), text="label:N")
     subtitle = f"Criteria: {criteria_label}" if criteria_label else ""
     chart = alt.layer(whisker, dot, text).properties(
-        width=_WIDTH, height=max(120, 62 * len(frame)),
+        width=_WIDTH, height=56 * len(frame),
         title=alt.Title("Response rate", subtitle=subtitle),
     )
     return _configure(chart)
@@ -235,8 +238,7 @@ def forest_plot(subgroups: pd.DataFrame, *, overall_rate: float | None = None, c
         frame[col + "_pct"] = frame[col].astype("float64") * 100
     frame["text"] = _rate_text(frame)
     scale = alt.Scale(domain=[0, 100])
-    y = alt.Y("label:N", sort=list(frame["label"]), title=covariate_label or str(frame["covariate"].iloc[0]),
-              axis=alt.Axis(labelFontSize=14))
+    y = alt.Y("label:N", sort=list(frame["label"]), title=None, axis=alt.Axis(labelFontSize=14))
     base = alt.Chart(frame).encode(y=y)
     layers = [
         base.mark_rule(strokeWidth=3, color="#444444").encode(x=alt.X("ci_low_pct:Q", scale=scale), x2="ci_high_pct:Q"),
@@ -246,13 +248,13 @@ def forest_plot(subgroups: pd.DataFrame, *, overall_rate: float | None = None, c
             tooltip=[alt.Tooltip("level:N", title="Subgroup"), alt.Tooltip("responders:Q", title="Responders"),
                      alt.Tooltip("n:Q", title="Patients"), alt.Tooltip("text:N", title="Rate")],
         ),
-        base.mark_text(align="left", dx=10, dy=-14, fontSize=13, color="#222222").encode(x="rate_pct:Q", text="text:N"),
+        base.mark_text(align="left", dx=12, fontSize=13, color="#222222").encode(x=alt.value(_WIDTH), text="text:N"),
     ]
     if overall_rate is not None and not pd.isna(overall_rate):
         ref = pd.DataFrame({"overall": [float(overall_rate) * 100]})
         layers.insert(0, alt.Chart(ref).mark_rule(strokeDash=[6, 4], color="#888888").encode(x="overall:Q"))
     chart = alt.layer(*layers).properties(
-        width=_WIDTH, height=max(120, 60 * len(frame)),
+        width=_WIDTH, height=max(80, 40 * len(frame)),
         title=alt.Title(f"Response rate by {covariate_label or frame['covariate'].iloc[0]}",
                         subtitle="Exploratory: small subgroups; dashed line = whole filtered cohort"),
     )
@@ -272,7 +274,7 @@ def waterfall(table: pd.DataFrame, *, hb_unit: str = "g/L", threshold_g_l: float
     order = frame.sort_values(["rise", "patient_id"], ascending=[False, True])["patient_id"].tolist()
     bars = alt.Chart(frame).mark_bar().encode(
         x=alt.X("patient_id:N", sort=order, title="Patient (sorted by Hb change)",
-                axis=alt.Axis(labelAngle=-60, labelFontSize=11 if len(frame) > 30 else 13)),
+                axis=alt.Axis(labelAngle=-90, labelOverlap=False, labelFontSize=11 if len(frame) > 30 else 13)),
         y=alt.Y("rise:Q", title=f"Best Hb change from baseline ({hb_unit})"),
         color=_outcome_colour(),
         tooltip=[alt.Tooltip("patient_id:N", title="Patient"), alt.Tooltip("diagnosis:N", title="Diagnosis"),
@@ -284,9 +286,9 @@ def waterfall(table: pd.DataFrame, *, hb_unit: str = "g/L", threshold_g_l: float
         ref = pd.DataFrame({"y": [threshold_g_l * factor], "text": [f"+{threshold_g_l * factor:g} {hb_unit}"]})
         layers.append(alt.Chart(ref).mark_rule(strokeDash=[6, 4], color="#555555").encode(y="y:Q"))
         layers.append(alt.Chart(ref).mark_text(align="right", dy=-8, fontSize=12, color="#555555")
-                      .encode(y="y:Q", text="text:N", x=alt.value(_WIDTH)))
+                      .encode(y="y:Q", text="text:N", x=alt.value(max(_WIDTH, 26 * len(frame)))))
     chart = alt.layer(*layers).properties(
-        width=_WIDTH, height=340,
+        width=max(_WIDTH, 26 * len(frame)), height=320,
         title=alt.Title("Waterfall of best Hb change", subtitle="Peak transfusion-unaffected Hb after day 0 minus baseline"),
     )
     return _configure(chart)
@@ -351,20 +353,22 @@ def swimmer(table: pd.DataFrame, marks: pd.DataFrame) -> alt.LayerChart:
         tooltip=[alt.Tooltip("patient_id:N", title="Patient"), alt.Tooltip("end:Q", title="Follow-up (days)"),
                  alt.Tooltip("outcome_words:N", title="Outcome")],
     )
-    ti = frame[_is_true(frame["ti_achieved"]) & frame["tf_start_day"].notna() & frame["tf_end_day"].notna()].copy()
+    # TI is a TD concept: an NTD patient with no transfusion has a "run" but no independence
+    # to win, so the band is drawn for TD patients only.
+    ti = frame[_is_true(frame["ti_achieved"]) & _is_true(frame["td_baseline"]) & frame["tf_start_day"].notna()
+               & frame["tf_end_day"].notna()].copy()
     ti["ti_start"] = ti["tf_start_day"].astype("float64")
     ti["ti_end"] = ti["tf_end_day"].astype("float64")
-    ti["what"] = "Transfusion-free period (TI)"
-    ti_band = alt.Chart(ti).mark_bar(height=alt.RelativeBandSize(0.22), color="#111111").encode(
+    ti["what"] = "Transfusion independence (TD)"
+    ti_band = alt.Chart(ti).mark_bar(height=alt.RelativeBandSize(0.22)).encode(
         y=y, x="ti_start:Q", x2="ti_end:Q",
+        color=alt.Color("what:N", title="", scale=alt.Scale(range=["#111111"])),
         tooltip=[alt.Tooltip("patient_id:N", title="Patient"), alt.Tooltip("ti_start:Q", title="TI from day"),
                  alt.Tooltip("ti_end:Q", title="to day")],
-        opacity=alt.Opacity("what:N", title="", scale=alt.Scale(range=[1.0]),
-                            legend=alt.Legend(symbolType="stroke", symbolStrokeWidth=5)),
     )
     layers = [bars, ti_band]
     if len(marks):
-        points = alt.Chart(marks).mark_point(filled=True, size=110, color="#111111", strokeWidth=1).encode(
+        points = alt.Chart(marks).mark_point(filled=True, size=130, fill="#111111", stroke="white", strokeWidth=1.2).encode(
             y=y, x="day:Q",
             shape=alt.Shape("mark:N", title="Event", scale=alt.Scale(domain=list(EVENT_SHAPES),
                                                                     range=list(EVENT_SHAPES.values()))),
@@ -373,7 +377,7 @@ def swimmer(table: pd.DataFrame, marks: pd.DataFrame) -> alt.LayerChart:
         )
         layers.append(points)
     chart = alt.layer(*layers).properties(
-        width=_WIDTH, height=max(160, 24 * len(frame)),
-        title=alt.Title("Time on study", subtitle="Bar = follow-up coloured by outcome; black band = transfusion independence"),
-    ).resolve_scale(color="independent", shape="independent", opacity="independent")
+        width=_WIDTH, height=max(120, 26 * len(frame)),
+        title=alt.Title("Time on study", subtitle="Bar = follow-up coloured by outcome; black band = transfusion-free run that reached TI (TD patients)"),
+    ).resolve_scale(color="independent", shape="independent")
     return _configure(chart)

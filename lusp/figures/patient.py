@@ -52,6 +52,11 @@ def _date_text(value: Any) -> str:
     return pd.Timestamp(value).strftime("%Y-%m-%d") if _present(value) else ""
 
 
+def _dose_text(level_mg_kg: float) -> str:
+    """Doses as clinicians write them: 1.0, 1.25, 1.5, 1.75 (mg/kg)."""
+    return f"{level_mg_kg:.1f}" if round(level_mg_kg, 1) == level_mg_kg else f"{level_mg_kg:g}"
+
+
 def _rbc_only(transfusions: pd.DataFrame) -> pd.DataFrame:
     """RBC episodes only (SPEC §2: other products never count)."""
     if "product" not in transfusions.columns:
@@ -147,13 +152,13 @@ def trajectory_figure(
     for i, level in enumerate(dose_levels):
         previous = dose_levels[i - 1] if i else None
         if previous is None:
-            labels.append(f"{level:g}")
+            labels.append(f"{_dose_text(level)} mg/kg")
             symbols.append("diamond")
         elif level > previous:
-            labels.append(f"↑{level:g}")  # escalation
+            labels.append(f"↑{_dose_text(level)}")  # escalation
             symbols.append("triangle-up")
         elif level < previous:
-            labels.append(f"↓{level:g}")
+            labels.append(f"↓{_dose_text(level)}")
             symbols.append("triangle-down")
         else:
             labels.append("")
@@ -231,9 +236,12 @@ def _add_reference_lines(fig: go.Figure, row: Mapping[str, Any], hb_unit: str) -
         fig.add_shape(type="line", name="baseline", xref="x domain", x0=0, x1=1, yref="y",
                       y0=float(baseline) * factor, y1=float(baseline) * factor,
                       line=dict(color=palette.BASELINE, width=2, dash="dash"))
-        fig.add_annotation(text=f"baseline {hb_text(float(baseline), hb_unit)}", xref="x domain", x=0.0,
-                           xanchor="left", yref="y", y=float(baseline) * factor, yanchor="bottom",
-                           showarrow=False, font=dict(size=13, color=palette.BASELINE), name="baseline")
+        # Right edge, just below the line: the reference labels sit above theirs, so the two
+        # never collide even when the baseline is close to 60 g/L.
+        fig.add_annotation(text=f"baseline {hb_text(float(baseline), hb_unit)}", xref="x domain", x=1.0,
+                           xanchor="right", yref="y", y=float(baseline) * factor, yanchor="top",
+                           showarrow=False, font=dict(size=13, color=palette.BASELINE),
+                           bgcolor="rgba(255,255,255,0.75)", name="baseline")
     end_day = row.get("end_day")
     if _present(end_day):
         fig.add_shape(type="line", name="end of follow-up", xref="x", x0=int(end_day), x1=int(end_day),

@@ -45,7 +45,7 @@ def ae_by_grade_chart(events: pd.DataFrame) -> alt.Chart:
         order=alt.Order("grade_text:N"),
         tooltip=[alt.Tooltip("term:N", title="Term"), alt.Tooltip("grade_text:N", title="Grade"),
                  alt.Tooltip("events:Q", title="Events"), alt.Tooltip("patients:Q", title="Patients")],
-    ).properties(width=_WIDTH, height=max(120, 28 * len(order)),
+    ).properties(width=_WIDTH, height=max(60, 30 * len(order)),
                  title=alt.Title("Adverse events by CTCAE grade"))
     return _configure(chart)
 
@@ -78,7 +78,7 @@ def course_chart(events: pd.DataFrame, table: pd.DataFrame) -> alt.LayerChart:
     )
     labels = alt.Chart(course).mark_text(align="left", dx=10, fontSize=12).encode(y=y, x="day:Q", text="term:N")
     chart = alt.layer(follow, marks, labels).properties(
-        width=_WIDTH, height=max(100, 40 * len(ids)),
+        width=_WIDTH, height=max(60, 44 * len(ids)),
         title=alt.Title("Disease progression and transformation", subtitle="Line = follow-up, coloured by outcome"),
     ).resolve_scale(color="independent", shape="independent")
     return _configure(chart)
