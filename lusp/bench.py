@@ -9,8 +9,8 @@ inherits its memory:
 (b) a bare ``pandas.read_csv`` of the same four files — the floor any loader must pay.
 
 and prints both wall times, their ratio (a / b) and each process's peak resident memory
-(``resource.getrusage(RUSAGE_SELF).ru_maxrss``, which includes the interpreter and the
-imported libraries; the import-only footprint is printed beside it).
+(Linux ``VmHWM``, which includes the interpreter and the imported libraries; the
+import-only footprint is printed beside it).
 
 Targets (issue 3): ratio ≤ 1.5 at 10 000 and 100 000 patients; peak ≤ 2 GB at 100 000
 (~7.9 M rows). This is a script that prints figures, not a timed test. ``--profile``
@@ -61,7 +61,10 @@ def _increasing_days(rng, counts, first_day, gap_lo, gap_hi) -> tuple[np.ndarray
     gaps[position == 0] = 0
     cumulative = np.cumsum(gaps)
     starts = np.cumsum(counts) - counts
-    offset = np.repeat(cumulative[starts] if len(owner) else np.zeros(0, np.int64), counts)
+    if not len(owner):
+        return owner, np.zeros(0, np.int64)
+    # A patient with no rows repeats its (clipped) offset zero times.
+    offset = np.repeat(cumulative[np.minimum(starts, len(owner) - 1)], counts)
     return owner, first_day[owner] + cumulative - offset
 
 
@@ -142,10 +145,23 @@ def write_registry(out_dir: Path, n_patients: int, seed: int = 0) -> list[Path]:
 
 
 def _maxrss_mb() -> float:
+    """Peak resident memory of this process so far, in MB.
+
+    Linux's VmHWM belongs to the address space, so it starts afresh at ``exec``;
+    ``ru_maxrss`` instead starts from the parent's resident size at ``fork`` (the parent
+    has just built the registry), so it is only the fallback on other systems.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     import resource
 
-    # Linux reports kilobytes.
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    scale = 1 if sys.platform == "darwin" else 1024  # bytes on macOS, kilobytes elsewhere
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / scale / (MB if scale == 1 else 1024)
 
 
 def _measure(kind: str, paths: list[str], profile: bool) -> dict:

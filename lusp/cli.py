@@ -234,11 +234,84 @@ def _add_demo(subparsers) -> None:
     parser.set_defaults(func=_cmd_demo)
 
 
+def _cmd_deck(args: argparse.Namespace) -> int:
+    import time
+
+    from lusp.analysis import analyze
+    from lusp.export.deck import build_deck
+    from lusp.export.images import ImageExportError
+
+    out = Path(args.out)
+    if out.suffix.lower() != ".pptx":
+        print(f"deck:::{out}: the deck is a PowerPoint file; give a name ending in .pptx", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    cohort = load_cohort_or_exit(args)
+    if _is_synthetic_workbook(args.paths):
+        from dataclasses import replace
+
+        cohort = replace(cohort, source=replace(cohort.source, synthetic=True))
+    started = time.perf_counter()
+    try:
+        results = analyze(cohort, criteria=args.criteria)
+        data = build_deck(results, hb_unit=args.hb_unit)
+    except ImageExportError as exc:
+        print(f"deck:::{out}: {exc}", file=sys.stderr)
+        return EXIT_UNEXPECTED
+    try:
+        out.write_bytes(data)
+    except OSError as exc:
+        print(f"deck:::{out}: cannot write the file ({exc.strerror or exc})", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    seconds = time.perf_counter() - started
+    print(f"Wrote the slide deck ({len(results.table)} patients, criteria {args.criteria}) to {out} in {seconds:.1f} s.")
+    return EXIT_OK
+
+
+def _is_synthetic_workbook(paths) -> bool:
+    """True for a workbook whose ``about`` sheet says SYNTHETIC DATA (the demo cohort),
+    so the deck carries the SYNTHETIC badge whichever way the demo was opened."""
+    if len(paths) != 1 or Path(paths[0]).suffix.lower() != ".xlsx":
+        return False
+    try:
+        from python_calamine import CalamineWorkbook
+
+        workbook = CalamineWorkbook.from_path(str(paths[0]))
+        if "about" not in [name.lower() for name in workbook.sheet_names]:
+            return False
+        name = next(n for n in workbook.sheet_names if n.lower() == "about")
+        rows = workbook.get_sheet_by_name(name).to_python(nrows=3)
+    except Exception:  # noqa: BLE001 — an unreadable about sheet just means "not the demo"
+        return False
+    return any("SYNTHETIC" in str(cell) for row in rows for cell in row)
+
+
+def _add_deck(subparsers) -> None:
+    from lusp.criteria import CRITERIA
+
+    parser = subparsers.add_parser(
+        "deck",
+        help="build the meeting slide deck (.pptx) of a cohort",
+        description="Analyse a cohort and write the meeting slide deck: title, headline numbers, "
+        "response rates with exact 95 %% CIs, transfusion burden, waterfall, swimmer, the transient-"
+        "spike patients, subgroups, the per-patient table, safety, and the methods with every "
+        "parameter (the results paragraph is in the speaker notes). Works offline; charts are "
+        "rendered with Debian's chromium (Plotly) and vl-convert (Altair).",
+    )
+    add_cohort_arguments(parser)
+    parser.add_argument("--out", required=True, metavar="FILE", help="where to write the deck (.pptx)")
+    parser.add_argument("--criteria", choices=list(CRITERIA), default=next(iter(CRITERIA)),
+                        help="response criteria set (default: %(default)s)")
+    parser.add_argument("--hb-unit", choices=("g/L", "g/dL"), default="g/L", dest="hb_unit",
+                        help="Hb unit on the slides (default: %(default)s)")
+    parser.set_defaults(func=_cmd_deck)
+
+
 #: Each entry adds one subcommand. Add yours here (order = order in --help).
 ADD_SUBCOMMANDS: tuple[Callable, ...] = (
     _add_validate,
     _add_template,
     _add_demo,
+    _add_deck,
 )
 
 

@@ -952,6 +952,12 @@ class _Loader:
 
     # -- canonical frames ---------------------------------------------------------------
     def _canonical(self, patients: pd.DataFrame, out) -> dict[str, pd.DataFrame]:
+        if not self.r.has_errors:
+            # every earlier rule should have caught a row without a study day; never crash on one
+            for table, frame in out.items():
+                if frame is not None and "day" in frame:
+                    self._rows("error", "no_study_day", frame, frame["day"].isna(), "day",
+                               "No study day could be worked out for this row. Give a day or a date.")
         if self.r.has_errors:
             return {t: empty_table(t) for t in TABLES}
         result: dict[str, pd.DataFrame] = {}

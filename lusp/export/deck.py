@@ -148,8 +148,8 @@ class DeckItem:
 
     title: str
     caption: str
-    png: bytes | None = None
-    table: pd.DataFrame | None = None
+    png: bytes | None = field(default=None, repr=False)
+    table: pd.DataFrame | None = field(default=None, repr=False)
     notes: str = ""
     item_id: str = field(default_factory=lambda: uuid.uuid4().hex[:10])
 
@@ -925,7 +925,7 @@ def standard_slides(
         slides.append(Slide("image", title, images=(chart(grid),), caption=f"{len(spike_ids)} patients. {rule}",
                             notes=caption, alt_text=f"Hb over study days of {', '.join(ids)}"))
 
-    subgroups = _subgroups(results, subgroup_covariates)
+    subgroups = slide_subgroups(results, subgroup_covariates)
     if len(subgroups):
         overall = (summary["response_rate"]["overall"] or {}).get("rate")
         slides.append(Slide("image", STANDARD_TITLES[6],
@@ -942,7 +942,7 @@ def standard_slides(
     bullets += [_param_line(d) for d in describe(results.params)]
     if results.protocol_params is not None:
         bullets += [_param_line(d, prefix="Protocol — ") for d in describe(results.protocol_params)]
-    results_text, methods_text = _narrative(results, summary)
+    results_text, methods_text = _narrative(results)
     slides.append(Slide("text", STANDARD_TITLES[9], bullets=tuple(bullets),
                         notes=f"RESULTS\n{results_text}\n\nMETHODS\n{methods_text}"))
     return slides
@@ -963,7 +963,7 @@ def build_deck(
     return render_deck(slides, deck_context(results, filters=filters))
 
 
-def _subgroups(results: Any, covariates: Sequence[str] | None) -> pd.DataFrame:
+def slide_subgroups(results: Any, covariates: Sequence[str] | None = None) -> pd.DataFrame:
     """Subgroup rows (``lusp.figures.subgroup_table``) of several covariates, levels
     prefixed with the covariate name, at most :data:`SUBGROUP_MAX_ROWS` rows."""
     from lusp import figures
@@ -1055,10 +1055,10 @@ def _param_line(description: Mapping[str, Any], prefix: str = "") -> str:
     return f"{prefix}{description['label']}: {value}{unit}{default}"
 
 
-def _narrative(results: Any, summary: Mapping[str, Any]) -> tuple[str, str]:
-    from lusp import narrative
+def _narrative(results: Any) -> tuple[str, str]:
+    from lusp.export.markdown import narrative_paragraphs
 
-    return narrative.results_paragraph(results, summary), narrative.methods_paragraph(results)
+    return narrative_paragraphs(results)
 
 
 def _missing(value: Any) -> bool:

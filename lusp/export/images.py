@@ -51,7 +51,8 @@ def figure_to_image(fig: Any, fmt: ImageFormat = "png", *, width_px: int | None 
     Parameters
     ----------
     fig
-        A ``plotly.graph_objects.Figure`` (or its dict) or any Altair chart.
+        A ``plotly.graph_objects.Figure`` (or its dict), any Altair chart, or a
+        Vega-Lite spec dict (recognised by its ``$schema``).
     fmt
         ``"png"`` or ``"svg"``.
     width_px, height_px
@@ -112,7 +113,10 @@ def altair_to_image(chart: Any, fmt: ImageFormat = "png", *, min_width_px: int =
 
 
 def is_altair(fig: Any) -> bool:
-    """True for any Altair chart object (Chart, LayerChart, HConcatChart, …)."""
+    """True for any Altair chart object (Chart, LayerChart, …) or a Vega-Lite spec dict
+    (the app caches Altair charts as their ``to_dict()``)."""
+    if isinstance(fig, dict):
+        return "vega-lite" in str(fig.get("$schema", ""))
     return type(fig).__module__.startswith("altair")
 
 

@@ -226,6 +226,7 @@ def read_csv_bytes(name: str, data: bytes, text_columns=None) -> tuple[list[RawT
     sep = sniff_separator(lines[first])
     decimal = "," if sep == ";" else "."
     del text, lines
+    header: tuple[str, ...] = ()
     try:
         header_frame = pd.read_csv(io.BytesIO(data), encoding=encoding, sep=sep, header=None, skiprows=first,
                                    nrows=1, dtype=str, keep_default_na=False, skip_blank_lines=False)
@@ -242,6 +243,8 @@ def read_csv_bytes(name: str, data: bytes, text_columns=None) -> tuple[list[RawT
             skip_blank_lines=False,
         )
     except pd.errors.EmptyDataError:
+        if not header:
+            return [], [_error(name, "empty_file", "The file holds no readable text. Choose the file that holds the cohort.")]
         body = pd.DataFrame({j: pd.Series(dtype="str") for j in range(len(header))})
     except (pd.errors.ParserError, ValueError, IndexError) as exc:
         match = _LINE_IN_ERROR.search(str(exc))

@@ -208,7 +208,7 @@ def parse_dates(col: pd.Series) -> DateParse:
             if ok.any():
                 values[got.index[ok]] = got[ok].astype("datetime64[ns]")
                 rest = rest[~ok]
-    bad = todo & values.isna()
+    bad = ~blank & values.isna()  # every non-empty cell that no form could read
     if len(pending):
         bad[pending.index] = False
     return _finish(values, blank, bad, pending, frozenset(evidence), ambiguous)

@@ -1,0 +1,661 @@
+"""Shared building blocks of every criteria set: one timeline, vectorised windows.
+
+All sets (``study``, ``iwg2006``, ``iwg2018``) ask the same questions of a patient's
+record — what was the last Hb in a window, how many RBC units fell in it, which Hb values
+were raised by a recent transfusion, how long was the longest transfusion-free run — with
+different windows and thresholds. This module answers them for the whole cohort at once.
+
+The design: every row of the ``hb`` and RBC-``transfusions`` tables gets an integer
+patient code (the patient's position in ``patients``) and is sorted by one ``int64`` key
+``code · 2³² + day``. A window ``[lo, hi]`` of one patient is then a contiguous slice
+found with :func:`numpy.searchsorted`, so sums are differences of a cumulative sum and
+"last transfusion before this Hb" is one binary search — no Python loop per patient or
+per day. Registries of 10⁵ patients (≈ 6·10⁶ Hb rows) take well under a second.
+
+Conventions used throughout (SPEC §3):
+
+- Windows are inclusive study days; day 0 is the first dose.
+- Only RBC transfusions count (``product`` empty or ``"RBC"``, as normalised by the
+  loader); several episodes on one day are one transfusion day with their units summed.
+- An Hb measured on a transfusion day is the pre-transfusion value: it is kept, and a
+  transfusion on day ``t`` affects Hb on days ``t + 1 … t + exclusion_days``.
+- Records after the end of follow-up are outside every post-treatment window.
+- Several Hb values on one day: "the last Hb" of a window takes the *lowest* value of its
+  last day (the pre-transfusion draw, and the conservative choice), so results never depend
+  on the order of rows in the file; peaks take the highest value and its earliest day.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import weakref
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from lusp.cohort import Cohort
+
+#: Days after an RBC transfusion whose Hb is "transfusion-affected" (SPEC §3).
+DEFAULT_TX_EXCLUSION_DAYS = 14
+#: Burden is expressed in RBC units per this many days ("per month" in the study).
+BURDEN_PERIOD_DAYS = 28
+
+_DAY_OFFSET = np.int64(2**31)
+_CODE_SHIFT = np.int64(2**32)
+_DAY_MIN, _DAY_MAX = -(2**31) + 1, 2**31 - 2
+
+
+def day_key(code: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """The sort key ``code · 2³² + (day + 2³¹)`` (days clipped to the int32 range)."""
+    day = np.clip(np.asarray(day, dtype=np.int64), _DAY_MIN, _DAY_MAX)
+    return np.asarray(code, dtype=np.int64) * _CODE_SHIFT + day + _DAY_OFFSET
+
+
+def is_rbc(product: pd.Series) -> np.ndarray:
+    """True where a transfusion is an RBC product (empty ``product`` means RBC, SPEC §2)."""
+    text = product.astype("string").str.strip().str.upper()
+    return (text.isna() | text.isin(["", "RBC", "PRBC", "RBCS", "RCC"])).to_numpy(dtype=bool, na_value=True)
+
+
+def patient_codes(patient_ids: pd.Series, patients: pd.DataFrame) -> np.ndarray:
+    """Position of each ``patient_id`` in ``patients`` (−1 when absent).
+
+    Arrow's hash lookup: pandas' string ``get_indexer`` converts 10⁶ rows to Python objects.
+    """
+    values = pa.array(patient_ids.astype("string").array)
+    value_set = pa.array(patients["patient_id"].astype("string").array)
+    if isinstance(value_set, pa.ChunkedArray):
+        value_set = value_set.combine_chunks()
+    found = pc.index_in(values, value_set=value_set, skip_nulls=True)
+    return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def end_of_followup(cohort: Cohort) -> np.ndarray:
+    """End of follow-up per patient (study day), in the order of ``cohort.patients``.
+
+    ``last_followup_day`` when given, else the last day of any record of the patient
+    (Hb, transfusion of any product, dose, event, lab). A patient with no record at all
+    gets day 0 (the first dose, which every valid cohort has).
+    """
+    patients = cohort.patients
+    n = len(patients)
+    last_record = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
+    for name in ("hb", "transfusions", "doses", "events", "labs"):
+        frame = cohort.table(name)
+        if frame.empty:
+            continue
+        codes = patient_codes(frame["patient_id"], patients)
+        days = frame["day"].to_numpy(dtype=np.int64)
+        keep = codes >= 0
+        np.maximum.at(last_record, codes[keep], days[keep])
+    last_record[last_record == np.iinfo(np.int64).min] = 0
+    if "last_followup_day" in patients.columns:
+        given = pd.to_numeric(patients["last_followup_day"], errors="coerce").astype("Float64")
+        has = given.notna().to_numpy()
+        end = last_record.copy()
+        end[has] = given[has].to_numpy(dtype=np.float64).astype(np.int64)
+        return end
+    return last_record
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """The cohort's Hb and RBC-transfusion records as sorted arrays, one key per row.
+
+    Attributes
+    ----------
+    n_patients : int
+        Number of patients; codes are ``0 … n_patients − 1`` in ``cohort.patients`` order.
+    end_day : ndarray of int64
+        End of follow-up per patient (:func:`end_of_followup`).
+    hb_code, hb_day, hb_g_l, hb_affected, hb_key : ndarray
+        Hb rows sorted by patient, day and *descending* value (so the last row of a day is
+        its lowest value); ``hb_affected`` marks transfusion-affected values.
+    hb_row : ndarray of int64
+        Position of each sorted Hb row in ``cohort.hb`` (to map flags back).
+    tx_code, tx_day, tx_units, tx_key : ndarray
+        One row per patient and RBC-transfusion day, units summed, sorted by key.
+    tx_cum_units : ndarray of float64
+        ``[0, cumsum(tx_units)]`` (length ``len(tx_units) + 1``) for window sums.
+    """
+
+    n_patients: int
+    end_day: np.ndarray
+    hb_code: np.ndarray
+    hb_day: np.ndarray
+    hb_g_l: np.ndarray
+    hb_affected: np.ndarray
+    hb_key: np.ndarray
+    hb_row: np.ndarray
+    tx_code: np.ndarray
+    tx_day: np.ndarray
+    tx_units: np.ndarray
+    tx_key: np.ndarray
+    tx_cum_units: np.ndarray
+
+    @property
+    def followup_days(self) -> np.ndarray:
+        """Days of follow-up after day 0 (never negative)."""
+        return np.maximum(self.end_day, 0)
+
+    def units_between(self, code: np.ndarray, lo_day: np.ndarray, hi_day: np.ndarray) -> np.ndarray:
+        """RBC units of patient ``code`` in days ``lo_day … hi_day`` inclusive (0 if empty)."""
+        lo = np.searchsorted(self.tx_key, day_key(code, lo_day), side="left")
+        hi = np.searchsorted(self.tx_key, day_key(code, hi_day), side="right")
+        return np.where(hi > lo, self.tx_cum_units[hi] - self.tx_cum_units[lo], 0.0)
+
+    def first_tx_on_or_after(self, code: np.ndarray, day: np.ndarray) -> np.ndarray:
+        """Day of the patient's first RBC transfusion on or after ``day`` (int64 max if none)."""
+        never = np.full(len(code), np.iinfo(np.int64).max, dtype=np.int64)
+        if len(self.tx_key) == 0:
+            return never
+        pos = np.searchsorted(self.tx_key, day_key(code, day), side="left")
+        safe = np.minimum(pos, len(self.tx_key) - 1)
+        found = (pos < len(self.tx_key)) & (self.tx_code[safe] == code)
+        return np.where(found, self.tx_day[safe], never)
+
+    def hb_window(self, lo_day, hi_day, *, unaffected_only: bool = False) -> pd.DataFrame:
+        """Hb rows with ``lo_day ≤ day ≤ hi_day`` (scalars or per-patient arrays).
+
+        Returns a frame with ``code, day, hb_g_l`` in timeline order (patient, day,
+        descending value). ``hi_day`` may be ``"end"`` for each patient's end of follow-up.
+        """
+        lo = _per_row(lo_day, self.hb_code)
+        hi = self.end_day[self.hb_code] if isinstance(hi_day, str) else _per_row(hi_day, self.hb_code)
+        keep = (self.hb_day >= lo) & (self.hb_day <= hi)
+        if unaffected_only:
+            keep &= ~self.hb_affected
+        return pd.DataFrame({"code": self.hb_code[keep], "day": self.hb_day[keep], "hb_g_l": self.hb_g_l[keep]})
+
+
+def _per_row(bound, codes: np.ndarray) -> np.ndarray:
+    """A scalar bound, or a per-patient array of bounds looked up for each row's patient."""
+    if np.ndim(bound) == 0:
+        return np.full(len(codes), bound, dtype=np.int64)
+    return np.asarray(bound, dtype=np.int64)[codes]
+
+
+#: Recently built timelines: a criteria set, the protocol review and the Hb flags of one
+#: analysis all need the same one. Entries die with their cohort (weak references).
+_TIMELINES: list[tuple[weakref.ref, int, Timeline]] = []
+_TIMELINE_CACHE_SIZE = 4
+
+
+def build_timeline(cohort: Cohort, exclusion_days: int = DEFAULT_TX_EXCLUSION_DAYS) -> Timeline:
+    """Sorted Hb and RBC-transfusion arrays for ``cohort`` (see :class:`Timeline`).
+
+    The result is cached per cohort object and exclusion window (cohorts are read-only).
+    """
+    for ref, days, timeline in _TIMELINES:
+        if ref() is cohort and days == exclusion_days:
+            return timeline
+    timeline = _build_timeline(cohort, exclusion_days)
+    _TIMELINES[:] = [e for e in _TIMELINES if e[0]() is not None][-(_TIMELINE_CACHE_SIZE - 1):]
+    _TIMELINES.append((weakref.ref(cohort), exclusion_days, timeline))
+    return timeline
+
+
+def _build_timeline(cohort: Cohort, exclusion_days: int) -> Timeline:
+    patients = cohort.patients
+    tx = cohort.transfusions
+    tx_code = patient_codes(tx["patient_id"], patients) if len(tx) else np.zeros(0, np.int64)
+    keep = (tx_code >= 0) & (is_rbc(tx["product"]) if "product" in tx.columns and len(tx) else True)
+    per_day = (
+        pd.DataFrame(
+            {
+                "code": tx_code[keep],
+                "day": tx["day"].to_numpy(dtype=np.int64)[keep] if len(tx) else np.zeros(0, np.int64),
+                "units": tx["units"].to_numpy(dtype=np.float64)[keep] if len(tx) else np.zeros(0),
+            }
+        )
+        .groupby(["code", "day"], sort=True, as_index=False)["units"]
+        .sum()
+    )
+    tx_code = per_day["code"].to_numpy(dtype=np.int64)
+    tx_day = per_day["day"].to_numpy(dtype=np.int64)
+    tx_units = per_day["units"].to_numpy(dtype=np.float64)
+    tx_key = day_key(tx_code, tx_day)
+
+    hb = cohort.hb
+    hb_code = patient_codes(hb["patient_id"], patients) if len(hb) else np.zeros(0, np.int64)
+    hb_day = hb["day"].to_numpy(dtype=np.int64)
+    hb_g_l = hb["hb_g_l"].to_numpy(dtype=np.float64)
+    usable = (hb_code >= 0) & np.isfinite(hb_g_l)
+    rows = np.flatnonzero(usable)
+    order = rows[_sort_by_key_then_descending(day_key(hb_code[rows], hb_day[rows]), hb_g_l[rows])]
+    hb_code, hb_day, hb_g_l = hb_code[order], hb_day[order], hb_g_l[order]
+    hb_key = day_key(hb_code, hb_day)
+
+    affected = transfusion_affected(hb_key, hb_code, hb_day, tx_key, tx_code, tx_day, exclusion_days)
+    return Timeline(
+        n_patients=len(patients),
+        end_day=end_of_followup(cohort),
+        hb_code=hb_code,
+        hb_day=hb_day,
+        hb_g_l=hb_g_l,
+        hb_affected=affected,
+        hb_key=hb_key,
+        hb_row=order.astype(np.int64),
+        tx_code=tx_code,
+        tx_day=tx_day,
+        tx_units=tx_units,
+        tx_key=tx_key,
+        tx_cum_units=np.concatenate([[0.0], np.cumsum(tx_units)]),
+    )
+
+
+def _sort_by_key_then_descending(key: np.ndarray, value: np.ndarray) -> np.ndarray:
+    """Order by ``key``, ties by descending ``value``.
+
+    Loaded tables are already sorted by patient and day, so a stable sort of the key is
+    nearly linear; only the (rare) rows sharing a patient-day are sorted again by value.
+    """
+    order = np.argsort(key, kind="stable")
+    sorted_key = key[order]
+    tie = np.r_[False, sorted_key[1:] == sorted_key[:-1]]
+    if tie.any():
+        in_group = tie | np.r_[tie[1:], False]
+        positions = np.flatnonzero(in_group)
+        members = order[positions]
+        order[positions] = members[np.lexsort((-value[members], key[members]))]
+    return order
+
+
+def transfusion_affected(hb_key, hb_code, hb_day, tx_key, tx_code, tx_day, exclusion_days: int) -> np.ndarray:
+    """True for an Hb measured 1 … ``exclusion_days`` days after an RBC transfusion.
+
+    The last transfusion strictly before the Hb's day decides: a transfusion on the Hb's
+    own day does not count (that Hb is the pre-transfusion value), and any earlier one is
+    further away than the last.
+    """
+    if len(tx_key) == 0 or len(hb_key) == 0:
+        return np.zeros(len(hb_key), dtype=bool)
+    prev = np.searchsorted(tx_key, hb_key, side="left") - 1
+    safe = np.maximum(prev, 0)
+    same_patient = (prev >= 0) & (tx_code[safe] == hb_code)
+    return same_patient & (hb_day - tx_day[safe] <= exclusion_days)
+
+
+def transfusion_affected_mask(cohort: Cohort, exclusion_days: int = DEFAULT_TX_EXCLUSION_DAYS) -> np.ndarray:
+    """:func:`transfusion_affected` aligned with the rows of ``cohort.hb`` (for charts)."""
+    timeline = build_timeline(cohort, exclusion_days)
+    out = np.zeros(len(cohort.hb), dtype=bool)
+    out[timeline.hb_row] = timeline.hb_affected
+    return out
+
+
+# ----------------------------------------------------------------------------------------
+# Per-patient reductions over a window: each returns arrays of length n_patients.
+# ----------------------------------------------------------------------------------------
+
+
+def last_value(window: pd.DataFrame, n_patients: int) -> tuple[np.ndarray, np.ndarray]:
+    """Last Hb per patient in ``window`` (lowest value of the last day) and its day.
+
+    Returns ``(hb_g_l, day)``; NaN / −1 for a patient with no row. Relies on the timeline
+    order (patient, day, descending value): the last row of a patient is the answer.
+    """
+    value = np.full(n_patients, np.nan)
+    day = np.full(n_patients, -1, dtype=np.int64)
+    if len(window):
+        codes = window["code"].to_numpy()
+        last = np.flatnonzero(np.r_[codes[1:] != codes[:-1], True])
+        value[codes[last]] = window["hb_g_l"].to_numpy()[last]
+        day[codes[last]] = window["day"].to_numpy()[last]
+    return value, day
+
+
+def max_value(window: pd.DataFrame, n_patients: int) -> tuple[np.ndarray, np.ndarray]:
+    """Highest Hb per patient in ``window`` and the earliest day it was reached.
+
+    Returns ``(hb_g_l, day)``; NaN / −1 for a patient with no row.
+    """
+    value = np.full(n_patients, np.nan)
+    if len(window):
+        codes = window["code"].to_numpy()
+        hb = window["hb_g_l"].to_numpy()
+        starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+        value[codes[starts]] = np.maximum.reduceat(hb, starts)
+        # Rows are in (patient, day) order: the first row equal to the maximum is the earliest.
+        return value, first_day_where(window, hb == value[codes], n_patients)
+    return value, np.full(n_patients, -1, dtype=np.int64)
+
+
+def mean_value(window: pd.DataFrame, n_patients: int) -> np.ndarray:
+    """Mean Hb per patient in ``window`` (NaN for a patient with no row)."""
+    codes = window["code"].to_numpy()
+    total = np.bincount(codes, weights=window["hb_g_l"].to_numpy(), minlength=n_patients)
+    count = np.bincount(codes, minlength=n_patients)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+
+def first_day_where(window: pd.DataFrame, mask: np.ndarray, n_patients: int) -> np.ndarray:
+    """First day per patient on which ``mask`` holds in ``window`` (−1 when never)."""
+    day = np.full(n_patients, -1, dtype=np.int64)
+    codes = window["code"].to_numpy()[mask]
+    days = window["day"].to_numpy()[mask]
+    if len(codes):
+        # Rows are in (patient, day) order, so the first row of each patient is earliest.
+        first = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+        day[codes[first]] = days[first]
+    return day
+
+
+def longest_transfusion_free_run(timeline: Timeline) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Longest run of consecutive days in ``1 … end`` with no RBC transfusion, per patient.
+
+    A transfusion on day ``t`` breaks the run on day ``t``: runs lie strictly between
+    consecutive transfusion days, with day 0 and day ``end + 1`` as the outer fences. On a
+    tie the earliest run is reported.
+
+    Returns
+    -------
+    length_days, start_day, end_day : ndarray of int64
+        Run length (0 when there is no transfusion-free day, e.g. no follow-up), and its
+        first and last day (−1 when the length is 0).
+    """
+    n = timeline.n_patients
+    end = timeline.followup_days  # never negative: a run cannot start before day 1
+    inside = (timeline.tx_day >= 1) & (timeline.tx_day <= end[timeline.tx_code])
+    codes = np.concatenate([np.arange(n), timeline.tx_code[inside], np.arange(n)])
+    fences = np.concatenate([np.zeros(n, np.int64), timeline.tx_day[inside], end + 1])
+    # A stable sort by patient keeps 0, the (sorted) transfusion days, then end + 1.
+    order = np.argsort(codes, kind="stable")
+    codes, fences = codes[order], fences[order]
+    same = codes[1:] == codes[:-1]
+    run_code = codes[:-1][same]
+    run_start = fences[:-1][same] + 1
+    run_stop = fences[1:][same] - 1
+    run_length = np.maximum(run_stop - run_start + 1, 0)
+    # Every patient has ≥ 1 run, in day order; the first run of maximal length wins.
+    starts = np.flatnonzero(np.r_[True, run_code[1:] != run_code[:-1]])
+    length = np.zeros(n, dtype=np.int64)
+    length[run_code[starts]] = np.maximum.reduceat(run_length, starts)
+    best = run_length == length[run_code]
+    # First best run per patient: a best run whose patient has no earlier best run.
+    best_idx = np.flatnonzero(best)
+    keep = np.r_[True, run_code[best_idx][1:] != run_code[best_idx][:-1]] if len(best_idx) else np.zeros(0, bool)
+    chosen = best_idx[keep]
+    start = np.full(n, -1, dtype=np.int64)
+    stop = np.full(n, -1, dtype=np.int64)
+    has = run_length[chosen] > 0
+    start[run_code[chosen][has]] = run_start[chosen][has]
+    stop[run_code[chosen][has]] = run_stop[chosen][has]
+    return length, start, stop
+
+
+def burden_u28(units: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """RBC units per 28 days; NaN when the window has no days."""
+    days = np.asarray(days, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(days > 0, np.asarray(units, dtype=np.float64) * BURDEN_PERIOD_DAYS / days, np.nan)
+
+
+# ----------------------------------------------------------------------------------------
+# Output helpers: numpy arrays with sentinels → pandas nullable columns.
+# ----------------------------------------------------------------------------------------
+
+
+def nullable_float(values: np.ndarray) -> pd.array:
+    """``Float64`` with NA where ``values`` is NaN."""
+    values = np.asarray(values, dtype=np.float64)
+    return pd.arrays.FloatingArray(values, np.isnan(values))
+
+
+def nullable_int(values: np.ndarray, missing: np.ndarray) -> pd.array:
+    """``Int64`` with NA where ``missing``."""
+    return pd.arrays.IntegerArray(np.asarray(values, dtype=np.int64), np.asarray(missing, dtype=bool))
+
+
+def nullable_bool(values: np.ndarray, missing: np.ndarray) -> pd.array:
+    """``boolean`` with NA where ``missing``."""
+    return pd.arrays.BooleanArray(np.asarray(values, dtype=bool), np.asarray(missing, dtype=bool))
+
+
+def fmt_number(value) -> str:
+    """80.0 → '80', 80.25 → '80.3', NaN/NA → '—' (Hb and units are shown to 0.1)."""
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return "—"
+    return f"{float(value):.1f}".removesuffix(".0")
+
+
+def as_text(values, fmt=fmt_number) -> np.ndarray:
+    """``fmt`` applied to every value, as an object array ready for ``+`` concatenation.
+
+    Each distinct value is formatted once (Hb has a few thousand distinct values in a
+    registry of millions of rows), so sentences for 10⁵ patients cost milliseconds.
+    """
+    values = np.asarray(values)
+    if len(values) == 0:
+        return np.zeros(0, dtype=object)
+    unique, inverse = np.unique(values, return_inverse=True)
+    return np.array([fmt(u) for u in unique.tolist()], dtype=object)[inverse.ravel()]
+
+
+def round_g_l(values: np.ndarray) -> np.ndarray:
+    """Round derived Hb quantities to 10⁻⁶ g/L so 70.3 − 60.3 compares as exactly 10."""
+    return np.round(np.asarray(values, dtype=np.float64), 6)
+
+
+# ----------------------------------------------------------------------------------------
+# Blocks the IWG sets share (CRITERIA.md, "Common to all sets"): averaged pre-treatment Hb,
+# sustained Hb runs, and extreme RBC units over sliding windows. Added for issue 7.
+# ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PretreatmentHb:
+    """Pre-treatment Hb per patient (arrays of length ``n_patients``).
+
+    Attributes
+    ----------
+    hb_g_l : ndarray of float
+        The value in force (NaN when the window has no transfusion-unaffected Hb).
+    n_values : ndarray of int
+        Transfusion-unaffected Hb values in the window.
+    span_days : ndarray of int
+        Days between the first and last of them (−1 with none).
+    well_spaced : ndarray of bool
+        At least 2 values ≥ ``min_apart_days`` apart, as CRITERIA.md requires; where this
+        is false but a value exists, the set uses it and warns.
+    """
+
+    hb_g_l: np.ndarray
+    n_values: np.ndarray
+    span_days: np.ndarray
+    well_spaced: np.ndarray
+
+
+def pretreatment_hb(
+    timeline: Timeline, lo_day: int, hi_day: int = 0, *, min_apart_days: int = 7, how: str = "mean"
+) -> PretreatmentHb:
+    """Pre-treatment Hb (averaged) over transfusion-unaffected values in ``lo_day … hi_day``.
+
+    Parameters
+    ----------
+    timeline : Timeline
+    lo_day, hi_day : int
+        The baseline window, inclusive (e.g. −56 … 0).
+    min_apart_days : int
+        The two values the rule requires must be at least this many days apart.
+    how : {"mean", "lowest-two"}
+        ``mean``: the mean of all values (CRITERIA.md common rule). ``lowest-two``: the
+        lowest mean of two values ≥ ``min_apart_days`` apart (one reading of IWG 2018 for
+        NTD patients); a patient without such a pair falls back to ``mean``.
+
+    Returns
+    -------
+    PretreatmentHb
+    """
+    n = timeline.n_patients
+    window = timeline.hb_window(lo_day, hi_day, unaffected_only=True)
+    codes = window["code"].to_numpy()
+    days = window["day"].to_numpy()
+    count = np.bincount(codes, minlength=n)
+    first = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+    last = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
+    np.minimum.at(first, codes, days)
+    np.maximum.at(last, codes, days)
+    span = np.where(count > 0, last - first, -1)
+    value = mean_value(window, n)
+    if how == "lowest-two" and len(window):
+        pair = _lowest_pair_mean(window, min_apart_days, n)
+        value = np.where(np.isnan(pair), value, pair)
+    elif how not in ("mean", "lowest-two"):
+        raise ValueError(f"how must be 'mean' or 'lowest-two', not {how!r}")
+    return PretreatmentHb(
+        hb_g_l=round_g_l(value),
+        n_values=count.astype(np.int64),
+        span_days=span.astype(np.int64),
+        well_spaced=(count >= 2) & (span >= min_apart_days),
+    )
+
+
+def _lowest_pair_mean(window: pd.DataFrame, min_apart_days: int, n_patients: int) -> np.ndarray:
+    """Lowest ``(a + b) / 2`` over pairs of one patient's values ≥ ``min_apart_days`` apart.
+
+    For each value b, the best partner is the lowest value on a day ≤ day(b) − gap: a
+    running minimum per patient, found with one binary search.
+    """
+    codes = window["code"].to_numpy()
+    days = window["day"].to_numpy()
+    hb = window["hb_g_l"].to_numpy()
+    order = np.lexsort((days, codes))
+    codes, days, hb = codes[order], days[order], hb[order]
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    group_start = np.repeat(starts, np.diff(np.r_[starts, len(codes)]))
+    running_min = pd.Series(hb).groupby(codes).cummin().to_numpy()
+    keys = day_key(codes, days)
+    partner = np.searchsorted(keys, day_key(codes, days - min_apart_days), side="right") - 1
+    valid = partner >= group_start
+    out = np.full(n_patients, np.inf)
+    candidates = (running_min[np.maximum(partner, 0)] + hb) / 2.0
+    np.minimum.at(out, codes[valid], candidates[valid])
+    out[np.isinf(out)] = np.nan
+    return out
+
+
+def sustained_hb_runs(
+    timeline: Timeline, lo_day, hi_day, threshold_g_l: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Longest run of consecutive transfusion-unaffected Hb values ≥ a per-patient threshold.
+
+    A run is a maximal sequence of a patient's transfusion-unaffected Hb values in
+    ``lo_day … hi_day`` (scalars, per-patient arrays, or ``"end"`` for ``hi_day``), all
+    ≥ ``threshold_g_l[patient]``, with no RBC transfusion on any day from its first to its
+    last value (inclusive: a transfusion given after an Hb draw on the run's first or last
+    day still means the patient needed blood during the run). Its span is the number of
+    days from the first to the last value (``last − first``).
+
+    Returns
+    -------
+    span_days, start_day, end_day, n_values : ndarray of int64
+        The run with the longest span (earliest on a tie) among runs of ≥ 2 values;
+        span −1, days −1 and count 0 when a patient has none. NaN thresholds never match.
+    """
+    n = timeline.n_patients
+    window = timeline.hb_window(lo_day, hi_day, unaffected_only=True)
+    span = np.full(n, -1, dtype=np.int64)
+    start = np.full(n, -1, dtype=np.int64)
+    stop = np.full(n, -1, dtype=np.int64)
+    count = np.zeros(n, dtype=np.int64)
+    if window.empty:
+        return span, start, stop, count
+    codes = window["code"].to_numpy()
+    days = window["day"].to_numpy()
+    threshold = np.asarray(threshold_g_l, dtype=np.float64)[codes]
+    ok = round_g_l(window["hb_g_l"].to_numpy()) >= round_g_l(threshold)  # NaN threshold → False
+    prev_day = np.r_[days[0], days[:-1]]
+    tx_between = np.r_[False, timeline.units_between(codes[1:], prev_day[1:], days[1:]) > 0]
+    new_patient = np.r_[True, codes[1:] != codes[:-1]]
+    breaks = new_patient | ~ok | np.r_[True, ~ok[:-1]] | tx_between
+    run_first = np.flatnonzero(breaks)
+    run_last = np.r_[run_first[1:] - 1, len(codes) - 1]
+    run_ok = ok[run_first]
+    run_code = codes[run_first]
+    run_span = days[run_last] - days[run_first]
+    run_count = run_last - run_first + 1
+    keep = run_ok & (run_count >= 2)
+    if not keep.any():
+        return span, start, stop, count
+    r_code, r_span = run_code[keep], run_span[keep]
+    r_start, r_stop, r_count = days[run_first][keep], days[run_last][keep], run_count[keep]
+    pick = np.lexsort((r_start, -r_span, r_code))
+    first = pick[np.flatnonzero(np.r_[True, r_code[pick][1:] != r_code[pick][:-1]])]
+    span[r_code[first]] = r_span[first]
+    start[r_code[first]] = r_start[first]
+    stop[r_code[first]] = r_stop[first]
+    count[r_code[first]] = r_count[first]
+    return span, start, stop, count
+
+
+def extreme_units_in_window(
+    timeline: Timeline, lo_day, hi_day, width_days: int, how: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Fewest (``how="min"``) or most (``"max"``) RBC units in any ``width_days`` window.
+
+    Windows are ``[s, s + width_days − 1]`` lying inside ``lo_day … hi_day`` (scalars or
+    per-patient arrays). Units are a step function of ``s`` that changes only where a
+    window edge crosses a transfusion day, so the extremes are among the windows that
+    start at ``lo``, end at ``hi``, start on or just after a transfusion day, or end on or
+    just before one — a handful of candidates per transfusion, each one window sum.
+
+    Returns
+    -------
+    units, start_day : ndarray
+        Per patient; NaN / −1 when ``lo … hi`` is shorter than ``width_days``. On a tie the
+        earliest window.
+    """
+    if how not in ("min", "max"):
+        raise ValueError("how must be 'min' or 'max'")
+    n = timeline.n_patients
+    if n == 0:
+        return np.zeros(0), np.zeros(0, dtype=np.int64)
+    lo = np.broadcast_to(np.asarray(lo_day, dtype=np.int64), (n,))
+    hi = np.broadcast_to(np.asarray(hi_day, dtype=np.int64), (n,))
+    last_start = hi - width_days + 1
+    fits = last_start >= lo
+    tx_codes, tx_days = timeline.tx_code, timeline.tx_day
+    cand_code = np.concatenate([np.arange(n), np.arange(n)] + [tx_codes] * 4)
+    cand_start = np.concatenate(
+        [lo, last_start, tx_days, tx_days + 1, tx_days - width_days + 1, tx_days - width_days]
+    )
+    cand_start = np.clip(cand_start, lo[cand_code], np.maximum(last_start[cand_code], lo[cand_code]))
+    units = timeline.units_between(cand_code, cand_start, cand_start + width_days - 1)
+    sign = 1.0 if how == "min" else -1.0
+    order = np.lexsort((cand_start, sign * units, cand_code))
+    first = order[np.flatnonzero(np.r_[True, cand_code[order][1:] != cand_code[order][:-1]])]
+    best_units = np.full(n, np.nan)
+    best_start = np.full(n, -1, dtype=np.int64)
+    best_units[cand_code[first]] = units[first]
+    best_start[cand_code[first]] = cand_start[first]
+    best_units[~fits] = np.nan
+    best_start[~fits] = -1
+    return best_units, best_start
+
+
+def transfusion_days_between(timeline: Timeline, lo_day, hi_day) -> np.ndarray:
+    """Number of RBC-transfusion days (episodes) per patient in ``lo_day … hi_day``."""
+    n = timeline.n_patients
+    codes = np.arange(n, dtype=np.int64)
+    lo = np.searchsorted(timeline.tx_key, day_key(codes, np.broadcast_to(lo_day, (n,))), side="left")
+    hi = np.searchsorted(timeline.tx_key, day_key(codes, np.broadcast_to(hi_day, (n,))), side="right")
+    return np.maximum(hi - lo, 0).astype(np.int64)
+
+
+def same_day_hb(timeline: Timeline) -> np.ndarray:
+    """For each RBC-transfusion day of the timeline, the lowest Hb measured that day (NaN if none).
+
+    An Hb on a transfusion day is the pre-transfusion value (SPEC §3), i.e. the Hb the
+    transfusion was given for.
+    """
+    if len(timeline.tx_key) == 0 or len(timeline.hb_key) == 0:
+        return np.full(len(timeline.tx_key), np.nan)
+    # Timeline Hb rows of a day are in descending value: the last row of the day is the lowest.
+    pos = np.searchsorted(timeline.hb_key, timeline.tx_key, side="right") - 1
+    safe = np.maximum(pos, 0)
+    found = (pos >= 0) & (timeline.hb_key[safe] == timeline.tx_key)
+    return np.where(found, timeline.hb_g_l[safe], np.nan)

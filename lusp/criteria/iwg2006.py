@@ -1,0 +1,318 @@
+"""Criteria set ``iwg2006``: IWG 2006 hematologic improvement–erythroid (HI-E).
+
+Source: Cheson et al., Blood 2006;108:419–425 (modified IWG response criteria for MDS),
+made computable in CRITERIA.md. A patient responds by either route:
+
+- **Hb response**: a rise of ≥ 15 g/L over the averaged pre-treatment Hb, sustained — a
+  run of consecutive transfusion-unaffected Hb values all at or above it spanning ≥ 56 days,
+  with no RBC transfusion inside the span;
+- **transfusion response** (≥ 4 counted RBC units in the 8 weeks before day 0): some
+  56-day window after day 0 with at least 4 units fewer than that.
+
+Only patients with a pre-treatment Hb < 110 g/L are eligible. The descriptive columns that
+do not depend on the criteria (peak Hb, early rise, the transient spike, post-treatment Hb,
+burden after day 0) are the study set's, so switching sets changes the classification and
+nothing else.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from lusp.cohort import Cohort
+from lusp.criteria import common, study
+from lusp.criteria.common import fmt_number
+from lusp.params import param
+
+NAME = "iwg2006"
+LABEL = "IWG 2006 HI-E (Cheson 2006)"
+DESCRIPTION = (
+    "IWG 2006 hematologic improvement–erythroid: Hb rise ≥ 15 g/L sustained ≥ 8 weeks, or a "
+    "reduction of ≥ 4 RBC units per 8 weeks; pre-treatment Hb < 110 g/L."
+)
+
+BASELINE_TX_RULES = ("hb-threshold", "all")
+
+
+@dataclass(frozen=True)
+class Iwg2006Params:
+    """Every threshold of the ``iwg2006`` set, with CRITERIA.md's defaults."""
+
+    baseline_window_days: int = param(
+        56, "Baseline window (days before day 0)", "days", min=28, max=112, cli="--baseline-days",
+        help="Pre-treatment Hb and baseline transfusions come from days −N … 0 (IWG 2006: 8 weeks).",
+    )
+    eligibility_hb_g_l: float = param(
+        110.0, "HI-E eligibility: pre-treatment Hb below", "g/L", min=80, max=130, cli="--eligibility-hb",
+        help="A patient whose averaged pre-treatment Hb is at or above this is not evaluable.",
+    )
+    hb_rise_g_l: float = param(
+        15.0, "Hb response: rise over pre-treatment Hb", "g/L", min=5, max=40, cli="--hb-rise",
+    )
+    response_duration_days: int = param(
+        56, "Response must be sustained for", "days", min=28, max=168, cli="--response-days",
+        help="Span of the Hb run (first to last value) and width of the transfusion window.",
+    )
+    tx_min_baseline_units: float = param(
+        4.0, "Transfusion response: counted baseline units at least", "units", min=1, max=20,
+        cli="--tx-min-units",
+    )
+    tx_reduction_units: float = param(
+        4.0, "Transfusion response: reduction in units per window", "units", min=1, max=20,
+        cli="--tx-reduction",
+    )
+    baseline_tx_rule: str = param(
+        "hb-threshold", "Baseline transfusions counted", "", choices=BASELINE_TX_RULES,
+        cli="--baseline-tx-rule",
+        help="hb-threshold = only those given at a same-day Hb ≤ the value below (IWG 2006); "
+        "all = every RBC transfusion in the window.",
+    )
+    count_only_tx_below_hb_g_l: float = param(
+        90.0, "Count a baseline transfusion only if its same-day Hb is at most", "g/L", min=60, max=130,
+        cli="--count-tx-below-hb",
+        help="A transfusion with no Hb recorded that day still counts, and the reason says so.",
+    )
+    pretreatment_min_apart_days: int = param(
+        7, "Pre-treatment Hb: two values at least this far apart", "days", min=1, max=28,
+        cli="--pretreatment-apart-days",
+        help="With fewer (or closer) values the mean is still used, with a warning.",
+    )
+    tx_exclusion_days: int = param(
+        14, "Hb excluded after an RBC transfusion", "days", min=0, max=42, cli="--tx-exclusion-days",
+    )
+    post_hb: str = param(
+        "peak", "Post-treatment Hb for cohort summaries", "", choices=study.POST_HB_MEASURES, cli="--post-hb",
+    )
+    post_hb_from_day: int = param(
+        29, "Mean post-treatment Hb from day", "day", min=1, max=365, cli="--post-hb-from-day",
+    )
+
+
+Params = Iwg2006Params
+
+#: Columns beyond the study set's (:data:`lusp.criteria.study.COLUMNS`), documented in
+#: :func:`evaluate`.
+EXTRA_COLUMNS = (
+    "pretreatment_hb_g_l", "pretreatment_hb_n", "response_threshold_hb_g_l", "units_baseline_counted",
+    "tx_without_same_day_hb", "hb_run_start_day", "hb_run_end_day", "hb_run_days",
+    "fewest_units_window", "fewest_units_window_start_day", "hi_e_route",
+)
+COLUMNS = study.COLUMNS + EXTRA_COLUMNS
+
+
+def evaluate(cohort: Cohort, params: Iwg2006Params | None = None) -> pd.DataFrame:
+    """Classify every patient of ``cohort`` by IWG 2006 HI-E.
+
+    Parameters
+    ----------
+    cohort : Cohort
+        Canonical tables; not modified.
+    params : Iwg2006Params, optional
+        Thresholds; CRITERIA.md's defaults when omitted.
+
+    Returns
+    -------
+    DataFrame
+        One row per patient in ``cohort.patients`` order with the study set's columns
+        (:func:`lusp.criteria.study.evaluate`; ``baseline_hb_g_l`` stays the last Hb as
+        measured, ``ti_achieved`` a ≥ 56-day transfusion-free run, informational) where
+        ``responder``, ``evaluable``, ``not_evaluable_reason``, ``outcome`` and ``reason``
+        are IWG 2006's, plus:
+
+        - ``pretreatment_hb_g_l``, ``pretreatment_hb_n``: mean of the transfusion-unaffected
+          Hb values in days −N … 0 and how many there were.
+        - ``response_threshold_hb_g_l``: pre-treatment Hb + the required rise.
+        - ``units_baseline_counted``: RBC units in the window given at a same-day Hb
+          ≤ 90 g/L or without a same-day Hb; ``tx_without_same_day_hb``: how many of those
+          transfusion days had no Hb recorded.
+        - ``hb_run_start_day``, ``hb_run_end_day``, ``hb_run_days``: the longest qualifying
+          run of Hb values ≥ threshold (≥ 2 values, no transfusion inside); NA when none.
+        - ``fewest_units_window``, ``fewest_units_window_start_day``: fewest RBC units in
+          any 56-day window within days 1 … end (NA when follow-up is shorter).
+        - ``hi_e_route``: ``Hb``, ``transfusion``, ``Hb and transfusion`` or empty.
+    """
+    p = params or Iwg2006Params()
+    base = study.evaluate(
+        cohort,
+        study.StudyParams(
+            baseline_window_days=p.baseline_window_days,
+            tx_exclusion_days=p.tx_exclusion_days,
+            ti_days=p.response_duration_days,
+            post_hb=p.post_hb,
+            post_hb_from_day=p.post_hb_from_day,
+        ),
+    )
+    timeline = common.build_timeline(cohort, p.tx_exclusion_days)
+    n = timeline.n_patients
+    end = timeline.end_day
+    followup = timeline.followup_days
+    w = p.baseline_window_days
+    need = p.response_duration_days
+
+    pre = common.pretreatment_hb(timeline, -w, 0, min_apart_days=p.pretreatment_min_apart_days)
+    has_pre = ~np.isnan(pre.hb_g_l)
+    at_or_above = has_pre & (pre.hb_g_l >= p.eligibility_hb_g_l)
+
+    # Baseline transfusions: IWG 2006 counts only those given for Hb ≤ 90 g/L.
+    same_day = common.same_day_hb(timeline)
+    in_window = (timeline.tx_day >= -w) & (timeline.tx_day <= 0)
+    no_hb = np.isnan(same_day)
+    if p.baseline_tx_rule == "all":
+        counted = in_window
+    else:
+        counted = in_window & (no_hb | (common.round_g_l(same_day) <= p.count_only_tx_below_hb_g_l))
+    units_counted = np.bincount(timeline.tx_code[counted], weights=timeline.tx_units[counted], minlength=n)
+    without_hb = np.bincount(timeline.tx_code[counted & no_hb], minlength=n).astype(np.int64)
+
+    # Hb route: a sustained run of values at or above pre-treatment Hb + 15 g/L.
+    threshold = common.round_g_l(pre.hb_g_l + p.hb_rise_g_l)
+    run_span, run_start, run_stop, _ = common.sustained_hb_runs(timeline, 1, "end", threshold)
+    hb_response = has_pre & ~at_or_above & (run_span >= need)
+
+    # Transfusion route: some `need`-day window after day 0 with ≥ 4 units fewer.
+    tx_eligible = units_counted >= p.tx_min_baseline_units
+    fewest, fewest_start = common.extreme_units_in_window(timeline, 1, end, need, "min")
+    tx_response = tx_eligible & ~at_or_above & (fewest <= units_counted - p.tx_reduction_units)
+
+    responder = hb_response | tx_response
+    has_post_hb = base["peak_hb_g_l"].notna().to_numpy()
+    reasons = np.full(n, "", dtype=object)
+    no_route = ~has_pre & ~tx_eligible
+    short = ~responder & (followup < need)
+    no_post = has_pre & ~tx_eligible & ~has_post_hb & ~responder
+    # One reason per patient: a later entry overrides an earlier one (ineligibility first).
+    for mask, text in (
+        (no_post, lambda i: "no transfusion-unaffected Hb after day 0"),
+        (short, lambda i: f"follow-up {followup[i]} days < {need} without response"),
+        (no_route, lambda i: f"no transfusion-unaffected Hb in days −{w} to 0 and "
+                             f"fewer than {fmt_number(p.tx_min_baseline_units)} counted RBC units"),
+        (at_or_above, lambda i: f"baseline Hb ≥ {fmt_number(p.eligibility_hb_g_l)} g/L "
+                                f"(pre-treatment {fmt_number(pre.hb_g_l[i])} g/L)"),
+    ):
+        for i in np.flatnonzero(mask):
+            reasons[i] = text(i)
+    evaluable = reasons == ""
+    responder = responder & evaluable
+
+    route = np.select(
+        [hb_response & tx_response, hb_response, tx_response], ["Hb and transfusion", "Hb", "transfusion"], ""
+    )
+    spike = base["transient_spike"].to_numpy(dtype=bool, na_value=False)
+    table = base.copy()
+    table["responder"] = common.nullable_bool(responder, np.zeros(n, bool))
+    table["evaluable"] = common.nullable_bool(evaluable, np.zeros(n, bool))
+    table["not_evaluable_reason"] = pd.array(reasons.astype(str), dtype="string")
+    table["outcome"] = pd.array(
+        np.select([~evaluable, responder, spike], ["not evaluable", "responder", "transient spike"], "non-responder"),
+        dtype="string",
+    )
+    no_run = run_span < 0
+    table["pretreatment_hb_g_l"] = common.nullable_float(pre.hb_g_l)
+    table["pretreatment_hb_n"] = common.nullable_int(pre.n_values, np.zeros(n, bool))
+    table["response_threshold_hb_g_l"] = common.nullable_float(threshold)
+    table["units_baseline_counted"] = common.nullable_float(units_counted)
+    table["tx_without_same_day_hb"] = common.nullable_int(without_hb, np.zeros(n, bool))
+    table["hb_run_start_day"] = common.nullable_int(run_start, no_run)
+    table["hb_run_end_day"] = common.nullable_int(run_stop, no_run)
+    table["hb_run_days"] = common.nullable_int(run_span, no_run)
+    table["fewest_units_window"] = common.nullable_float(fewest)
+    table["fewest_units_window_start_day"] = common.nullable_int(fewest_start, np.isnan(fewest))
+    table["hi_e_route"] = pd.array(route.astype(str), dtype="string")
+    table["reason"] = pd.array(_reasons(table, pre, p), dtype="string")
+    return table[list(COLUMNS)]
+
+
+def _reasons(table: pd.DataFrame, pre: common.PretreatmentHb, p: Iwg2006Params) -> list[str]:
+    """One sentence per patient: the pre-treatment values, each route's result, the verdict."""
+    w = p.baseline_window_days
+    need = p.response_duration_days
+    out = []
+    for i, row in enumerate(table.itertuples(index=False)):
+        parts = []
+        if pd.isna(row.pretreatment_hb_g_l):
+            parts.append(f"no transfusion-unaffected pre-treatment Hb in days −{w} to 0")
+        else:
+            spacing = "" if pre.well_spaced[i] else (
+                "; single value, used with caution" if pre.n_values[i] == 1
+                else f"; values < {p.pretreatment_min_apart_days} days apart, used with caution"
+            )
+            parts.append(
+                f"pre-treatment Hb {fmt_number(row.pretreatment_hb_g_l)} g/L "
+                f"(mean of {row.pretreatment_hb_n} value{'s' if row.pretreatment_hb_n != 1 else ''}{spacing})"
+            )
+        units_all = float(row.units_baseline)
+        counted = float(row.units_baseline_counted)
+        tx_text = f"{fmt_number(counted)} counted RBC U in days −{w} to 0"
+        if units_all > counted:
+            tx_text += f" ({fmt_number(units_all - counted)} U at Hb > {fmt_number(p.count_only_tx_below_hb_g_l)} g/L not counted)"
+        if row.tx_without_same_day_hb:
+            n_days = row.tx_without_same_day_hb
+            tx_text += f" ({n_days} transfusion{'s' if n_days != 1 else ''} without a same-day Hb counted)"
+        parts.append(tx_text)
+        if not row.evaluable:
+            out.append(f"{'; '.join(parts)}; {row.not_evaluable_reason} → not evaluable (counted as non-responder).")
+            continue
+        route = row.hi_e_route
+        if pd.notna(row.pretreatment_hb_g_l):
+            thr = fmt_number(row.response_threshold_hb_g_l)
+            if route in ("Hb", "Hb and transfusion"):
+                parts.append(
+                    f"Hb ≥ {thr} g/L from day {row.hb_run_start_day} to day {row.hb_run_end_day} "
+                    f"({row.hb_run_days} days ≥ {need}, no transfusion) → HI-E (Hb)"
+                )
+            elif pd.notna(row.hb_run_days):
+                parts.append(
+                    f"Hb ≥ {thr} g/L only from day {row.hb_run_start_day} to day {row.hb_run_end_day} "
+                    f"({row.hb_run_days} days < {need})"
+                )
+            else:
+                parts.append(f"no sustained Hb ≥ {thr} g/L")
+        if counted >= p.tx_min_baseline_units and pd.notna(row.fewest_units_window):
+            start = int(row.fewest_units_window_start_day)
+            verdict = (
+                "→ HI-E (transfusion)" if route in ("transfusion", "Hb and transfusion")
+                else f"(needed ≤ {fmt_number(counted - p.tx_reduction_units)})"
+            )
+            parts.append(
+                f"fewest units in {need} days: {fmt_number(row.fewest_units_window)} U "
+                f"(days {start}–{start + need - 1}) {verdict}"
+            )
+        elif counted < p.tx_min_baseline_units:
+            parts.append(f"< {fmt_number(p.tx_min_baseline_units)} counted U: no transfusion response possible")
+        verdict = "responder" if row.responder else "non-responder"
+        spike = "; transient early Hb spike" if (row.outcome == "transient spike") else ""
+        out.append(f"{'; '.join(parts)} → {verdict}{spike}.")
+    return [s[0].upper() + s[1:] for s in out]
+
+
+def methods_text(params: Iwg2006Params | None = None) -> str:
+    """The IWG 2006 definitions in force, as a methods paragraph."""
+    p = params or Iwg2006Params()
+    w = p.baseline_window_days
+    need = p.response_duration_days
+    counted = (
+        f"only RBC transfusions given at a same-day Hb ≤ {fmt_number(p.count_only_tx_below_hb_g_l)} g/L "
+        f"(or with no Hb recorded that day, which the patient's reason states) were counted"
+        if p.baseline_tx_rule == "hb-threshold"
+        else "every RBC transfusion was counted"
+    )
+    return (
+        "Response was judged by the IWG 2006 criteria for hematologic improvement–erythroid (HI-E; "
+        "Cheson et al., Blood 2006;108:419–425). Day 0 was the first luspatercept dose. "
+        f"The pre-treatment Hb was the mean of the transfusion-unaffected Hb values (none measured 1–"
+        f"{p.tx_exclusion_days} days after an RBC transfusion) in days −{w} to 0, ideally ≥ 2 values ≥ "
+        f"{p.pretreatment_min_apart_days} days apart (a single or closer values were used with a warning). "
+        f"Patients with a pre-treatment Hb ≥ {fmt_number(p.eligibility_hb_g_l)} g/L were not evaluable. "
+        f"In the baseline window {counted}. "
+        f"An Hb response was a run of consecutive transfusion-unaffected Hb values all ≥ pre-treatment Hb + "
+        f"{fmt_number(p.hb_rise_g_l)} g/L, spanning ≥ {need} days from the first to the last value, with no RBC "
+        f"transfusion on any day of the span. A transfusion response (patients with ≥ "
+        f"{fmt_number(p.tx_min_baseline_units)} counted baseline units) was some {need}-day window within day 1 to "
+        f"the end of follow-up with at least {fmt_number(p.tx_reduction_units)} RBC units fewer than counted at "
+        f"baseline (all RBC units counted after day 0). Patients followed < {need} days without response, or "
+        f"without any pre-treatment Hb and too few counted units for the transfusion route, were not evaluable and "
+        "counted as non-responders (intention to treat). Peak Hb, early rise, the transient-spike flag and "
+        "burden after day 0 follow the study definitions."
+    )

@@ -1,0 +1,384 @@
+"""Criteria set ``iwg2018``: IWG 2018 HI-E by transfusion-burden category.
+
+Source: Platzbecker et al., Blood 2019;133:1020–1030 (revised IWG 2018 hematologic
+response criteria for lower-risk MDS), made computable in CRITERIA.md. Patients are first
+sorted by the RBC units they received in the 16 weeks before day 0:
+
+- **NTD** (0 units): response = ≥ 2 consecutive transfusion-unaffected Hb values ≥
+  pre-treatment Hb + 15 g/L spanning ≥ 8 weeks, with no transfusion in between;
+- **LTB** (3–7 units in ≥ 2 episodes, ≤ 3 in any 8 weeks): response = transfusion
+  independence, no RBC transfusion for ≥ 8 consecutive weeks;
+- **HTB** (≥ 8 units, or ≥ 4 in some 8 weeks): *major* response = transfusion independence;
+  *minor* = units in the first 16 weeks of treatment ≤ 50 % of the 16 baseline weeks;
+
+all judged within an observation period of days 1 … 168. Patients whose baseline burden
+falls outside the published categories (1–2 units, or 3–7 units in a single episode) are
+classified LTB and flagged. Descriptive columns that do not depend on the criteria (peak
+Hb, early rise, the transient spike, post-treatment Hb) are the study set's.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from lusp.cohort import Cohort
+from lusp.criteria import common, study
+from lusp.criteria.common import fmt_number
+from lusp.params import param
+
+NAME = "iwg2018"
+LABEL = "IWG 2018 HI-E (Platzbecker 2019)"
+DESCRIPTION = (
+    "IWG 2018 hematologic improvement–erythroid by baseline transfusion burden (NTD / LTB / "
+    "HTB) over 16 weeks, judged within weeks 1–24."
+)
+
+BASELINE_HB_METHODS = ("mean", "lowest-two")
+CATEGORIES = ("NTD", "LTB", "HTB")
+
+
+@dataclass(frozen=True)
+class Iwg2018Params:
+    """Every threshold of the ``iwg2018`` set, with CRITERIA.md's defaults."""
+
+    baseline_window_days: int = param(
+        112, "Baseline window (days before day 0)", "days", min=56, max=182, cli="--baseline-days",
+        help="Burden category and pre-treatment Hb come from days −N … 0 (IWG 2018: 16 weeks).",
+    )
+    observation_days: int = param(
+        168, "Observation period (days 1 … N)", "days", min=112, max=168, cli="--observation-days",
+        help="Responses count only inside it (IWG 2018: 24 weeks).",
+    )
+    min_followup_days: int = param(
+        112, "Minimum follow-up to call a non-responder", "days", min=56, max=168, cli="--min-followup",
+        help="Without a response and with less follow-up than this, a patient is not evaluable.",
+    )
+    ti_days: int = param(
+        56, "Transfusion independence: transfusion-free run of", "days", min=28, max=168, cli="--ti-days",
+    )
+    hb_rise_g_l: float = param(
+        15.0, "NTD response: Hb rise over pre-treatment Hb", "g/L", min=5, max=40, cli="--hb-rise",
+    )
+    hb_response_days: int = param(
+        56, "NTD response: sustained for (first to last value)", "days", min=28, max=168, cli="--hb-response-days",
+    )
+    iwg2018_baseline_hb: str = param(
+        "mean", "Pre-treatment Hb (NTD)", "", choices=BASELINE_HB_METHODS, cli="--iwg2018-baseline-hb",
+        help="mean = mean of transfusion-unaffected values in the baseline window; lowest-two = the "
+        "lowest mean of two such values ≥ the spacing below apart (the paper is read both ways).",
+    )
+    pretreatment_min_apart_days: int = param(
+        7, "Pre-treatment Hb: two values at least this far apart", "days", min=1, max=28,
+        cli="--pretreatment-apart-days",
+    )
+    ltb_min_units: float = param(
+        3.0, "LTB: at least this many units in the baseline window", "units", min=1, max=7, cli="--ltb-min-units",
+    )
+    ltb_min_episodes: int = param(
+        2, "LTB: in at least this many transfusion episodes", "episodes", min=1, max=7, cli="--ltb-min-episodes",
+    )
+    htb_min_units: float = param(
+        8.0, "HTB: at least this many units in the baseline window", "units", min=4, max=30, cli="--htb-min-units",
+    )
+    htb_units_8_weeks: float = param(
+        4.0, "HTB: or at least this many units in any 8 weeks", "units", min=2, max=20, cli="--htb-units-8w",
+    )
+    minor_window_days: int = param(
+        112, "HTB minor response: units counted in days 1 … N", "days", min=56, max=168, cli="--minor-window",
+    )
+    minor_max_pct: float = param(
+        50.0, "HTB minor response: at most this % of baseline units", "%", min=10, max=90, cli="--minor-max-pct",
+    )
+    tx_exclusion_days: int = param(
+        14, "Hb excluded after an RBC transfusion", "days", min=0, max=42, cli="--tx-exclusion-days",
+    )
+    post_hb: str = param(
+        "peak", "Post-treatment Hb for cohort summaries", "", choices=study.POST_HB_MEASURES, cli="--post-hb",
+    )
+    post_hb_from_day: int = param(
+        29, "Mean post-treatment Hb from day", "day", min=1, max=365, cli="--post-hb-from-day",
+    )
+
+
+Params = Iwg2018Params
+
+#: Width of the "any 8 weeks" windows of the category rules (CRITERIA.md).
+EIGHT_WEEKS_DAYS = 56
+
+EXTRA_COLUMNS = (
+    "category", "category_note", "response_type", "baseline_episodes", "units_baseline_8w_max",
+    "pretreatment_hb_g_l", "pretreatment_hb_n", "response_threshold_hb_g_l", "observation_end_day",
+    "ti_obs_days", "ti_obs_start_day", "ti_obs_end_day", "units_minor_window",
+    "hb_run_start_day", "hb_run_end_day", "hb_run_days",
+)
+COLUMNS = study.COLUMNS + EXTRA_COLUMNS
+
+
+def evaluate(cohort: Cohort, params: Iwg2018Params | None = None) -> pd.DataFrame:
+    """Classify every patient of ``cohort`` by IWG 2018 HI-E.
+
+    Parameters
+    ----------
+    cohort : Cohort
+        Canonical tables; not modified.
+    params : Iwg2018Params, optional
+        Thresholds; CRITERIA.md's defaults when omitted.
+
+    Returns
+    -------
+    DataFrame
+        One row per patient, the study set's columns (:func:`lusp.criteria.study.evaluate`)
+        with IWG 2018's ``td_baseline`` (≥ 1 unit in the 16-week window), ``units_baseline``,
+        ``burden_before_u28`` (units × 28 / 112) and ``burden_reduction_pct`` over that
+        window, ``ti_achieved`` (transfusion-free run ≥ 56 days inside the observation
+        period), ``responder``, ``evaluable``, ``not_evaluable_reason``, ``outcome``,
+        ``reason``; ``baseline_hb_g_l`` stays the last Hb of days −56 … 0 as measured (the
+        anchor of the spike flag). Plus:
+
+        - ``category`` (``NTD``/``LTB``/``HTB``) and ``category_note`` (e.g. "category
+          outside IWG 2018 (2 units)", empty otherwise).
+        - ``response_type``: ``major`` / ``minor`` for HTB responders, else NA.
+        - ``baseline_episodes`` (RBC-transfusion days), ``units_baseline_8w_max`` (most
+          units in any 56 days of the baseline window).
+        - ``pretreatment_hb_g_l``, ``pretreatment_hb_n``, ``response_threshold_hb_g_l``
+          (pre-treatment + 15 g/L, by ``iwg2018_baseline_hb``).
+        - ``observation_end_day`` (min(168, end of follow-up)), ``ti_obs_days``,
+          ``ti_obs_start_day``, ``ti_obs_end_day``: the longest transfusion-free run in
+          days 1 … observation end.
+        - ``units_minor_window``: RBC units in days 1 … 112 (NA with shorter follow-up).
+        - ``hb_run_start_day``, ``hb_run_end_day``, ``hb_run_days``: longest run of Hb ≥
+          threshold within the observation period (≥ 2 values, no transfusion inside).
+    """
+    p = params or Iwg2018Params()
+    base = study.evaluate(
+        cohort,
+        study.StudyParams(
+            tx_exclusion_days=p.tx_exclusion_days, ti_days=p.ti_days, post_hb=p.post_hb,
+            post_hb_from_day=p.post_hb_from_day,
+        ),
+    )
+    timeline = common.build_timeline(cohort, p.tx_exclusion_days)
+    n = timeline.n_patients
+    codes = np.arange(n, dtype=np.int64)
+    end = timeline.end_day
+    followup = timeline.followup_days
+    w = p.baseline_window_days
+
+    # Baseline burden category over the 16-week window.
+    units = timeline.units_between(codes, np.full(n, -w), np.zeros(n, np.int64))
+    episodes = common.transfusion_days_between(timeline, -w, 0)
+    most_8w, _ = common.extreme_units_in_window(timeline, -w, 0, EIGHT_WEEKS_DAYS, "max")
+    most_8w = np.nan_to_num(most_8w, nan=0.0)
+    ntd = units == 0
+    htb = ~ntd & ((units >= p.htb_min_units) | (most_8w >= p.htb_units_8_weeks))
+    ltb = ~ntd & ~htb
+    published_ltb = ltb & (units >= p.ltb_min_units) & (episodes >= p.ltb_min_episodes)
+    outside = ltb & ~published_ltb
+    category = np.select([ntd, htb], ["NTD", "HTB"], "LTB")
+    note = np.full(n, "", dtype=object)
+    for i in np.flatnonzero(outside):
+        single = units[i] >= p.ltb_min_units and episodes[i] < p.ltb_min_episodes
+        detail = f"{fmt_number(units[i])} units" + (" in a single episode" if single else "")
+        note[i] = f"category outside IWG 2018 ({detail})"
+
+    # Everything after day 0 is judged inside the observation period.
+    obs_end = np.minimum(end, p.observation_days)
+    ti_len, ti_start, ti_stop = common.longest_transfusion_free_run(replace(timeline, end_day=obs_end))
+    ti = ti_len >= p.ti_days
+
+    pre = common.pretreatment_hb(
+        timeline, -w, 0, min_apart_days=p.pretreatment_min_apart_days, how=p.iwg2018_baseline_hb
+    )
+    has_pre = ~np.isnan(pre.hb_g_l)
+    threshold = common.round_g_l(pre.hb_g_l + p.hb_rise_g_l)
+    run_span, run_start, run_stop, _ = common.sustained_hb_runs(timeline, 1, obs_end, threshold)
+    hb_response = ntd & (run_span >= p.hb_response_days)
+
+    minor_assessable = followup >= p.minor_window_days
+    units_minor = timeline.units_between(codes, np.ones(n, np.int64), np.full(n, p.minor_window_days))
+    minor = htb & ~ti & minor_assessable & (units_minor <= common.round_g_l(units * p.minor_max_pct / 100.0))
+    responder = np.where(ntd, hb_response, ti | minor)
+
+    obs_hb = timeline.hb_window(1, obs_end, unaffected_only=True)
+    has_obs_hb = np.bincount(obs_hb["code"].to_numpy(), minlength=n) > 0
+    reasons = np.full(n, "", dtype=object)
+    # One reason per patient: a later entry overrides an earlier one.
+    for mask, text in (
+        (ntd & has_pre & ~has_obs_hb & ~responder,
+         lambda i: f"no transfusion-unaffected Hb in days 1 to {obs_end[i]}"),
+        (~responder & (followup < p.min_followup_days),
+         lambda i: f"follow-up {followup[i]} days < {p.min_followup_days}"),
+        (ntd & ~has_pre, lambda i: f"no transfusion-unaffected Hb in days −{w} to 0"),
+    ):
+        for i in np.flatnonzero(mask):
+            reasons[i] = text(i)
+    evaluable = reasons == ""
+    responder = responder & evaluable
+    response_type = np.where(htb & responder, np.where(ti, "major", "minor"), None)
+
+    burden_before = units * common.BURDEN_PERIOD_DAYS / w
+    burden_after = base["burden_after_u28"].to_numpy(dtype=np.float64, na_value=np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        reduction = np.where(~ntd, (burden_before - burden_after) / burden_before * 100, np.nan)
+    spike = base["transient_spike"].to_numpy(dtype=bool, na_value=False)
+    no_run = run_span < 0
+    table = base.copy()
+    table["td_baseline"] = common.nullable_bool(~ntd, np.zeros(n, bool))
+    table["units_baseline"] = common.nullable_float(units)
+    table["burden_before_u28"] = common.nullable_float(burden_before)
+    table["burden_reduction_pct"] = common.nullable_float(reduction)
+    table["ti_achieved"] = common.nullable_bool(ti, np.zeros(n, bool))
+    table["responder"] = common.nullable_bool(responder, np.zeros(n, bool))
+    table["evaluable"] = common.nullable_bool(evaluable, np.zeros(n, bool))
+    table["not_evaluable_reason"] = pd.array(reasons.astype(str), dtype="string")
+    table["outcome"] = pd.array(
+        np.select([~evaluable, responder, spike], ["not evaluable", "responder", "transient spike"], "non-responder"),
+        dtype="string",
+    )
+    table["category"] = pd.array(category.astype(str), dtype="string")
+    table["category_note"] = pd.array(note.astype(str), dtype="string")
+    table["response_type"] = pd.array(response_type, dtype="string")
+    table["baseline_episodes"] = common.nullable_int(episodes, np.zeros(n, bool))
+    table["units_baseline_8w_max"] = common.nullable_float(most_8w)
+    table["pretreatment_hb_g_l"] = common.nullable_float(pre.hb_g_l)
+    table["pretreatment_hb_n"] = common.nullable_int(pre.n_values, np.zeros(n, bool))
+    table["response_threshold_hb_g_l"] = common.nullable_float(threshold)
+    table["observation_end_day"] = common.nullable_int(obs_end, np.zeros(n, bool))
+    table["ti_obs_days"] = common.nullable_int(ti_len, np.zeros(n, bool))
+    table["ti_obs_start_day"] = common.nullable_int(ti_start, ti_len == 0)
+    table["ti_obs_end_day"] = common.nullable_int(ti_stop, ti_len == 0)
+    table["units_minor_window"] = common.nullable_float(np.where(minor_assessable, units_minor, np.nan))
+    table["hb_run_start_day"] = common.nullable_int(run_start, no_run)
+    table["hb_run_end_day"] = common.nullable_int(run_stop, no_run)
+    table["hb_run_days"] = common.nullable_int(run_span, no_run)
+    table["reason"] = pd.array(_reasons(table, pre, p), dtype="string")
+    return table[list(COLUMNS)]
+
+
+def _reasons(table: pd.DataFrame, pre: common.PretreatmentHb, p: Iwg2018Params) -> list[str]:
+    """One sentence per patient: category and its basis, the route of its category, the verdict."""
+    w_text = study.window_text(p.baseline_window_days)
+    out = []
+    for i, row in enumerate(table.itertuples(index=False)):
+        obs = int(row.observation_end_day)
+        if row.category == "NTD":
+            head = f"NTD (0 U in {w_text})"
+        else:
+            episodes = int(row.baseline_episodes)
+            head = (
+                f"{row.category} ({fmt_number(row.units_baseline)} U in {w_text}, {episodes} episode"
+                f"{'s' if episodes != 1 else ''}, at most {fmt_number(row.units_baseline_8w_max)} U in any 8 weeks"
+                + (f"; {row.category_note}" if row.category_note else "")
+                + ")"
+            )
+        if not row.evaluable:
+            out.append(f"{head}; {row.not_evaluable_reason} → not evaluable (counted as non-responder).")
+            continue
+        verdict = "responder" if row.responder else "non-responder"
+        if row.category == "NTD":
+            how = "mean" if p.iwg2018_baseline_hb == "mean" else "lowest mean of two"
+            caution = "" if pre.well_spaced[i] else ", used with caution"
+            pre_text = f"pre-treatment Hb {fmt_number(row.pretreatment_hb_g_l)} g/L ({how}{caution})"
+            thr = fmt_number(row.response_threshold_hb_g_l)
+            if row.responder:
+                body = (
+                    f"Hb ≥ {thr} g/L from day {row.hb_run_start_day} to day {row.hb_run_end_day} "
+                    f"({row.hb_run_days} days ≥ {p.hb_response_days}, no transfusion) within days 1–{obs} → HI-E"
+                )
+            elif pd.notna(row.hb_run_days):
+                body = (
+                    f"Hb ≥ {thr} g/L only from day {row.hb_run_start_day} to day {row.hb_run_end_day} "
+                    f"({row.hb_run_days} days < {p.hb_response_days}) within days 1–{obs}"
+                )
+            else:
+                body = f"no 2 consecutive Hb values ≥ {thr} g/L within days 1–{obs}"
+            out.append(f"{head}; {pre_text}; {body} → {verdict}.")
+            continue
+        if row.ti_achieved:
+            body = (
+                f"no transfusion from day {row.ti_obs_start_day} to day {row.ti_obs_end_day} "
+                f"({row.ti_obs_days} days ≥ {p.ti_days}) within days 1–{obs} → transfusion independent"
+            )
+            if row.category == "HTB":
+                body += " → major response"
+        elif row.ti_obs_days > 0:
+            body = (
+                f"longest transfusion-free run day {row.ti_obs_start_day} to day {row.ti_obs_end_day} "
+                f"({row.ti_obs_days} days < {p.ti_days}) within days 1–{obs}"
+            )
+        else:
+            body = f"no transfusion-free day within days 1–{obs}"
+        if row.category == "HTB" and not row.ti_achieved:
+            limit = fmt_number(float(row.units_baseline) * p.minor_max_pct / 100.0)
+            if pd.isna(row.units_minor_window):
+                body += f"; minor response not assessable before day {p.minor_window_days}"
+            elif not pd.isna(row.response_type) and row.response_type == "minor":
+                body += (
+                    f"; {fmt_number(row.units_minor_window)} U in days 1–{p.minor_window_days} ≤ {limit} "
+                    f"({fmt_number(p.minor_max_pct)} % of baseline) → minor response"
+                )
+            else:
+                body += (
+                    f"; {fmt_number(row.units_minor_window)} U in days 1–{p.minor_window_days} > {limit} "
+                    f"({fmt_number(p.minor_max_pct)} % of baseline)"
+                )
+        spike = "; transient early Hb spike" if row.outcome == "transient spike" else ""
+        out.append(f"{head}; {body} → {verdict}{spike}.")
+    return out
+
+
+def category_counts(table: pd.DataFrame) -> pd.DataFrame:
+    """Patients per IWG 2018 category, with how many sit outside the published categories.
+
+    Returns
+    -------
+    DataFrame
+        ``category, n_patients, n_outside_published, n_responders`` for NTD, LTB, HTB (the
+        count of flagged patients is what CRITERIA.md asks to show on screen).
+    """
+    rows = []
+    for name in CATEGORIES:
+        part = table[table["category"] == name]
+        rows.append(
+            {
+                "category": name,
+                "n_patients": len(part),
+                "n_outside_published": int((part["category_note"].fillna("") != "").sum()),
+                "n_responders": int(part["responder"].fillna(False).astype(bool).sum()),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def methods_text(params: Iwg2018Params | None = None) -> str:
+    """The IWG 2018 definitions in force, as a methods paragraph."""
+    p = params or Iwg2018Params()
+    w = p.baseline_window_days
+    obs = p.observation_days
+    pre = (
+        "the mean of the transfusion-unaffected Hb values in the baseline window"
+        if p.iwg2018_baseline_hb == "mean"
+        else f"the lowest mean of two transfusion-unaffected Hb values ≥ {p.pretreatment_min_apart_days} days apart "
+        "in the baseline window (the mean of all values when no such pair exists)"
+    )
+    return (
+        "Response was judged by the IWG 2018 criteria for hematologic improvement–erythroid "
+        "(Platzbecker et al., Blood 2019;133:1020–1030). Day 0 was the first luspatercept dose. "
+        f"Patients were classified by RBC units in days −{w} to 0: NTD with 0 units; HTB with ≥ "
+        f"{fmt_number(p.htb_min_units)} units or ≥ {fmt_number(p.htb_units_8_weeks)} units in any {EIGHT_WEEKS_DAYS} days; "
+        f"LTB with {fmt_number(p.ltb_min_units)}–{fmt_number(p.htb_min_units - 1)} units in ≥ {p.ltb_min_episodes} "
+        "transfusion episodes (transfusion days). Patients with fewer units, or with them in a single episode, fall "
+        "outside the published categories; they were classified LTB and flagged. "
+        f"Responses were sought within an observation period of days 1 to {obs}. NTD: ≥ 2 consecutive "
+        f"transfusion-unaffected Hb values ≥ pre-treatment Hb + {fmt_number(p.hb_rise_g_l)} g/L spanning ≥ "
+        f"{p.hb_response_days} days with no RBC transfusion in between; the pre-treatment Hb was {pre} "
+        f"(Hb measured 1–{p.tx_exclusion_days} days after a transfusion excluded). LTB: transfusion independence, "
+        f"no RBC transfusion for ≥ {p.ti_days} consecutive days. HTB: major response = transfusion independence; "
+        f"minor response = RBC units in days 1–{p.minor_window_days} ≤ {fmt_number(p.minor_max_pct)} % of the "
+        f"baseline-window units (assessed once follow-up reached day {p.minor_window_days}). A patient without "
+        f"response followed < {p.min_followup_days} days, or an NTD patient without a pre-treatment Hb, was not "
+        "evaluable and counted as a non-responder (intention to treat). Peak Hb, early rise, the transient-spike "
+        "flag and burden after day 0 follow the study definitions."
+    )

@@ -1,0 +1,337 @@
+"""Criteria set ``study``: the source study's own response definitions (SPEC §3).
+
+TD patients respond by transfusion independence (a transfusion-free run of ≥ 56 days after
+day 0); NTD patients by an Hb rise of ≥ 10 g/L over baseline, judged on Hb values not
+raised by a recent transfusion. Beside response the set flags the pattern this tool exists
+for: a transient Hb spike in the first week that falls back, often after a transfusion.
+
+Every threshold is a field of :class:`StudyParams`; :func:`evaluate` computes one row per
+patient for the whole cohort with array operations (see :mod:`lusp.criteria.common`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from lusp.cohort import Cohort
+from lusp.criteria import common
+from lusp.params import param
+
+NAME = "study"
+LABEL = "Study definitions (SPEC §3)"
+DESCRIPTION = (
+    "The source study's rules: TD → transfusion independence ≥ 56 days; NTD → Hb rise "
+    "≥ 10 g/L on transfusion-unaffected values."
+)
+
+POST_HB_MEASURES = ("peak", "last", "mean_d29")
+
+
+@dataclass(frozen=True)
+class StudyParams:
+    """Every threshold of the ``study`` criteria set, with its default (SPEC §3)."""
+
+    baseline_window_days: int = param(
+        56, "Baseline window (days before day 0)", "days", min=7, max=182, cli="--baseline-days",
+        help="Baseline = days −N … 0 inclusive; TD status, baseline burden and baseline Hb come from it.",
+    )
+    td_min_units: float = param(
+        1.0, "RBC units in the baseline window that make a patient TD", "units", min=0.5, max=20,
+        cli="--td-min-units",
+    )
+    tx_exclusion_days: int = param(
+        14, "Hb excluded after an RBC transfusion", "days", min=0, max=42, cli="--tx-exclusion-days",
+        help="Hb measured 1 … N days after a transfusion is not used for response (it reflects the transfusion).",
+    )
+    ti_days: int = param(
+        56, "Transfusion-free run for transfusion independence", "days", min=28, max=365, cli="--ti-days",
+        help="Also the minimum follow-up for judging a TD patient without TI.",
+    )
+    ntd_rise_g_l: float = param(
+        10.0, "Hb rise for an NTD response", "g/L", min=1, max=50, cli="--ntd-rise",
+    )
+    early_rise_days: int = param(
+        14, "Early-rise window (days 1 … N)", "days", min=1, max=56, cli="--early-rise-days",
+    )
+    spike_peak_days: int = param(
+        7, "Spike: early-peak window (days 1 … N)", "days", min=1, max=28, cli="--spike-peak-days",
+    )
+    spike_min_rise_g_l: float = param(
+        10.0, "Spike: minimum early rise over baseline", "g/L", min=1, max=50, cli="--spike-rise",
+    )
+    spike_fall_end_day: int = param(
+        42, "Spike: the fall must happen by day", "day", min=8, max=182, cli="--spike-fall-end-day",
+        help="The fall is looked for from the day after the early-peak window to this day.",
+    )
+    spike_fall_fraction: float = param(
+        0.5, "Spike: fall back by at least this fraction of the rise", "fraction", min=0.1, max=1.0,
+        cli="--spike-fall-fraction",
+    )
+    spike_tx_lookback_days: int = param(
+        7, "Spike after transfusion: transfusion within N days before the early peak", "days",
+        min=0, max=28, cli="--spike-tx-days",
+    )
+    post_hb: str = param(
+        "peak", "Post-treatment Hb for cohort summaries", "", choices=POST_HB_MEASURES, cli="--post-hb",
+        help="peak = highest transfusion-unaffected Hb after day 0; last = the last one; "
+        "mean_d29 = mean of those from the day below to the end of follow-up.",
+    )
+    post_hb_from_day: int = param(
+        29, "Mean post-treatment Hb from day", "day", min=1, max=365, cli="--post-hb-from-day",
+    )
+
+
+Params = StudyParams
+
+#: Columns :func:`evaluate` returns, in order (documented in docs/ARCHITECTURE.md).
+COLUMNS = (
+    "patient_id", "td_baseline", "baseline_hb_g_l", "baseline_hb_day", "peak_hb_g_l", "peak_hb_day",
+    "hb_rise_g_l", "early_rise", "units_baseline", "units_after", "burden_before_u28",
+    "burden_after_u28", "burden_reduction_pct", "longest_tf_days", "tf_start_day", "tf_end_day",
+    "ti_achieved", "responder", "evaluable", "not_evaluable_reason", "transient_spike",
+    "spike_after_transfusion", "early_peak_hb_g_l", "early_peak_day", "spike_fall_day",
+    "end_day", "followup_days", "post_hb_g_l", "outcome", "reason",
+)
+
+
+def evaluate(cohort: Cohort, params: StudyParams | None = None) -> pd.DataFrame:
+    """Classify every patient of ``cohort`` under the study definitions.
+
+    Parameters
+    ----------
+    cohort : Cohort
+        Canonical tables; not modified.
+    params : StudyParams, optional
+        Thresholds; the defaults of SPEC §3 when omitted.
+
+    Returns
+    -------
+    DataFrame
+        One row per patient in the order of ``cohort.patients``, columns :data:`COLUMNS`:
+
+        - ``td_baseline``: ≥ ``td_min_units`` RBC units in days −N … 0.
+        - ``baseline_hb_g_l`` / ``baseline_hb_day``: the last Hb in that window, as measured.
+        - ``peak_hb_g_l`` / ``peak_hb_day``: highest transfusion-unaffected Hb in days
+          1 … end (earliest day of it); ``hb_rise_g_l`` = peak − baseline.
+        - ``early_rise``: any Hb (all values) in days 1 … 14 above baseline.
+        - ``units_baseline``, ``units_after`` (days 1 … end), ``burden_before_u28``
+          (= units_baseline × 28 / N), ``burden_after_u28`` (= units_after × 28 /
+          follow-up days; NA with no follow-up), ``burden_reduction_pct`` (TD only).
+        - ``longest_tf_days``, ``tf_start_day``, ``tf_end_day``: longest transfusion-free
+          run in days 1 … end; ``ti_achieved`` = run ≥ ``ti_days``.
+        - ``responder``, ``evaluable``, ``not_evaluable_reason``: SPEC §3; a patient who is
+          not evaluable is a non-responder.
+        - ``transient_spike``, ``spike_after_transfusion``, ``early_peak_hb_g_l``,
+          ``early_peak_day``, ``spike_fall_day``: the first-week spike and its anchors.
+        - ``end_day`` (end of follow-up), ``followup_days`` (= max(end_day, 0)).
+        - ``post_hb_g_l``: the post-treatment Hb chosen by ``params.post_hb``.
+        - ``outcome``: ``responder`` / ``transient spike`` / ``non-responder`` / ``not evaluable``.
+        - ``reason``: one plain-language sentence.
+
+    Notes
+    -----
+    Booleans are ``boolean`` and numbers ``Float64``/``Int64``, NA where a value cannot be
+    computed (e.g. no baseline Hb). Records after the end of follow-up are ignored.
+    """
+    p = params or StudyParams()
+    timeline = common.build_timeline(cohort, p.tx_exclusion_days)
+    n = timeline.n_patients
+    codes = np.arange(n, dtype=np.int64)
+    end = timeline.end_day
+    followup = timeline.followup_days
+    window = p.baseline_window_days
+
+    # Transfusion burden and TD status.
+    units_baseline = timeline.units_between(codes, np.full(n, -window), np.zeros(n, np.int64))
+    units_after = timeline.units_between(codes, np.ones(n, np.int64), end)
+    td = units_baseline >= p.td_min_units
+    burden_before = units_baseline * common.BURDEN_PERIOD_DAYS / window
+    burden_after = common.burden_u28(units_after, followup)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        reduction = np.where(td & (burden_before > 0), (burden_before - burden_after) / burden_before * 100, np.nan)
+
+    # Baseline Hb: as measured, transfusion-affected or not.
+    baseline, baseline_day = common.last_value(timeline.hb_window(-window, 0), n)
+    has_baseline = ~np.isnan(baseline)
+
+    # Response Hb: transfusion-unaffected values in days 1 … end.
+    response_hb = timeline.hb_window(1, "end", unaffected_only=True)
+    peak, peak_day = common.max_value(response_hb, n)
+    rise = common.round_g_l(peak - baseline)
+    last_post, _ = common.last_value(response_hb, n)
+    mean_late = common.mean_value(timeline.hb_window(p.post_hb_from_day, "end", unaffected_only=True), n)
+    post_hb = {"peak": peak, "last": last_post, "mean_d29": mean_late}[p.post_hb]
+
+    # Transfusion independence.
+    tf_length, tf_start, tf_stop = common.longest_transfusion_free_run(timeline)
+    ti = tf_length >= p.ti_days
+
+    # Early rise: any Hb at all (a transfused value counts: the question is "did Hb go up").
+    early_max, _ = common.max_value(timeline.hb_window(1, np.minimum(end, p.early_rise_days)), n)
+    early_rise = early_max > baseline  # NaN compares False: "no Hb in days 1–14" → False
+
+    # Transient spike on all values: early peak, then a fall by half the rise.
+    early_peak, early_peak_day = common.max_value(timeline.hb_window(1, np.minimum(end, p.spike_peak_days)), n)
+    early_gain = common.round_g_l(early_peak - baseline)
+    candidate = early_gain >= p.spike_min_rise_g_l
+    fall_threshold = common.round_g_l(early_peak - p.spike_fall_fraction * early_gain)
+    fall_window = timeline.hb_window(p.spike_peak_days + 1, np.minimum(end, p.spike_fall_end_day))
+    fall_codes = fall_window["code"].to_numpy()
+    falls = candidate[fall_codes] & (common.round_g_l(fall_window["hb_g_l"].to_numpy()) <= fall_threshold[fall_codes])
+    fall_day = common.first_day_where(fall_window, falls, n)
+    spike = candidate & (fall_day >= 0)
+    units_before_peak = timeline.units_between(codes, early_peak_day - p.spike_tx_lookback_days, early_peak_day)
+    spike_after_tx = spike & (units_before_peak > 0)
+
+    # Response and evaluability (not evaluable ⇒ non-responder in the ITT denominator).
+    has_post = ~np.isnan(peak)
+    td_short = td & ~ti & (followup < p.ti_days)
+    ntd_unjudgeable = ~td & (~has_baseline | ~has_post)
+    evaluable = ~(td_short | ntd_unjudgeable)
+    responder = np.where(td, ti, evaluable & (rise >= p.ntd_rise_g_l))
+    not_evaluable_reason = _not_evaluable_reasons(td, td_short, followup, has_baseline, has_post, p)
+
+    outcome = np.select(
+        [~evaluable, responder, spike],
+        ["not evaluable", "responder", "transient spike"],
+        default="non-responder",
+    )
+    no_spike = ~candidate | (fall_day < 0)
+    table = pd.DataFrame(
+        {
+            "patient_id": cohort.patients["patient_id"].astype("string").to_numpy(),
+            "td_baseline": common.nullable_bool(td, np.zeros(n, bool)),
+            "baseline_hb_g_l": common.nullable_float(baseline),
+            "baseline_hb_day": common.nullable_int(baseline_day, ~has_baseline),
+            "peak_hb_g_l": common.nullable_float(peak),
+            "peak_hb_day": common.nullable_int(peak_day, ~has_post),
+            "hb_rise_g_l": common.nullable_float(rise),
+            "early_rise": common.nullable_bool(early_rise, ~has_baseline),
+            "units_baseline": common.nullable_float(units_baseline),
+            "units_after": common.nullable_float(units_after),
+            "burden_before_u28": common.nullable_float(burden_before),
+            "burden_after_u28": common.nullable_float(burden_after),
+            "burden_reduction_pct": common.nullable_float(reduction),
+            "longest_tf_days": common.nullable_int(tf_length, np.zeros(n, bool)),
+            "tf_start_day": common.nullable_int(tf_start, tf_length == 0),
+            "tf_end_day": common.nullable_int(tf_stop, tf_length == 0),
+            "ti_achieved": common.nullable_bool(ti, np.zeros(n, bool)),
+            "responder": common.nullable_bool(responder, np.zeros(n, bool)),
+            "evaluable": common.nullable_bool(evaluable, np.zeros(n, bool)),
+            "not_evaluable_reason": pd.array(not_evaluable_reason, dtype="string"),
+            "transient_spike": common.nullable_bool(spike, ~has_baseline),
+            "spike_after_transfusion": common.nullable_bool(spike_after_tx, ~has_baseline | ~spike),
+            "early_peak_hb_g_l": common.nullable_float(np.where(has_baseline, early_peak, np.nan)),
+            "early_peak_day": common.nullable_int(early_peak_day, ~has_baseline | (early_peak_day < 0)),
+            "spike_fall_day": common.nullable_int(fall_day, no_spike),
+            "end_day": common.nullable_int(end, np.zeros(n, bool)),
+            "followup_days": common.nullable_int(followup, np.zeros(n, bool)),
+            "post_hb_g_l": common.nullable_float(post_hb),
+            "outcome": pd.array(outcome, dtype="string"),
+        }
+    )
+    table["reason"] = pd.array(_reasons(table, p), dtype="string") if n else pd.array([], dtype="string")
+    return table
+
+
+def _not_evaluable_reasons(td, td_short, followup, has_baseline, has_post, p: StudyParams) -> np.ndarray:
+    """Why a patient cannot be evaluated (None when they can)."""
+    window = p.baseline_window_days
+    reasons = np.full(len(td), None, dtype=object)
+    no_followup = td_short & (followup <= 0)
+    short = td_short & (followup > 0)
+    reasons[no_followup] = "no follow-up after day 0"
+    reasons[short] = [f"follow-up {d} days < {p.ti_days} without transfusion independence" for d in followup[short]]
+    ntd = ~td
+    reasons[ntd & ~has_baseline & has_post] = f"no baseline Hb in days −{window} to 0"
+    reasons[ntd & has_baseline & ~has_post] = "no transfusion-unaffected Hb after day 0"
+    reasons[ntd & ~has_baseline & ~has_post] = f"no baseline Hb in days −{window} to 0 and no transfusion-unaffected Hb after day 0"
+    return reasons
+
+
+fmt_number = common.fmt_number
+
+
+def window_text(days: int) -> str:
+    """56 → '8 weeks', 60 → '60 days'."""
+    return f"{days // 7} weeks" if days % 7 == 0 else f"{days} days"
+
+
+def _reasons(table: pd.DataFrame, p: StudyParams) -> np.ndarray:
+    """One plain-language sentence per patient (SPEC §3's example is the TD responder case).
+
+    Built column-wise: every variant is assembled for every patient with object-array
+    concatenation, then the right one is selected.
+    """
+    def col(name: str) -> np.ndarray:
+        return table[name].to_numpy(dtype=np.float64, na_value=np.nan)
+
+    def flag(name: str) -> np.ndarray:
+        return table[name].to_numpy(dtype=bool, na_value=False)
+
+    txt = common.as_text
+    td, evaluable, responder = flag("td_baseline"), flag("evaluable"), flag("responder")
+    tf_len = col("longest_tf_days")
+    why_not = table["not_evaluable_reason"].fillna("").to_numpy(dtype=object)
+    spike_text = np.where(
+        flag("transient_spike") & ~responder,
+        "; transient Hb spike to " + txt(col("early_peak_hb_g_l")) + " g/L on day " + txt(col("early_peak_day"))
+        + " fell back by day " + txt(col("spike_fall_day"))
+        + np.where(flag("spike_after_transfusion"), " (transfusion in the week before the peak)", "").astype(object),
+        "",
+    ).astype(object)
+    not_evaluable = "; " + why_not + " → not evaluable (counted as non-responder)."
+    tf_span = "day " + txt(col("tf_start_day")) + " to day " + txt(col("tf_end_day")) + " (" + txt(tf_len) + " days "
+    td_head = "TD at baseline (" + txt(col("units_baseline")) + f" U in {window_text(p.baseline_window_days)})"
+    td_text = td_head + np.select(
+        [~evaluable, responder, tf_len > 0],
+        [
+            not_evaluable,
+            "; no transfusion from " + tf_span + f"≥ {p.ti_days}) → transfusion independent → responder.",
+            "; longest transfusion-free interval " + tf_span + f"< {p.ti_days}) → not transfusion independent → non-responder"
+            + spike_text + ".",
+        ],
+        "; no transfusion-free day after day 0 → non-responder" + spike_text + ".",
+    )
+    ntd_text = "NTD at baseline" + np.where(
+        evaluable,
+        "; Hb " + txt(col("baseline_hb_g_l")) + " → peak " + txt(col("peak_hb_g_l")) + " g/L on day "
+        + txt(col("peak_hb_day")) + " (rise " + txt(col("hb_rise_g_l")) + " g/L "
+        + np.where(responder, "≥ ", "< ").astype(object) + fmt_number(p.ntd_rise_g_l) + ") → "
+        + np.where(responder, "responder", "non-responder").astype(object) + spike_text + ".",
+        not_evaluable,
+    )
+    return np.where(td, td_text, ntd_text)
+
+
+def methods_text(params: StudyParams | None = None) -> str:
+    """The definitions in force, as a methods paragraph (numbers from ``params``)."""
+    p = params or StudyParams()
+    w = p.baseline_window_days
+    post = {
+        "peak": "the peak transfusion-unaffected Hb after day 0",
+        "last": "the last transfusion-unaffected Hb after day 0",
+        "mean_d29": f"the mean of transfusion-unaffected Hb values from day {p.post_hb_from_day} to the end of follow-up",
+    }[p.post_hb]
+    return (
+        f"Response was judged with the study's own definitions. Day 0 was the first luspatercept dose. "
+        f"The baseline window was days −{w} to 0; baseline Hb was the last Hb in it, as measured. "
+        f"Patients with ≥ {fmt_number(p.td_min_units)} RBC unit(s) in the baseline window were transfusion-dependent (TD), "
+        f"the others non-transfusion-dependent (NTD). Transfusion burden was RBC units per 28 days: before = "
+        f"baseline-window units × 28 / {w}; after = units from day 1 to the end of follow-up × 28 / days of follow-up. "
+        f"The end of follow-up was the last follow-up day when recorded, else the last day of any record. "
+        f"Hb measured 1–{p.tx_exclusion_days} days after an RBC transfusion was excluded from response values "
+        f"(an Hb on the transfusion day itself was kept as the pre-transfusion value). "
+        f"TD patients responded by transfusion independence: a run of ≥ {p.ti_days} consecutive days without RBC "
+        f"transfusion within day 1 to the end of follow-up; a TD patient followed < {p.ti_days} days without it was not evaluable. "
+        f"NTD patients responded by a rise of the peak transfusion-unaffected Hb after day 0 of ≥ {fmt_number(p.ntd_rise_g_l)} g/L "
+        f"over baseline; an NTD patient without a baseline Hb or without a usable Hb after day 0 was not evaluable. "
+        f"Patients who could not be evaluated counted as non-responders (intention to treat). "
+        f"An early rise was any Hb in days 1–{p.early_rise_days} above baseline. A transient spike was an Hb peak in days "
+        f"1–{p.spike_peak_days} ≥ {fmt_number(p.spike_min_rise_g_l)} g/L above baseline followed, by day {p.spike_fall_end_day}, "
+        f"by a fall of at least {p.spike_fall_fraction:.0%} of that rise; a spike with an RBC transfusion in the "
+        f"{p.spike_tx_lookback_days} days before its peak was flagged as possibly transfusion-driven. "
+        f"Post-treatment Hb in cohort summaries was {post}."
+    )

@@ -1,0 +1,94 @@
+"""Results and methods as a Markdown document (for a report, an e-mail or a wiki page).
+
+The text is the app's own: the results and methods paragraphs of :mod:`lusp.narrative`,
+the headline numbers of :func:`lusp.analysis.summarize` and every parameter in force from
+:func:`lusp.params.describe`. Nothing is recomputed here.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any
+
+from lusp.export.tables import response_rate_table
+
+
+def results_markdown(results: Any, *, filters: str = "all patients", today: _dt.date | None = None) -> str:
+    """The results and methods of ``results`` (already filtered) as Markdown.
+
+    Sections: a header naming cohort, criteria set and filters (and SYNTHETIC when the
+    cohort is), Results (paragraph and a response-rate table with exact 95 % CIs),
+    Methods (paragraph and a table of every parameter in force, changed ones marked).
+    """
+    from lusp.analysis import summarize
+    from lusp.params import describe
+
+    summary = summarize(results)
+    source = results.cohort.source
+    today = today or _dt.date.today()
+    results_text, methods_text = narrative_paragraphs(results)
+
+    lines = ["# Luspatercept cohort results", ""]
+    if source.synthetic:
+        lines += ["> **SYNTHETIC DATA** — invented patients calibrated to the source study; not real patients.", ""]
+    lines += [
+        f"- **Cohort:** {_md(source.name)}" + (f" ({source.date_range[0]} – {source.date_range[1]})" if source.date_range else ""),
+        f"- **Patients:** {summary['n_patients']} ({summary['n_td']} TD, {summary['n_ntd']} NTD at baseline)",
+        f"- **Filters:** {_md(filters or 'all patients')}",
+        f"- **Response criteria:** {_md(results.criteria_label)}",
+        f"- **Dose-protocol review:** {_md(results.protocol_label)}",
+        f"- **Prepared:** {today.isoformat()} with the Luspatercept Cohort Explorer",
+        "",
+        "## Results",
+        "",
+        results_text,
+        "",
+        "| Group | Responders | Patients | Rate (%) | 95 % CI (%) |",
+        "|---|---:|---:|---:|---|",
+    ]
+    names = {"overall": "All patients", "td": "TD at baseline", "ntd": "NTD at baseline"}
+    for row in response_rate_table(summary).itertuples(index=False):
+        if not row.n_patients:
+            continue
+        lines.append(
+            f"| {names[row.group]} | {row.n_responders} | {row.n_patients} | {row.rate_pct:.1f} | "
+            f"{row.ci_low_pct:.1f}–{row.ci_high_pct:.1f} |"
+        )
+    lines += ["", "Exact (Clopper–Pearson) intervals; patients who cannot be evaluated count as non-responders.", ""]
+    lines += ["## Methods", "", methods_text, "", "### Parameters in force", "", "| Parameter | Value | Default |", "|---|---|---|"]
+    for group, params in (("", results.params), ("Protocol — ", results.protocol_params)):
+        if params is None:
+            continue
+        for item in describe(params):
+            unit = f" {item['unit']}" if item["unit"] else ""
+            changed = item["value"] != item["default"]
+            value = f"**{_value(item['value'])}{unit}**" if changed else f"{_value(item['value'])}{unit}"
+            lines.append(f"| {group}{_md(item['label'])} | {value} | {_value(item['default'])}{unit} |")
+    lines += ["", "Values changed from their defaults are in bold.", ""]
+    return "\n".join(lines)
+
+
+def narrative_paragraphs(results: Any) -> tuple[str, str]:
+    """``(results paragraph, methods paragraph)`` from :mod:`lusp.narrative`.
+
+    As on the Overview page: a build without the narrative module says so in a sentence
+    instead of inventing text.
+    """
+    try:
+        from lusp.narrative import methods_paragraph, results_paragraph
+    except ModuleNotFoundError as error:
+        if error.name != "lusp.narrative":
+            raise
+        missing = "(The auto-written {} paragraph is not available in this build.)"
+        return missing.format("results"), missing.format("methods")
+    return results_paragraph(results), methods_paragraph(results)
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        return ", ".join(map(str, value))
+    return str(value)
+
+
+def _md(text: Any) -> str:
+    """Escape the characters that would break a Markdown table cell or emphasis."""
+    return str(text).replace("|", "\\|").replace("*", "\\*").replace("_", "\\_")
