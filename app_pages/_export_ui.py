@@ -12,7 +12,9 @@ Public functions (called from the pages and from ``_ui.show_chart``):
 - :func:`table_downloads` — CSV, XLSX and "add to deck" for one table;
 - :func:`basket_sidebar` — the deck basket in the sidebar (reorder, remove, clear);
 - :func:`deck_download` — the one-click deck (standard slides + basket);
-- :func:`markdown_download` — results and methods text as Markdown.
+- :func:`markdown_download` — results and methods text as Markdown;
+- :func:`overview_exports` — the Overview's row: deck, Markdown, per-patient table;
+- :func:`present_mode`, :func:`present_toggle` — presentation mode (``app_pages/present.py``).
 """
 from __future__ import annotations
 
@@ -30,6 +32,11 @@ from lusp.export.tables import to_csv_bytes, to_xlsx_bytes
 BASKET_KEY = "deck_basket"
 #: Session-state key of the last "added to deck" message, shown once.
 _NOTICE_KEY = "deck_basket_notice"
+#: Session-state keys of presentation mode: on/off, and the screen shown.
+PRESENT_KEY = "present_mode"
+PRESENT_STEP_KEY = "present_step"
+#: Query-string values that switch presentation mode on (``?present=1``).
+_PRESENT_ON = ("1", "true", "yes", "on")
 
 PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -44,6 +51,26 @@ def basket() -> DeckBasket:
     return current
 
 
+def current_caption() -> str:
+    """The cohort, criteria set, changed parameters and filters in force, in one line."""
+    import app_state
+    from lusp.params import changed
+
+    cohort_name = "SYNTHETIC demo cohort" if app_state.is_demo() else app_state.cohort().source.name
+    parts = [cohort_name, f"criteria: {app_state.criteria_label()}"]
+    changed_params = changed(app_state.params())
+    if changed_params:
+        parts.append("changed: " + ", ".join(f"{k} = {v}" for k, v in changed_params.items()))
+    parts.append(f"filters: {app_state.describe_filters()}")
+    return " · ".join(parts)
+
+
+def title_from_key(key: str) -> str:
+    """``"burden_dumbbell"`` → ``"Burden dumbbell"``: a chart's key in words."""
+    words = str(key).replace("_", " ").strip()
+    return words[:1].upper() + words[1:] if words else "Chart"
+
+
 def slug(text: str) -> str:
     """A file-name-safe version of ``text``: ``"Hb — P07"`` → ``"hb_p07"``."""
     return re.sub(r"[^a-z0-9]+", "_", str(text).lower()).strip("_")[:60] or "export"
@@ -54,12 +81,15 @@ def slug(text: str) -> str:
 # --------------------------------------------------------------------------------------
 
 
-def chart_downloads(fig: Any, key: str, *, title: str, caption: str = "") -> None:
+def chart_downloads(fig: Any, key: str, *, title: str | None = None, caption: str | None = None) -> None:
     """PNG (≥ 1600 px) and SVG download buttons and an "add to deck" button for ``fig``.
 
-    ``caption`` states the filters and parameters in force; it goes with the chart into
-    the deck basket so its slide says what it showed.
+    ``title`` defaults to the chart key in words; ``caption`` (default
+    :func:`current_caption`) states the filters and parameters in force and goes with the
+    chart into the deck basket, so its slide says what it showed.
     """
+    title = title or title_from_key(key)
+    caption = current_caption() if caption is None else caption
     name = slug(title)
     columns = st.columns([1, 1, 1.4, 4])
     columns[0].download_button(
@@ -77,8 +107,13 @@ def chart_downloads(fig: Any, key: str, *, title: str, caption: str = "") -> Non
     _show_notice(key)
 
 
-def table_downloads(frame: pd.DataFrame, key: str, *, title: str, caption: str = "", sheet_name: str = "table") -> None:
-    """CSV and XLSX download buttons and an "add to deck" button for ``frame``."""
+def table_downloads(frame: pd.DataFrame, key: str, *, title: str | None = None, caption: str | None = None,
+                    sheet_name: str | None = None) -> None:
+    """CSV and XLSX download buttons and an "add to deck" button for ``frame`` (the table
+    exactly as on screen: its columns, its display units)."""
+    title = title or title_from_key(key)
+    caption = current_caption() if caption is None else caption
+    sheet_name = sheet_name or slug(title)[:31]
     name = slug(title)
     csv_data, xlsx_data = _deferred_csv(frame), _deferred_xlsx(frame, sheet_name, caption)
     columns = st.columns([1, 1, 1.4, 4])
@@ -211,3 +246,66 @@ def _show_notice(key: str) -> None:
         kind, text = notice
         (st.error if kind == "error" else st.toast)(text)
         st.session_state.pop(_NOTICE_KEY, None)
+
+
+# --------------------------------------------------------------------------------------
+# The Overview's export row
+# --------------------------------------------------------------------------------------
+
+
+def overview_exports(results: Any) -> None:
+    """Deck, Markdown text and the per-patient table, in one row on the Overview."""
+    import app_state
+    from lusp.export.tables import patient_table
+
+    filters = app_state.describe_filters()
+    deck_col, md_col, csv_col, xlsx_col = st.columns([2.4, 1.6, 1, 1])
+    with deck_col:
+        deck_download(results, filters=filters, hb_unit=app_state.hb_unit())
+    with md_col:
+        markdown_download(results, filters=filters)
+    table = patient_table(results)
+    caption = current_caption()
+    csv_col.download_button("Patients CSV", data=_deferred_csv(table), file_name="patients.csv", mime="text/csv",
+                            key="overview_patients_csv", on_click="ignore", icon=":material/table_view:")
+    xlsx_col.download_button("Patients XLSX", data=_deferred_xlsx(table, "patients", caption),
+                             file_name="patients.xlsx", mime=XLSX_MIME, key="overview_patients_xlsx",
+                             on_click="ignore", icon=":material/grid_on:")
+
+
+# --------------------------------------------------------------------------------------
+# Presentation mode
+# --------------------------------------------------------------------------------------
+
+
+def present_mode() -> bool:
+    """Is presentation mode on? First run of a session: from ``?present=1``."""
+    if PRESENT_KEY not in st.session_state:
+        st.session_state[PRESENT_KEY] = str(st.query_params.get("present", "")).lower() in _PRESENT_ON
+    return bool(st.session_state[PRESENT_KEY])
+
+
+def present_toggle() -> None:
+    """The sidebar switch in and out of presentation mode (call inside ``st.sidebar``)."""
+    present_mode()
+    st.session_state.setdefault("w_present", st.session_state[PRESENT_KEY])
+    st.toggle("Presentation mode", key="w_present", on_change=_sync_present,
+              help="Large type, one chart per screen, Previous / Next only. Link: add ?present=1 to the address.")
+
+
+def present_step() -> int:
+    return int(st.session_state.get(PRESENT_STEP_KEY, 0))
+
+
+def set_present_step(step: int) -> None:
+    st.session_state[PRESENT_STEP_KEY] = max(int(step), 0)
+
+
+def _sync_present() -> None:
+    on = bool(st.session_state.get("w_present"))
+    st.session_state[PRESENT_KEY] = on
+    st.session_state[PRESENT_STEP_KEY] = 0
+    if on:
+        st.query_params["present"] = "1"
+    elif "present" in st.query_params:
+        del st.query_params["present"]

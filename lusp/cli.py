@@ -306,12 +306,82 @@ def _add_deck(subparsers) -> None:
     parser.set_defaults(func=_cmd_deck)
 
 
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from lusp.concordance import compare
+    from lusp.criteria import get_criteria
+    from lusp.params import with_values
+
+    try:
+        names = [n.strip() for n in args.criteria.split(",") if n.strip()] if args.criteria else None
+        params: dict = {}
+        for item in args.set or ():
+            key, _, raw = item.partition("=")
+            name, _, field = key.partition(".")
+            if not (name and field and raw):
+                raise ValueError(f"--set {item!r}: write it as SET.PARAMETER=VALUE, e.g. iwg2018.observation_days=112")
+            chosen = get_criteria(name)
+            current = params.get(name) or chosen.default_params()
+            default = getattr(current, field, None)
+            value = type(default)(raw) if isinstance(default, (int, float)) and not isinstance(default, bool) else raw
+            params[name] = with_values(current, **{field: value})
+    except ValueError as exc:
+        print(f"compare:::{exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    cohort = load_cohort_or_exit(args)
+    try:
+        result = compare(cohort, names, params)
+    except ValueError as exc:
+        print(f"compare:::{exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.format == "csv":
+        text = result.wide.to_csv(index=False)
+    elif args.format == "json":
+        import json
+
+        def records(frame):
+            return json.loads(frame.to_json(orient="records", force_ascii=False))
+
+        text = json.dumps({"criteria": list(result.criteria), "rates": records(result.rates),
+                           "agreement": records(result.agreement), "patients": records(result.wide)},
+                          ensure_ascii=False, indent=2) + "\n"
+    else:
+        text = result.text() + "\n"
+    if args.out:
+        try:
+            Path(args.out).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            print(f"compare:::{args.out}: cannot write the file ({exc.strerror or exc})", file=sys.stderr)
+            return EXIT_BAD_INPUT
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def _add_compare(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "compare",
+        help="classify every patient under every criteria set, side by side",
+        description="Classify each patient under every response-criteria set (study, IWG 2006, IWG 2018) "
+        "and show them side by side: each set's response rate with its exact 95 %% CI, the agreement "
+        "between sets, and the patients whose classification changes with each set's reason sentence.",
+    )
+    add_cohort_arguments(parser)
+    parser.add_argument("--criteria", metavar="SETS", help="comma-separated sets to compare (default: all)")
+    parser.add_argument("--set", action="append", metavar="SET.PARAMETER=VALUE",
+                        help="change one parameter of one set, e.g. iwg2018.observation_days=112 (repeatable)")
+    parser.add_argument("--format", choices=("text", "csv", "json"), default="text",
+                        help="text report (default), the per-patient table as CSV, or everything as JSON")
+    parser.add_argument("--out", metavar="FILE", help="write to FILE instead of the screen")
+    parser.set_defaults(func=_cmd_compare)
+
+
 #: Each entry adds one subcommand. Add yours here (order = order in --help).
 ADD_SUBCOMMANDS: tuple[Callable, ...] = (
     _add_validate,
     _add_template,
     _add_demo,
     _add_deck,
+    _add_compare,
 )
 
 

@@ -47,6 +47,10 @@ def test_altair_png_is_scaled_to_projector_width():
     assert 0.4 < height / width < 1.0  # aspect ratio kept (about 300 × 200 plus axes)
 
 
+def test_vega_lite_spec_dict_renders_like_the_chart():
+    assert png_size(figure_to_image(_altair_chart().to_dict(), "png"))[0] >= MIN_PNG_WIDTH_PX
+
+
 def test_altair_svg_is_well_formed():
     data = figure_to_image(_altair_chart(), "svg")
     _svg_root(data)
@@ -65,6 +69,8 @@ def test_plotly_png_and_svg_through_kaleido():
 
 def test_dispatch_and_bad_format():
     assert is_altair(_altair_chart())
+    assert is_altair(_altair_chart().to_dict())  # the app caches charts as spec dicts
+    assert not is_altair(_plotly_figure().to_dict())
     assert not is_altair(_plotly_figure())
     with pytest.raises(ValueError, match="png"):
         figure_to_image(_plotly_figure(), "gif")

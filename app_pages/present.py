@@ -1,0 +1,132 @@
+"""Presentation mode: one chart per screen, large type, only Previous / Next.
+
+Reached with the sidebar toggle "Presentation mode" or a link ending in ``?present=1``;
+``app.py`` routes here while the mode is on. The screens step through the Overview's
+headline numbers, the key cohort charts and then each transient-spike patient. A footer
+on every screen names the cohort, the criteria set and the filters in force. The sidebar
+starts collapsed and holds only the switch back.
+"""
+from __future__ import annotations
+
+from html import escape
+from typing import Callable
+
+import streamlit as st
+
+import app_state
+from app_pages import _export_ui
+from lusp.export.deck import headline_numbers, slide_subgroups
+from lusp.figures import (
+    burden_dumbbell,
+    forest_plot,
+    patient_trajectory,
+    response_rates_chart,
+    response_rates_frame,
+    swimmer,
+    swimmer_marks,
+    waterfall,
+)
+
+st.set_page_config(layout="wide", initial_sidebar_state="collapsed")
+app_state.init()  # idempotent; lets the page run on its own in tests
+
+# Projector type: everything about 1.5× the dashboard's size; Streamlit's header chrome
+# and element toolbars hidden so nothing but the chart and the two buttons show.
+st.markdown(
+    """
+<style>
+  .block-container {padding-top: 1.2rem; max-width: 100%;}
+  [data-testid="stMain"] p, [data-testid="stMain"] li {font-size: 1.5rem;}
+  [data-testid="stMain"] h1 {font-size: 2.8rem;}
+  [data-testid="stElementToolbar"], [data-testid="stToolbar"] {display: none;}
+  .lusp-tiles {display: grid; grid-template-columns: repeat(4, 1fr); gap: 1.2rem; margin-top: 1rem;}
+  .lusp-tile {background: #F3F6FA; border: 1px solid #D5DBE3; border-radius: 6px; padding: 1rem 1.2rem;}
+  .lusp-tile .v {font-size: 3rem; font-weight: 700; color: #0072B2; line-height: 1.1;}
+  .lusp-tile .l {font-size: 1.4rem; font-weight: 600; color: #1F2933;}
+  .lusp-tile .d {font-size: 1.1rem; color: #5F6B7A;}
+  .lusp-footer {margin-top: 1.5rem; padding-top: .5rem; border-top: 1px solid #D5DBE3;
+                font-size: 1.1rem; color: #5F6B7A;}
+  .lusp-synthetic {background: #D55E00; color: white; font-weight: 700; padding: .1rem .5rem;
+                   border-radius: 3px; margin-right: .6rem;}
+</style>
+""",
+    unsafe_allow_html=True,
+)
+
+with st.sidebar:
+    _export_ui.present_toggle()
+
+results = app_state.results()
+table = results.table
+summary = app_state.summary()
+unit = app_state.hb_unit()
+PLOTLY_CONFIG = {"displayModeBar": False, "staticPlot": False}
+
+
+def headline() -> None:
+    tiles = "".join(
+        f'<div class="lusp-tile"><div class="v">{escape(t.value)}</div><div class="l">{escape(t.label)}</div>'
+        f'<div class="d">{escape(t.detail)}</div></div>'
+        for t in headline_numbers(summary, hb_unit=unit)
+    )
+    st.markdown(f'<div class="lusp-tiles">{tiles}</div>', unsafe_allow_html=True)
+
+
+def altair(build: Callable) -> Callable[[], None]:
+    def draw() -> None:
+        st.vega_lite_chart(build().to_dict(), width="stretch")
+
+    return draw
+
+
+def spike_patient(patient_id: str) -> Callable[[], None]:
+    def draw() -> None:
+        fig = patient_trajectory(results, patient_id, hb_unit=unit)
+        fig.update_layout(font_size=18, height=620)
+        st.plotly_chart(fig, width="stretch", config=PLOTLY_CONFIG, key=f"present_{patient_id}")
+        row = table[table["patient_id"].astype(str) == patient_id].iloc[0]
+        st.markdown(escape(str(row["reason"])))
+
+    return draw
+
+
+screens: list[tuple[str, Callable[[], None]]] = [("Headline numbers", headline)]
+if len(table):
+    screens.append(("Response rates with exact 95 % CIs", altair(
+        lambda: response_rates_chart(response_rates_frame(summary), criteria_label=results.criteria_label))))
+    if table["td_baseline"].astype("boolean").fillna(False).any():
+        screens.append(("Transfusion burden before and after", altair(lambda: burden_dumbbell(table))))
+    if table["hb_rise_g_l"].notna().any():
+        screens.append(("Best Hb change from baseline", altair(
+            lambda: waterfall(table, hb_unit=unit, threshold_g_l=getattr(results.params, "ntd_rise_g_l", None)))))
+    screens.append(("Time on study, transfusion independence and events", altair(
+        lambda: swimmer(table, swimmer_marks(results.cohort.doses, results.cohort.events, table["patient_id"])))))
+    subgroups = slide_subgroups(results)
+    if len(subgroups):
+        screens.append(("Response by subgroup (exploratory)", altair(
+            lambda: forest_plot(subgroups, overall_rate=summary["response_rate"]["overall"]["rate"],
+                                covariate_label="Subgroup"))))
+    spikes = table.loc[table["transient_spike"].astype("boolean").fillna(False).astype(bool), "patient_id"]
+    for pid in spikes.astype(str):
+        screens.append((f"Transient early spike: {pid}", spike_patient(pid)))
+
+step = min(max(_export_ui.present_step(), 0), len(screens) - 1)
+title, draw = screens[step]
+st.title(title)
+draw()
+
+previous, position, following = st.columns([1, 4, 1], vertical_alignment="center")
+previous.button("Previous", key="present_prev", icon=":material/arrow_back:", disabled=step == 0,
+                on_click=_export_ui.set_present_step, args=(step - 1,), width="stretch")
+following.button("Next", key="present_next", icon=":material/arrow_forward:", disabled=step == len(screens) - 1,
+                 on_click=_export_ui.set_present_step, args=(step + 1,), width="stretch")
+position.markdown(f"<div style='text-align:center;font-size:1.2rem;color:#5F6B7A'>{step + 1} / {len(screens)}</div>",
+                  unsafe_allow_html=True)
+
+cohort_name = "SYNTHETIC demo cohort" if app_state.is_demo() else app_state.cohort().source.name
+badge = '<span class="lusp-synthetic">SYNTHETIC DATA</span>' if app_state.is_demo() or results.cohort.source.synthetic else ""
+st.markdown(
+    f'<div class="lusp-footer">{badge}{escape(cohort_name)} · criteria: {escape(app_state.criteria_label())} · '
+    f"filters: {escape(app_state.describe_filters())} ({len(table)} patients)</div>",
+    unsafe_allow_html=True,
+)
