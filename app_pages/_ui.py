@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -58,6 +59,9 @@ def show_chart(fig: Any, key: str, *, on_select: str = "ignore", selection_mode:
         event = st.vega_lite_chart(spec, width="content", **kwargs)
     if caption:
         st.caption(caption)
+    from app_pages import _export_ui
+
+    _export_ui.chart_downloads(fig, key)
     return event
 
 
@@ -75,6 +79,9 @@ def show_table(frame: pd.DataFrame, key: str, *, height: int | None = None, colu
     if column_config:
         kwargs["column_config"] = column_config
     st.dataframe(frame, **kwargs)
+    from app_pages import _export_ui
+
+    _export_ui.table_downloads(frame, key)
 
 
 def hb_display(frame: pd.DataFrame, unit: str | None = None) -> pd.DataFrame:
@@ -121,3 +128,30 @@ def flag_text(value: Any) -> str:
     if value is None or pd.isna(value):
         return "—"
     return "yes" if bool(value) else "no"
+
+
+def value_text(value: Any) -> str:
+    """Any covariate value as a short word: booleans yes/no, dates ISO, numbers as %g."""
+    if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
+        return "—"
+    if isinstance(value, (bool, np.bool_)):
+        return flag_text(value)
+    if isinstance(value, (pd.Timestamp, np.datetime64)):
+        return pd.Timestamp(value).strftime("%Y-%m-%d")
+    if isinstance(value, (float, np.floating)):
+        return f"{float(value):g}"
+    return str(value)
+
+
+def rows_height(n_rows: int) -> int:
+    """A ``st.dataframe`` height (px) that shows ``n_rows`` rows without a scroll bar."""
+    return 38 + 35 * n_rows
+
+
+def rounded(frame: pd.DataFrame, decimals: int = 2) -> pd.DataFrame:
+    """A copy with float columns rounded for display (the exports keep full precision)."""
+    out = frame.copy()
+    for column in out.columns:
+        if pd.api.types.is_float_dtype(out[column]):
+            out[column] = out[column].round(decimals)
+    return out
