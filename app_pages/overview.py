@@ -37,8 +37,10 @@ measure = {"peak": "peak", "last": "last", "mean_d29": "mean from day 29"}.get(s
 h1, h2, h3, h4 = st.columns(4)
 h1.metric("Transfusion independent (TD)", f"{s['n_ti']} of {s['n_td']}" if s["n_td"] else "no TD patients")
 h2.metric("Early Hb rise (days 1–14)", f"{s['n_early_rise']} of {s['n_patients']}")
-h3.metric(f"Mean Hb before → after ({measure})",
-          f"{_ui.hb_value(s['mean_baseline_hb_g_l'], mean=True)} → {_ui.hb_value(s['mean_post_hb_g_l'], mean=True)}")
+unit = app_state.hb_unit()
+h3.metric(f"Mean Hb before → after ({unit}; post = {measure})",
+          f"{_ui.hb_value(s['mean_baseline_hb_g_l'], mean=True).removesuffix(' ' + unit)} → "
+          f"{_ui.hb_value(s['mean_post_hb_g_l'], mean=True).removesuffix(' ' + unit)}")
 h4.metric(f"Post-treatment Hb > {_ui.hb_value(100)}", f"{s['n_post_hb_over_100']} of {s['n_patients']}")
 
 diff, rise, rise_early = s["difference_of_mean_hb_g_l"], s["mean_hb_rise_g_l"], s["mean_hb_rise_early_risers_g_l"]

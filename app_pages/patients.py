@@ -100,7 +100,7 @@ with info_col:
         ],
         columns=["", "value"],
     )
-    _ui.show_table(facts, key="patient_facts")
+    _ui.show_table(facts, key="patient_facts", height=_ui.rows_height(len(facts)))
 
     st.markdown(f"**Dose-protocol review** ({results.protocol_label if hasattr(results, 'protocol_label') else ''})")
     findings = results.findings[results.findings["patient_id"].astype(str) == pid]
@@ -115,10 +115,9 @@ with info_col:
     if not covariates.empty:
         st.markdown("**Covariates**")
         values = covariates.iloc[0]
-        shown = pd.DataFrame({"covariate": list(values.index),
-                              "value": ["—" if pd.isna(v) else (_ui.flag_text(v) if isinstance(v, bool) else str(v))
-                                        for v in values.to_numpy()]})
-        _ui.show_table(shown, key="patient_covariates")
+        shown = pd.DataFrame({"covariate": [c.replace("_", " ") for c in values.index],
+                              "value": [_ui.value_text(v) for v in values.tolist()]})
+        _ui.show_table(shown, key="patient_covariates", height=_ui.rows_height(len(shown)))
 
 st.divider()
 st.subheader("All patients")

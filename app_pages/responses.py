@@ -61,7 +61,7 @@ else:
     _ui.show_chart(spec, key="forest_plot")
     st.caption("Exploratory: subgroups of a small cohort; the counts are beside every rate. "
                "Intervals are exact 95 % CIs.")
-    _ui.show_table(subgroups.drop(columns=["cutoff"]), key="subgroup_table")
+    _ui.show_table(_ui.rounded(subgroups.drop(columns=["cutoff"]), 3), key="subgroup_table")
 
 st.subheader("Waterfall of best Hb change")
 with_rise = int(table["hb_rise_g_l"].notna().sum())

@@ -54,7 +54,7 @@ else:
         "burden before (U/28 d)": nonresponders["burden_before_u28"].astype("Float64").round(2),
         "burden after (U/28 d)": nonresponders["burden_after_u28"].astype("Float64").round(2),
         "reduction (%)": nonresponders["burden_reduction_pct"].astype("Float64").round(0),
-        "longest transfusion-free run (days)": nonresponders["longest_tf_days"],
+        "longest TF run (days)": nonresponders["longest_tf_days"],
     })
     _ui.show_table(frame, key="td_nonresponders")
 
@@ -62,4 +62,4 @@ st.subheader("Per-patient table")
 columns = ["patient_id", "diagnosis", "td_baseline", "units_baseline", "units_after", "burden_before_u28",
            "burden_after_u28", "burden_reduction_pct", "longest_tf_days", "tf_start_day", "tf_end_day",
            "ti_achieved", "outcome"]
-_ui.show_table(table[[c for c in columns if c in table.columns]], key="transfusion_table")
+_ui.show_table(_ui.rounded(table[[c for c in columns if c in table.columns]]), key="transfusion_table")
