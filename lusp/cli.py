@@ -334,7 +334,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         print(f"compare:::{exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     if args.format == "csv":
-        text = result.wide.to_csv(index=False)
+        text = result.wide.assign(changed=result.wide["changed"].map({True: "true", False: "false"})).to_csv(index=False)
     elif args.format == "json":
         import json
 
@@ -375,6 +375,175 @@ def _add_compare(subparsers) -> None:
     parser.set_defaults(func=_cmd_compare)
 
 
+# --------------------------------------------------------------------------------------
+# analyze / summary: every parameter of every criteria set and protocol is an option,
+# generated from the params metadata (lusp.params.describe), so a new set brings its own.
+# --------------------------------------------------------------------------------------
+
+
+def _param_option_table() -> dict[str, dict]:
+    """``{"--ti-days": {"dest", "type", "choices", "owners": {(kind, set name): field}, …}}``."""
+    from lusp.criteria import CRITERIA
+    from lusp.params import describe
+    from lusp.protocol import PROTOCOLS
+
+    options: dict[str, dict] = {}
+    sources = [("criteria", n, c.Params) for n, c in CRITERIA.items()]
+    sources += [("protocol", n, p.Params) for n, p in PROTOCOLS.items()]
+    for kind, name, params_cls in sources:
+        for d in describe(params_cls()):
+            entry = options.setdefault(d["cli"], {"dest": "param_" + d["cli"].lstrip("-").replace("-", "_"),
+                                                   "value": d["value"], "choices": set(), "owners": {}, "help": []})
+            entry["owners"][(kind, name)] = d["name"]
+            if d["choices"]:
+                entry["choices"].update(d["choices"])
+            unit = f" ({d['unit']})" if d["unit"] else ""
+            entry["help"].append(f"{name}: {d['label']}{unit}, default {d['default']}")
+    return options
+
+
+def _parse_param(text: str, like):
+    """``text`` converted to the type of the default ``like`` (tuples: comma-separated)."""
+    if isinstance(like, bool):
+        return text.strip().lower() in ("1", "true", "yes", "on")
+    if isinstance(like, int):
+        return int(text)
+    if isinstance(like, float):
+        return float(text)
+    if isinstance(like, tuple):
+        return tuple(float(v) for v in text.split(",") if v.strip())
+    return text
+
+
+def add_analysis_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--criteria``, ``--protocol`` and one option per parameter of every set/protocol."""
+    from lusp.criteria import CRITERIA
+    from lusp.protocol import PROTOCOLS
+
+    parser.add_argument("--criteria", choices=list(CRITERIA), default="study",
+                        help="response criteria set (default: %(default)s)")
+    parser.add_argument("--protocol", choices=[*PROTOCOLS, "none"], default="study",
+                        help="dose protocol to review the doses against (default: %(default)s)")
+    group = parser.add_argument_group("parameters (each applies to the sets named in its help)")
+    for cli, entry in _param_option_table().items():
+        metavar = "CHOICE" if entry["choices"] else ("A,B,…" if isinstance(entry["value"], tuple) else "N")
+        group.add_argument(cli, dest=entry["dest"], metavar=metavar, default=None,
+                           help="; ".join(entry["help"]).replace("%", "%%"))
+
+
+def params_from_args(args: argparse.Namespace) -> tuple:
+    """``(criteria params, protocol params)`` from the options given; ``ValueError`` if bad."""
+    from lusp.criteria import get_criteria
+    from lusp.params import with_values
+    from lusp.protocol import get_protocol
+
+    criteria_set = get_criteria(args.criteria)
+    protocol = None if args.protocol == "none" else get_protocol(args.protocol)
+    values: dict[str, dict] = {"criteria": {}, "protocol": {}}
+    for cli, entry in _param_option_table().items():
+        raw = getattr(args, entry["dest"], None)
+        if raw is None:
+            continue
+        field = entry["owners"].get(("criteria", criteria_set.name))
+        kind = "criteria"
+        if field is None and protocol is not None:
+            field, kind = entry["owners"].get(("protocol", protocol.name)), "protocol"
+        if field is None:
+            raise ValueError(f"{cli} does not apply to criteria set {criteria_set.name!r}"
+                             + (f" or protocol {protocol.name!r}" if protocol else ""))
+        try:
+            values[kind][field] = _parse_param(raw, entry["value"])
+        except ValueError:
+            raise ValueError(f"{cli}: {raw!r} is not a valid value") from None
+    params = with_values(criteria_set.Params(), **values["criteria"])
+    protocol_params = with_values(protocol.Params(), **values["protocol"]) if protocol else None
+    return params, protocol_params
+
+
+def _analyze_from_args(args: argparse.Namespace, command: str):
+    """Check the options, load the cohort (exit 2 on bad input) and analyse it."""
+    from lusp.analysis import analyze
+
+    try:
+        params, protocol_params = params_from_args(args)
+    except ValueError as exc:
+        print(f"{command}:::{exc}", file=sys.stderr)
+        raise SystemExit(EXIT_BAD_INPUT)
+    cohort = load_cohort_or_exit(args)
+    protocol = None if args.protocol == "none" else args.protocol
+    return analyze(cohort, criteria=args.criteria, params=params, protocol=protocol, protocol_params=protocol_params)
+
+
+def results_csv(table) -> str:
+    """SPEC §4 CSV: booleans ``true``/``false``, a value that cannot be computed empty."""
+    import numpy as np
+    import pandas as pd
+
+    out = table.copy()
+    for column in out.columns:
+        if out[column].dtype == "boolean":
+            values = out[column]
+            out[column] = np.where(values.isna(), "", np.where(values.fillna(False), "true", "false"))
+    return out.to_csv(index=False, lineterminator="\n", float_format="%.6g", na_rep="")
+
+
+def _write_text(text: str, out: str | None, command: str) -> int:
+    if out:
+        try:
+            Path(out).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            print(f"{command}:::{out}: cannot write the file ({exc.strerror or exc})", file=sys.stderr)
+            return EXIT_BAD_INPUT
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def _cmd_analyze(args: argparse.Namespace) -> int:
+    results = _analyze_from_args(args, "analyze")
+    return _write_text(results_csv(results.table), args.out, "analyze")
+
+
+def _add_analyze(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "analyze",
+        help="the per-patient result table (CSV) of a cohort",
+        description="Classify every patient (TD/NTD, baseline and peak Hb, transfusion burden, "
+        "transfusion independence, responder, transient spike, dose-protocol findings, and a "
+        "one-sentence reason) and write one CSV row per patient. Booleans are true/false; a value "
+        "that cannot be computed is left empty.",
+    )
+    add_cohort_arguments(parser)
+    parser.add_argument("--out", metavar="FILE", help="write the CSV to FILE (default: the screen)")
+    add_analysis_arguments(parser)
+    parser.set_defaults(func=_cmd_analyze)
+
+
+def _cmd_summary(args: argparse.Namespace) -> int:
+    import json
+
+    from lusp.analysis import summarize
+
+    results = _analyze_from_args(args, "summary")
+    text = json.dumps(summarize(results), ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+    return _write_text(text, args.out, "summary")
+
+
+def _add_summary(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "summary",
+        help="the cohort summary (JSON): counts, response rates with exact 95 %% CIs, Hb, burden",
+        description="Print the cohort summary as JSON: patients, TD/NTD, responders, response rates "
+        "(overall/TD/NTD) with exact Clopper-Pearson 95 %% intervals, mean baseline and post-treatment "
+        "Hb, early rises, transient spikes among TD non-responders and their transfusion burden, and "
+        "every parameter in force.",
+    )
+    add_cohort_arguments(parser)
+    parser.add_argument("--out", metavar="FILE", help="write the JSON to FILE (default: the screen)")
+    add_analysis_arguments(parser)
+    parser.set_defaults(func=_cmd_summary)
+
+
 #: Each entry adds one subcommand. Add yours here (order = order in --help).
 ADD_SUBCOMMANDS: tuple[Callable, ...] = (
     _add_validate,
@@ -382,6 +551,8 @@ ADD_SUBCOMMANDS: tuple[Callable, ...] = (
     _add_demo,
     _add_deck,
     _add_compare,
+    _add_analyze,
+    _add_summary,
 )
 
 
