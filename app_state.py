@@ -34,6 +34,19 @@ Session-state keys (the state of record)
     run; afterwards the URL is rewritten from the state on every run).
 ``IGNORED_QUERY`` ("_ignored_query")
     The link parameters that could not be applied (named once on screen).
+``UPLOAD`` ("_upload")
+    The Data page's last upload attempt, a :class:`lusp.intake.LoadAttempt` (file names,
+    report, the loaded cohort or ``None``, identifier-free column previews; never the file
+    bytes, which stay in the uploader widget of this session only). Read with
+    :func:`upload_attempt`, set with :func:`set_upload_attempt`.
+``COLUMN_MAPPING`` ("column_mapping")
+    The hand column mapping ``{table: {column in the file: canonical field}}`` applied to
+    every upload of this session (``lusp.load`` mapping; downloadable as JSON).
+``UPLOADER_NONCE`` ("_uploader_nonce")
+    Part of the Data page uploader's widget key; bumped to empty the uploader (after a
+    switch back to the demo, so the files are not loaded again on the next run).
+``DATA_NOTICE`` ("_data_notice")
+    ``(kind, text)`` shown once at the top of the Data page (e.g. "mapping applied"), or absent.
 
 Widget keys (``"w_…"``) belong to the sidebar and pages; each mirrors one key above and is
 re-seeded from it when Streamlit drops a widget that was not drawn (e.g. the parameter
@@ -73,6 +86,10 @@ ANALYSIS_CACHE = "_analysis_cache"
 FIGURE_CACHE = "_figure_cache"
 QUERY_READ = "_query_read"
 IGNORED_QUERY = "_ignored_query"
+UPLOAD = "_upload"
+COLUMN_MAPPING = "column_mapping"
+UPLOADER_NONCE = "_uploader_nonce"
+DATA_NOTICE = "_data_notice"
 
 HB_UNITS = ("g/L", "g/dL")
 TD_CHOICES = ("all", "TD", "NTD")
@@ -501,3 +518,42 @@ def _read_query_params() -> None:
 def ignored_query_params() -> tuple[str, ...]:
     """Link parameters that could not be applied on this session's first run."""
     return st.session_state.get(IGNORED_QUERY, ())
+
+
+# ---------------------------------------------------------------------------------------
+# Data page: the last upload attempt and the hand column mapping (per session only)
+# ---------------------------------------------------------------------------------------
+def upload_attempt():
+    """The Data page's last :class:`lusp.intake.LoadAttempt`, or ``None``."""
+    return st.session_state.get(UPLOAD)
+
+
+def set_upload_attempt(attempt) -> None:
+    st.session_state[UPLOAD] = attempt
+
+
+def column_mapping() -> dict:
+    """The hand column mapping of this session (empty when none was made)."""
+    return st.session_state.get(COLUMN_MAPPING) or {}
+
+
+def set_column_mapping(mapping: dict) -> None:
+    st.session_state[COLUMN_MAPPING] = mapping
+
+
+def uploader_key() -> str:
+    """The Data page uploader's widget key (changes when :func:`empty_uploader` is called)."""
+    return f"w_upload_{st.session_state.get(UPLOADER_NONCE, 0)}"
+
+
+def empty_uploader() -> None:
+    st.session_state[UPLOADER_NONCE] = st.session_state.get(UPLOADER_NONCE, 0) + 1
+
+
+def pop_data_notice() -> tuple[str, str] | None:
+    """The Data page's one-time notice ``(kind, text)``, removed as it is read."""
+    return st.session_state.pop(DATA_NOTICE, None)
+
+
+def set_data_notice(kind: str, text: str) -> None:
+    st.session_state[DATA_NOTICE] = (kind, text)
