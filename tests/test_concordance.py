@@ -134,3 +134,34 @@ def test_input_not_mutated():
     before = COHORT.transfusions.copy()
     concordance.compare(COHORT)
     pd.testing.assert_frame_equal(COHORT.transfusions, before)
+
+
+# ---------------------------------------------------------------------------------------
+# python -m lusp compare PATH
+# ---------------------------------------------------------------------------------------
+
+DEMO = "data/demo_cohort.xlsx"
+
+
+def test_cli_compare_csv_on_the_demo_cohort(capsys):
+    from lusp.cli import main
+
+    assert main(["compare", DEMO, "--format", "csv", "--criteria", "study,iwg2018"]) == 0
+    out = capsys.readouterr().out
+    header, first = out.splitlines()[:2]
+    assert header == "patient_id,diagnosis,study,iwg2018,changed,study_reason,iwg2018_reason"
+    assert first.startswith("DEMO-01,") and (",true," in out or ",false," in out)
+
+
+def test_cli_compare_text_and_bad_options(capsys, tmp_path):
+    from lusp.cli import main
+
+    out_file = tmp_path / "compare.txt"
+    assert main(["compare", DEMO, "--out", str(out_file), "--set", "iwg2018.iwg2018_baseline_hb=lowest-two"]) == 0
+    assert "Response rate (intention to treat; exact 95 % CI):" in out_file.read_text(encoding="utf-8")
+    assert main(["compare", DEMO, "--set", "iwg2018.observation_days=200"]) == 2
+    assert "outside 112–168" in capsys.readouterr().err
+    assert main(["compare", DEMO, "--criteria", "study,who2030"]) == 2
+    assert main(["compare", DEMO, "--set", "observation_days"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown criteria set" in err and "SET.PARAMETER=VALUE" in err and "Traceback" not in err
