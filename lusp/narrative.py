@@ -1,0 +1,186 @@
+"""Auto-written results and methods paragraphs, from the numbers of one analysis.
+
+Every figure in the text comes from :func:`lusp.analysis.summarize` or the results table,
+so the paragraphs on the Overview page, in the slide deck and in exports can never
+disagree with the tables beside them.
+"""
+from __future__ import annotations
+
+import shlex
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from lusp.params import changed, describe
+
+
+def percent(fraction: float) -> str:
+    """0.5625 → '56.3' (half-up, as clinical papers round: 9 of 16 is 56.3 %, not 56.2 %)."""
+    return str(Decimal(repr(fraction * 100)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def _pct(rate: dict[str, Any]) -> str:
+    """'9 of 16 (56.3 %, 95 % CI 29.9–80.2 %)'; '0 of 0' without patients."""
+    if not rate.get("n"):
+        return "0 of 0"
+    return (
+        f"{rate['k']} of {rate['n']} ({percent(rate['rate'])} %, 95 % CI "
+        f"{percent(rate['ci_low'])}–{percent(rate['ci_high'])} %)"
+    )
+
+
+def _g_l(value: float | None, digits: int = 2) -> str:
+    return "—" if value is None else f"{value:.{digits}f} g/L"
+
+
+def _plural(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+POST_HB_WORDS = {
+    "peak": "peak post-treatment Hb",
+    "last": "last post-treatment Hb",
+    "mean_d29": "mean Hb from day 29 on",
+}
+
+
+def results_paragraph(summary: dict[str, Any], results: Any) -> str:
+    """A plain-language results paragraph written from ``summary`` (and ``results``).
+
+    States the mean-rise reconciliation honestly: the mean of the per-patient rises, the
+    difference of the two means and the mean rise among early risers are three numbers,
+    and the text says which is which and why they differ.
+    """
+    s = summary
+    n = s["n_patients"]
+    if n == 0:
+        return "No patients match the current selection."
+    parts = []
+    if getattr(getattr(results.cohort, "source", None), "synthetic", False):
+        parts.append("SYNTHETIC demo cohort (not real patients).")
+    parts.append(
+        f"Of {_plural(n, 'patient')}, {s['n_td']} were transfusion-dependent (TD) and {s['n_ntd']} "
+        f"non-transfusion-dependent (NTD) at baseline."
+    )
+    rr = s["response_rate"]
+    criteria_words = "" if s.get("criteria") == "study" else f" under {results.criteria_label}"
+    parts.append(
+        f"{_pct(rr['overall'])} responded{criteria_words}: {_pct(rr['td'])} TD patients by transfusion "
+        f"independence and {_pct(rr['ntd'])} NTD patients by Hb rise."
+        if s.get("criteria") == "study"
+        else f"{_pct(rr['overall'])} responded{criteria_words} (TD {_pct(rr['td'])}; NTD {_pct(rr['ntd'])})."
+    )
+    if s.get("n_not_evaluable"):
+        parts.append(
+            f"{_plural(s['n_not_evaluable'], 'patient')} could not be evaluated and "
+            f"{'is' if s['n_not_evaluable'] == 1 else 'are'} counted as non-responders."
+        )
+    parts.append(f"Hb rose above baseline within days 1–14 in {_plural(s['n_early_rise'], 'patient')}.")
+    measure = POST_HB_WORDS.get(s.get("post_hb_measure"), "post-treatment Hb")
+    parts.append(
+        f"Mean Hb was {_g_l(s['mean_baseline_hb_g_l'])} at baseline and {_g_l(s['mean_post_hb_g_l'])} "
+        f"after treatment ({measure}); {s['n_post_hb_over_100']} patients had a post-treatment Hb above 100 g/L."
+    )
+    parts.append(_rise_reconciliation(s, results))
+    if s["n_td_nonresponders"]:
+        burden = ""
+        if s["td_nonresponder_burden_before_u28"] is not None and s["td_nonresponder_burden_after_u28"] is not None:
+            burden = (
+                f"; their mean transfusion burden was {s['td_nonresponder_burden_before_u28']:.1f} units per 28 days "
+                f"before and {s['td_nonresponder_burden_after_u28']:.1f} after treatment"
+            )
+        parts.append(
+            f"Of the {_plural(s['n_td_nonresponders'], 'TD non-responder')}, {s['n_spike_td_nonresponders']} had a "
+            f"transient Hb spike in the first week that fell back{burden}."
+        )
+    if s.get("protocol"):
+        parts.append(
+            f"The dose review found {_plural(s['n_protocol_findings'], 'deviation')} from the protocol in "
+            f"{_plural(s['n_patients_with_findings'], 'patient')}."
+        )
+    return " ".join(parts)
+
+
+def _rise_reconciliation(s: dict[str, Any], results: Any) -> str:
+    """Mean of the rises vs difference of the means vs mean rise of early risers."""
+    mean_rise = s.get("mean_hb_rise_g_l")
+    difference = s.get("difference_of_mean_hb_g_l")
+    early = s.get("mean_hb_rise_early_risers_g_l")
+    if mean_rise is None:
+        return "No patient has both a baseline and a post-treatment Hb, so no Hb rise can be given."
+    t = results.table
+    n_rise = int(t["hb_rise_g_l"].notna().sum())
+    text = f"The mean of the individual Hb rises (peak − baseline, {n_rise} patients) was {mean_rise:.2f} g/L"
+    if early is not None:
+        text += f" ({early:.2f} g/L among the {s['n_early_rise']} patients with an early rise)"
+    if difference is None:
+        return text + "."
+    if abs(difference - mean_rise) < 0.005:
+        return text + (
+            f"; it equals the difference of the two means ({difference:.2f} g/L) because both means cover "
+            f"the same patients and the post-treatment Hb is the peak."
+        )
+    reasons = []
+    n_base = int(t["baseline_hb_g_l"].notna().sum())
+    n_post = int(t["post_hb_g_l"].notna().sum())
+    if not (n_base == n_post == n_rise):
+        reasons.append(
+            f"the means cover different patients ({n_base} with a baseline Hb, {n_post} with a post-treatment Hb, "
+            f"{n_rise} with both)"
+        )
+    if s.get("post_hb_measure") != "peak":
+        reasons.append(f"the post-treatment Hb is the {POST_HB_WORDS.get(s.get('post_hb_measure'), 'chosen value')}, not the peak")
+    why = " and ".join(reasons) or "of rounding"
+    return text + f"; this differs from the difference of the two means ({difference:.2f} g/L) because {why}."
+
+
+def methods_paragraph(results: Any) -> str:
+    """The definitions and every parameter in force, and the command that reproduces them."""
+    from lusp.criteria import get_criteria
+    from lusp.protocol import get_protocol
+
+    criteria_set = get_criteria(results.criteria)
+    parts = [f"Criteria set: {criteria_set.label}.", criteria_set.methods_text(results.params)]
+    if results.protocol:
+        protocol = get_protocol(results.protocol)
+        parts.append(protocol.methods_text(results.protocol_params))
+    else:
+        parts.append("Doses were not reviewed against a protocol.")
+    parts.append(
+        "Response rates are given with exact Clopper–Pearson 95 % confidence intervals; patients who could "
+        "not be evaluated count as non-responders (intention to treat). The mean Hb rise is the mean of the "
+        "per-patient rises, which equals the difference of the mean Hb values only when both cover the same "
+        "patients and the post-treatment Hb is the peak."
+    )
+    parts.append("Parameters in force: " + "; ".join(_param_text(d) for d in describe(results.params)) + ".")
+    if results.protocol_params is not None:
+        parts.append("Protocol parameters: " + "; ".join(_param_text(d) for d in describe(results.protocol_params)) + ".")
+    parts.append(f"Reproduce with: {reproduce_command(results)}")
+    return " ".join(parts)
+
+
+def _param_text(d: dict[str, Any]) -> str:
+    value = d["value"]
+    if isinstance(value, tuple):
+        value = " → ".join(f"{v:g}" for v in value)
+    elif isinstance(value, float):
+        value = f"{value:g}"
+    unit = f" {d['unit']}" if d["unit"] and d["unit"] not in ("fraction",) else ""
+    flag = " (changed)" if d["value"] != d["default"] else ""
+    return f"{d['label']}: {value}{unit}{flag}"
+
+
+def reproduce_command(results: Any) -> str:
+    """``python -m lusp analyze FILE --criteria … --<changed parameter> …``."""
+    source = getattr(results.cohort, "source", None)
+    files = list(getattr(source, "files", ()) or ()) or [getattr(source, "name", "COHORT_FILE")]
+    words = ["python", "-m", "lusp", "analyze", *files, "--criteria", results.criteria,
+             "--protocol", results.protocol or "none"]
+    for kind_params in (results.params, results.protocol_params):
+        if kind_params is None:
+            continue
+        by_name = {d["name"]: d for d in describe(kind_params)}
+        for name, value in changed(kind_params).items():
+            text = ",".join(f"{v:g}" for v in value) if isinstance(value, tuple) else (
+                f"{value:g}" if isinstance(value, float) else str(value))
+            words += [by_name[name]["cli"], text]
+    return " ".join(shlex.quote(w) for w in words)
