@@ -493,7 +493,8 @@ def _generate(seed: int) -> dict[str, list[dict]]:
         elif e.role == TD_SPIKE:
             tx_base = _baseline_transfusions(rng, e.units_baseline, -int(rng.integers(9, 14)))
         elif e.role == TD_TI:
-            tx_base = _baseline_transfusions(rng, e.units_baseline, -int(rng.integers(8, 17)))
+            # Last one 2–3 weeks before day 0, so the day-0 Hb is the nadir before the next.
+            tx_base = _baseline_transfusions(rng, e.units_baseline, -int(rng.integers(14, 21)))
         else:
             tx_base = []
         if e.role in (TD_SPIKE, TD_FLAT):
@@ -523,14 +524,17 @@ def _generate(seed: int) -> dict[str, list[dict]]:
             days, values = _responder_hb(rng, e, k, tx_all, post_days)
             hb.update(zip(days, values))
         elif e.role == NTD_FAIL:
+            # A slow drift around baseline (never reaching + 10 g/L), peaking once at + 4.
             peak_day = 84 + DOSE_INTERVAL_DAYS * int(rng.integers(0, 2))
+            phase = rng.uniform(0, 2 * np.pi)
             for d in post_days:
+                drift = b - 1.0 + 2.5 * np.sin(2 * np.pi * d / 120 + phase) + float(_noise(rng, 1)[0])
                 if d <= 14:
-                    v = b - rng.uniform(0.5, 2.5)
+                    v = min(drift, b - 0.5)  # no early rise
                 elif d == peak_day:
                     v = p
                 else:
-                    v = min(b + rng.uniform(-5.0, 3.0), p - 0.5)
+                    v = min(drift, p - 0.5)
                 hb[d] = v
         else:  # TD non-responders: the saw-tooth of transfusion and decay
             days = sorted(set(post_days) | {t for t, _ in tx_post})
