@@ -659,3 +659,16 @@ def same_day_hb(timeline: Timeline) -> np.ndarray:
     safe = np.maximum(pos, 0)
     found = (pos >= 0) & (timeline.hb_key[safe] == timeline.tx_key)
     return np.where(found, timeline.hb_g_l[safe], np.nan)
+
+
+def plain_rows(table: pd.DataFrame) -> list:
+    """The rows of ``table`` as named tuples of plain Python values (None for NA).
+
+    Reason sentences are string formatting per patient; iterating pandas' nullable arrays
+    row by row costs more than the formatting itself, so the columns are converted once.
+    """
+    from collections import namedtuple
+
+    Row = namedtuple("Row", [str(c) for c in table.columns], rename=True)
+    columns = [table[c].to_numpy(dtype=object, na_value=None).tolist() for c in table.columns]
+    return [Row._make(values) for values in zip(*columns)] if len(table) else []

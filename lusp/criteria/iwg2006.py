@@ -17,6 +17,7 @@ nothing else.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -224,12 +225,17 @@ def evaluate(cohort: Cohort, params: Iwg2006Params | None = None) -> pd.DataFram
     return table[list(COLUMNS)]
 
 
+#: The columns the reason sentences read.
+_REASON_COLUMNS = ("evaluable", "fewest_units_window", "fewest_units_window_start_day", "hb_run_days", "hb_run_end_day", "hb_run_start_day", "hi_e_route", "not_evaluable_reason", "outcome", "pretreatment_hb_g_l", "pretreatment_hb_n", "responder", "response_threshold_hb_g_l", "tx_without_same_day_hb", "units_baseline", "units_baseline_counted")
+
+
 def _reasons(table: pd.DataFrame, pre: common.PretreatmentHb, p: Iwg2006Params) -> list[str]:
     """One sentence per patient: the pre-treatment values, each route's result, the verdict."""
+    fmt = lru_cache(maxsize=None)(fmt_number)  # a few hundred distinct values per cohort
     w = p.baseline_window_days
     need = p.response_duration_days
     out = []
-    for i, row in enumerate(table.itertuples(index=False)):
+    for i, row in enumerate(common.plain_rows(table[list(_REASON_COLUMNS)])):
         parts = []
         if pd.isna(row.pretreatment_hb_g_l):
             parts.append(f"no transfusion-unaffected pre-treatment Hb in days −{w} to 0")
@@ -239,14 +245,14 @@ def _reasons(table: pd.DataFrame, pre: common.PretreatmentHb, p: Iwg2006Params) 
                 else f"; values < {p.pretreatment_min_apart_days} days apart, used with caution"
             )
             parts.append(
-                f"pre-treatment Hb {fmt_number(row.pretreatment_hb_g_l)} g/L "
+                f"pre-treatment Hb {fmt(row.pretreatment_hb_g_l)} g/L "
                 f"(mean of {row.pretreatment_hb_n} value{'s' if row.pretreatment_hb_n != 1 else ''}{spacing})"
             )
         units_all = float(row.units_baseline)
         counted = float(row.units_baseline_counted)
-        tx_text = f"{fmt_number(counted)} counted RBC U in days −{w} to 0"
+        tx_text = f"{fmt(counted)} counted RBC U in days −{w} to 0"
         if units_all > counted:
-            tx_text += f" ({fmt_number(units_all - counted)} U at Hb > {fmt_number(p.count_only_tx_below_hb_g_l)} g/L not counted)"
+            tx_text += f" ({fmt(units_all - counted)} U at Hb > {fmt(p.count_only_tx_below_hb_g_l)} g/L not counted)"
         if row.tx_without_same_day_hb:
             n_days = row.tx_without_same_day_hb
             tx_text += f" ({n_days} transfusion{'s' if n_days != 1 else ''} without a same-day Hb counted)"
@@ -256,7 +262,7 @@ def _reasons(table: pd.DataFrame, pre: common.PretreatmentHb, p: Iwg2006Params) 
             continue
         route = row.hi_e_route
         if pd.notna(row.pretreatment_hb_g_l):
-            thr = fmt_number(row.response_threshold_hb_g_l)
+            thr = fmt(row.response_threshold_hb_g_l)
             if route in ("Hb", "Hb and transfusion"):
                 parts.append(
                     f"Hb ≥ {thr} g/L from day {row.hb_run_start_day} to day {row.hb_run_end_day} "
@@ -273,14 +279,14 @@ def _reasons(table: pd.DataFrame, pre: common.PretreatmentHb, p: Iwg2006Params) 
             start = int(row.fewest_units_window_start_day)
             verdict = (
                 "→ HI-E (transfusion)" if route in ("transfusion", "Hb and transfusion")
-                else f"(needed ≤ {fmt_number(counted - p.tx_reduction_units)})"
+                else f"(needed ≤ {fmt(counted - p.tx_reduction_units)})"
             )
             parts.append(
-                f"fewest units in {need} days: {fmt_number(row.fewest_units_window)} U "
+                f"fewest units in {need} days: {fmt(row.fewest_units_window)} U "
                 f"(days {start}–{start + need - 1}) {verdict}"
             )
         elif counted < p.tx_min_baseline_units:
-            parts.append(f"< {fmt_number(p.tx_min_baseline_units)} counted U: no transfusion response possible")
+            parts.append(f"< {fmt(p.tx_min_baseline_units)} counted U: no transfusion response possible")
         verdict = "responder" if row.responder else "non-responder"
         spike = "; transient early Hb spike" if (row.outcome == "transient spike") else ""
         out.append(f"{'; '.join(parts)} → {verdict}{spike}.")

@@ -19,6 +19,7 @@ Hb, early rise, the transient spike, post-treatment Hb) are the study set's.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -257,19 +258,24 @@ def evaluate(cohort: Cohort, params: Iwg2018Params | None = None) -> pd.DataFram
     return table[list(COLUMNS)]
 
 
+#: The columns the reason sentences read.
+_REASON_COLUMNS = ("baseline_episodes", "category", "category_note", "evaluable", "hb_run_days", "hb_run_end_day", "hb_run_start_day", "not_evaluable_reason", "observation_end_day", "outcome", "pretreatment_hb_g_l", "responder", "response_threshold_hb_g_l", "response_type", "ti_achieved", "ti_obs_days", "ti_obs_end_day", "ti_obs_start_day", "units_baseline", "units_baseline_8w_max", "units_minor_window")
+
+
 def _reasons(table: pd.DataFrame, pre: common.PretreatmentHb, p: Iwg2018Params) -> list[str]:
     """One sentence per patient: category and its basis, the route of its category, the verdict."""
+    fmt = lru_cache(maxsize=None)(fmt_number)  # a few hundred distinct values per cohort
     w_text = study.window_text(p.baseline_window_days)
     out = []
-    for i, row in enumerate(table.itertuples(index=False)):
+    for i, row in enumerate(common.plain_rows(table[list(_REASON_COLUMNS)])):
         obs = int(row.observation_end_day)
         if row.category == "NTD":
             head = f"NTD (0 U in {w_text})"
         else:
             episodes = int(row.baseline_episodes)
             head = (
-                f"{row.category} ({fmt_number(row.units_baseline)} U in {w_text}, {episodes} episode"
-                f"{'s' if episodes != 1 else ''}, at most {fmt_number(row.units_baseline_8w_max)} U in any 8 weeks"
+                f"{row.category} ({fmt(row.units_baseline)} U in {w_text}, {episodes} episode"
+                f"{'s' if episodes != 1 else ''}, at most {fmt(row.units_baseline_8w_max)} U in any 8 weeks"
                 + (f"; {row.category_note}" if row.category_note else "")
                 + ")"
             )
@@ -280,8 +286,8 @@ def _reasons(table: pd.DataFrame, pre: common.PretreatmentHb, p: Iwg2018Params) 
         if row.category == "NTD":
             how = "mean" if p.iwg2018_baseline_hb == "mean" else "lowest mean of two"
             caution = "" if pre.well_spaced[i] else ", used with caution"
-            pre_text = f"pre-treatment Hb {fmt_number(row.pretreatment_hb_g_l)} g/L ({how}{caution})"
-            thr = fmt_number(row.response_threshold_hb_g_l)
+            pre_text = f"pre-treatment Hb {fmt(row.pretreatment_hb_g_l)} g/L ({how}{caution})"
+            thr = fmt(row.response_threshold_hb_g_l)
             if row.responder:
                 body = (
                     f"Hb ≥ {thr} g/L from day {row.hb_run_start_day} to day {row.hb_run_end_day} "
@@ -311,18 +317,18 @@ def _reasons(table: pd.DataFrame, pre: common.PretreatmentHb, p: Iwg2018Params) 
         else:
             body = f"no transfusion-free day within days 1–{obs}"
         if row.category == "HTB" and not row.ti_achieved:
-            limit = fmt_number(float(row.units_baseline) * p.minor_max_pct / 100.0)
+            limit = fmt(float(row.units_baseline) * p.minor_max_pct / 100.0)
             if pd.isna(row.units_minor_window):
                 body += f"; minor response not assessable before day {p.minor_window_days}"
             elif not pd.isna(row.response_type) and row.response_type == "minor":
                 body += (
-                    f"; {fmt_number(row.units_minor_window)} U in days 1–{p.minor_window_days} ≤ {limit} "
-                    f"({fmt_number(p.minor_max_pct)} % of baseline) → minor response"
+                    f"; {fmt(row.units_minor_window)} U in days 1–{p.minor_window_days} ≤ {limit} "
+                    f"({fmt(p.minor_max_pct)} % of baseline) → minor response"
                 )
             else:
                 body += (
-                    f"; {fmt_number(row.units_minor_window)} U in days 1–{p.minor_window_days} > {limit} "
-                    f"({fmt_number(p.minor_max_pct)} % of baseline)"
+                    f"; {fmt(row.units_minor_window)} U in days 1–{p.minor_window_days} > {limit} "
+                    f"({fmt(p.minor_max_pct)} % of baseline)"
                 )
         spike = "; transient early Hb spike" if row.outcome == "transient spike" else ""
         out.append(f"{head}; {body} → {verdict}{spike}.")
