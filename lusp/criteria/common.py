@@ -358,6 +358,8 @@ def longest_transfusion_free_run(timeline: Timeline) -> tuple[np.ndarray, np.nda
         first and last day (−1 when the length is 0).
     """
     n = timeline.n_patients
+    if n == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
     end = timeline.followup_days  # never negative: a run cannot start before day 1
     inside = (timeline.tx_day >= 1) & (timeline.tx_day <= end[timeline.tx_code])
     codes = np.concatenate([np.arange(n), timeline.tx_code[inside], np.arange(n)])
