@@ -85,3 +85,66 @@ _ui.show_chart(spec, key="swimmer")
 if len(table) > SWIMMER_MAX_PATIENTS:
     st.caption(f"The {SWIMMER_MAX_PATIENTS} longest follow-ups of {len(table)} patients are drawn; narrow the filters "
                "to see others.")
+
+# --- Concordance of criteria sets and trial endpoints (issue 7) -------------------------
+from lusp.concordance import compare as _compare_sets  # noqa: E402
+from lusp.criteria import CRITERIA as _CRITERIA  # noqa: E402
+from lusp.criteria.iwg2018 import category_counts as _iwg2018_categories  # noqa: E402
+from lusp.endpoints import endpoint_rates as _endpoint_rates  # noqa: E402
+from lusp.endpoints import trial_endpoints as _trial_endpoints  # noqa: E402
+
+CHANGED_SHOWN_MAX = 40  # reason sentences listed one expander each, up to this many
+
+st.subheader("Concordance of criteria sets")
+concord = app_state.cached(
+    "concordance",
+    lambda: _compare_sets(results.cohort, params={name: app_state.params(name) for name in _CRITERIA}),
+)
+st.caption(f"Every patient shown, classified under each criteria set. The set in force, "
+           f"**{app_state.criteria_label()}**, drives the rest of the app; each set uses its parameters from the "
+           "sidebar. Exact 95 % CIs; not evaluable counts as non-responder.")
+_ui.show_table(
+    concord.rates.assign(
+        responders=[f"{k}/{n}" for k, n in zip(concord.rates["k"], concord.rates["n"])],
+        rate=[_ui.rate_text({"rate": r, "ci_low": lo, "ci_high": hi})
+              for r, lo, hi in zip(concord.rates["rate"], concord.rates["ci_low"], concord.rates["ci_high"])],
+    )[["label", "responders", "rate", "n_not_evaluable"]].rename(columns={"label": "criteria set", "n_not_evaluable": "not evaluable"}),
+    key="concordance_rates",
+)
+if len(concord.agreement):
+    _ui.show_table(_ui.rounded(concord.agreement, 3), key="concordance_agreement")
+    st.caption("Agreement on responder status between each pair of sets: counts of the 2×2 table, Cohen's kappa "
+               "and the exact McNemar test (exploratory, small n).")
+changed = concord.changed
+side_by_side = concord.wide.drop(columns=[c for c in concord.wide.columns if c.endswith("_reason")])
+_ui.show_table(side_by_side.sort_values("changed", ascending=False, kind="stable"), key="concordance_patients",
+               column_config={"changed": st.column_config.CheckboxColumn("changes between sets")})
+st.markdown(f"**{len(changed)} patient(s) change classification between sets**" if len(changed)
+            else "Every patient shown has the same classification under every set.")
+for row in changed.head(CHANGED_SHOWN_MAX).to_dict("records"):
+    path = " · ".join(f"{name}: {row[name]}" for name in concord.criteria)
+    with st.expander(f"{row['patient_id']} — {path}"):
+        for name, label in zip(concord.criteria, concord.labels):
+            st.markdown(f"**{label}** — {row[name + '_reason']}")
+if len(changed) > CHANGED_SHOWN_MAX:
+    st.caption(f"The first {CHANGED_SHOWN_MAX} of {len(changed)} are listed; the table above (CSV) has every reason.")
+if results.criteria == "iwg2018":
+    counts = _iwg2018_categories(table)
+    by = counts.set_index("category")
+    st.caption("IWG 2018 categories: " + ", ".join(f"{c} {by.loc[c, 'n_patients']}" for c in by.index)
+               + f"; {int(by['n_outside_published'].sum())} patient(s) outside the published categories "
+               "(1–2 units, or 3–7 units in one episode), classified LTB and flagged.")
+
+st.subheader("Trial endpoints (informational)")
+endpoint_table = app_state.cached("trial_endpoints", lambda: _endpoint_rates(_trial_endpoints(results.cohort, table)))
+_ui.show_table(
+    endpoint_table.assign(
+        responders=[f"{k}/{n}" for k, n in zip(endpoint_table["k"], endpoint_table["n"])],
+        rate=[_ui.rate_text({"rate": r, "ci_low": lo, "ci_high": hi})
+              for r, lo, hi in zip(endpoint_table["rate"], endpoint_table["ci_low"], endpoint_table["ci_high"])],
+    )[["label", "responders", "rate"]].rename(columns={"label": "endpoint (TD patients)"}),
+    key="trial_endpoints",
+)
+st.caption("The registration trials' endpoints among the patients the set in force calls TD, for comparison only: "
+           "MEDALIST RBC-TI ≥ 8 and ≥ 12 weeks within weeks 1–24, and the COMMANDS composite (TI ≥ 12 weeks with a "
+           "mean Hb rise ≥ 15 g/L).")
