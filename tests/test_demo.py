@@ -142,3 +142,20 @@ def test_different_seeds_give_different_noise():
     hb_a = make_demo_cohort(1).hb["hb_g_l"]
     hb_b = make_demo_cohort(2).hb["hb_g_l"]
     assert len(hb_a) != len(hb_b) or not hb_a.equals(hb_b)
+
+
+def test_cli_demo_writes_the_bundled_bytes(tmp_path, capsys):
+    from lusp.cli import main
+
+    out = tmp_path / "again.xlsx"
+    assert main(["demo", "--out", str(out)]) == 0
+    assert out.read_bytes() == DEMO_PATH.read_bytes()
+    assert "SYNTHETIC" in capsys.readouterr().out
+
+
+def test_cli_demo_refuses_a_non_workbook_name_without_traceback(tmp_path, capsys):
+    from lusp.cli import main
+
+    assert main(["demo", "--out", str(tmp_path / "demo.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and ".xlsx" in err
