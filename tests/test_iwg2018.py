@@ -181,3 +181,40 @@ def test_columns_and_registry():
     assert "iwg2018" in CRITERIA
     assert {d["name"] for d in describe(iwg2018.Params())} >= {"iwg2018_baseline_hb", "observation_days"}
     assert "Platzbecker" in iwg2018.methods_text()
+
+
+def test_window_extremes_and_lowest_pair_match_brute_force():
+    # Independent loop-per-patient readings of "most / fewest units in any 56 days of a
+    # window" and "lowest mean of two values ≥ 7 days apart" on random records.
+    import numpy as np
+
+    from lusp.criteria import common
+
+    rng = np.random.default_rng(2018)
+    patients, hb, tx = [], [], []
+    for k in range(30):
+        pid = f"R{k}"
+        patients.append(pid)
+        for day in rng.choice(np.arange(-112, 1), size=int(rng.integers(0, 7)), replace=False):
+            hb.append((pid, int(day), float(rng.integers(60, 110))))
+        for day in rng.choice(np.arange(-130, 200), size=int(rng.integers(0, 9)), replace=False):
+            tx.append((pid, int(day), int(rng.integers(1, 4))))
+        hb.append((pid, 200, 90.0))
+    cohort = make_cohort(patients=patients, hb=hb, transfusions=tx)
+    timeline = common.build_timeline(cohort, exclusion_days=0)  # every Hb usable here
+    most, _ = common.extreme_units_in_window(timeline, -112, 0, 56, "max")
+    fewest, _ = common.extreme_units_in_window(timeline, 1, timeline.end_day, 56, "min")
+    pair = common.pretreatment_hb(timeline, -112, 0, how="lowest-two").hb_g_l
+    for code, pid in enumerate(patients):
+        units = {d: 0 for d in range(-200, 300)}
+        for p_, d, u in tx:
+            if p_ == pid:
+                units[d] += u
+        window_sum = lambda s: sum(units[d] for d in range(s, s + 56))  # noqa: E731
+        assert most[code] == max(window_sum(s) for s in range(-112, -54)), pid
+        assert fewest[code] == min(window_sum(s) for s in range(1, 200 - 55 + 1)), pid
+        values = [(d, v) for p_, d, v in hb if p_ == pid and d <= 0]
+        pairs = [(a + b) / 2 for i, (da, a) in enumerate(values) for db, b in values[i + 1:] if abs(da - db) >= 7]
+        mean = np.mean([v for _, v in values]) if values else np.nan
+        expected = min(pairs) if pairs else mean
+        assert (np.isnan(expected) and np.isnan(pair[code])) or pair[code] == pytest.approx(expected), pid
