@@ -773,6 +773,8 @@ class _Loader:
             self.r.rows(severity, code, seg, group["_row"], name, shown.loc[group.index].map(_fmt), message)
 
     def _checks(self, tables: dict[str, pd.DataFrame | None]) -> dict[str, pd.DataFrame]:
+        """Cross-table rules. Patients become integer codes (their rank by ``patient_id``) so
+        that every per-patient rule is a NumPy operation, not a string group-by."""
         patients = tables.get("patients")
         if patients is None:
             patients = pd.DataFrame({"patient_id": pd.Series(dtype="string"), "_seg": [], "_row": []})
@@ -785,51 +787,56 @@ class _Loader:
             self._rows("error", "duplicate_patient", patients, dup, "patient_id",
                        lambda v: f"patient_id {v} appears on more than one row (first on row {int(first_row[v])}); "
                                  "each patient needs exactly one row.")
-        patients = patients[~dup].reset_index(drop=True)
+        patients = patients[~dup].sort_values("patient_id", kind="stable").reset_index(drop=True)
         ids = pd.Index(patients["patient_id"].astype("string"))
+        n = len(ids)
 
-        # first dose date: patients.first_dose_date, else the earliest dated dose
-        doses = tables.get("doses")
-        fdd = pd.Series(pd.NaT, index=ids, dtype="datetime64[ns]")
-        if "first_dose_date" in patients:
-            fdd = pd.Series(patients["first_dose_date"].to_numpy(), index=ids).astype("datetime64[ns]")
-        if doses is not None and "date" in doses and doses["date"].notna().any():
-            earliest = doses.loc[doses["date"].notna()].groupby("patient_id")["date"].min()
-            given = fdd.dropna()
-            differs = earliest.reindex(given.index)
-            differs = differs[differs.notna() & (differs != given)]
-            for pid in differs.index[:MAX_PROBLEMS_PER_RULE]:
-                row_mask = patients["patient_id"] == pid
-                self._rows("warning", "first_dose_date_mismatch", patients, row_mask, "first_dose_date",
-                           f"first_dose_date {given[pid].date()} differs from the earliest dose "
-                           f"({differs[pid].date()}); study days count from first_dose_date.",
-                           values=patients["first_dose_date"].dt.date.astype("string"))
-            fdd = fdd.fillna(earliest.reindex(ids).astype("datetime64[ns]"))
-
-        out: dict[str, pd.DataFrame] = {}
+        out: dict[str, pd.DataFrame | None] = {}
         for table in TABLES:
             if table == "patients":
                 continue
             frame = tables.get(table)
-            if frame is None:
+            if frame is None or "patient_id" not in frame:
                 out[table] = None
                 continue
-            frame = frame[frame["patient_id"].notna()] if "patient_id" in frame else frame
-            unknown = ~frame["patient_id"].isin(ids)
-            if len(patients) or tables.get("patients") is not None:
-                self._rows("error", "unknown_patient", frame, unknown, "patient_id",
+            frame = frame[frame["patient_id"].notna()]
+            codes = _patient_codes(frame["patient_id"], ids)
+            frame = frame.assign(_pid=codes)
+            if tables.get("patients") is not None:
+                self._rows("error", "unknown_patient", frame, pd.Series(codes < 0, index=frame.index), "patient_id",
                            lambda v: f"patient_id {v} is not in the patients table. Add the patient there, or "
                                      "correct the id.")
-            frame = self._study_days(table, frame, fdd)
             out[table] = frame
 
-        # last follow-up as a study day
+        # first dose date: patients.first_dose_date, else the earliest dated dose
+        fdd = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+        if "first_dose_date" in patients:
+            fdd = patients["first_dose_date"].to_numpy(dtype="datetime64[ns]").copy()
+        doses = out.get("doses")
+        if doses is not None and "date" in doses and doses["date"].notna().any():
+            dated = doses[doses["date"].notna() & (doses["_pid"] >= 0)]
+            earliest = dated.groupby("_pid")["date"].min()
+            earliest_arr = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+            earliest_arr[earliest.index.to_numpy()] = earliest.to_numpy(dtype="datetime64[ns]")
+            differs = ~np.isnat(fdd) & ~np.isnat(earliest_arr) & (fdd != earliest_arr)
+            if differs.any():
+                self._rows("warning", "first_dose_date_mismatch", patients, pd.Series(differs, index=patients.index),
+                           "first_dose_date",
+                           lambda v: f"first_dose_date {v} differs from the earliest dose date; study days count "
+                                     "from first_dose_date.",
+                           values=patients["first_dose_date"].dt.strftime("%Y-%m-%d"))
+            fdd = np.where(np.isnat(fdd), earliest_arr, fdd)
+        for table, frame in out.items():
+            if frame is not None:
+                out[table] = self._study_days(frame, fdd)
+
         if "last_followup_date" in patients:
             self.uses_dates = True
             self.dates_seen.append(patients["last_followup_date"].dropna())
-            from_date = (patients["last_followup_date"] - fdd.reindex(patients["patient_id"]).to_numpy()).dt.days
+            from_date = pd.Series((patients["last_followup_date"].to_numpy(dtype="datetime64[ns]") - fdd)
+                                  / np.timedelta64(1, "D"), index=patients.index)
             day = patients["last_followup_day"] if "last_followup_day" in patients else pd.Series(np.nan, index=patients.index)
-            patients = patients.assign(last_followup_day=day.fillna(from_date))
+            patients = patients.assign(last_followup_day=day.astype("float64").fillna(from_date.round()))
         if "first_dose_date" in patients:
             self.dates_seen.append(patients["first_dose_date"].dropna())
 
@@ -837,25 +844,30 @@ class _Loader:
         self._patient_checks(patients, out)
         return self._canonical(patients, out)
 
-    def _study_days(self, table: str, frame: pd.DataFrame, fdd: pd.Series) -> pd.DataFrame:
+    def _study_days(self, frame: pd.DataFrame, fdd: np.ndarray) -> pd.DataFrame:
         """``day`` for rows that gave a date: date − the patient's first dose date."""
         has_day = "day" in frame
         if "date" not in frame:
             return frame if has_day else frame.assign(day=np.nan)
-        self.uses_dates = self.uses_dates or frame["date"].notna().any()
-        needs = frame["date"].notna() & (frame["day"].isna() if has_day else True)
-        if not has_day:
-            frame = frame.assign(day=np.nan)
+        self.uses_dates = self.uses_dates or bool(frame["date"].notna().any())
+        day = frame["day"].to_numpy(dtype="float64", copy=True) if has_day else np.full(len(frame), np.nan)
+        dates = frame["date"].to_numpy(dtype="datetime64[ns]")
+        codes = frame["_pid"].to_numpy()
+        needs = ~np.isnat(dates) & np.isnan(day) & (codes >= 0)
         if needs.any():
-            ref = fdd.reindex(frame.loc[needs, "patient_id"]).to_numpy()
-            days = (frame.loc[needs, "date"].to_numpy() - ref) / np.timedelta64(1, "D")
-            frame.loc[needs, "day"] = days
-            no_ref = needs & frame["day"].isna() & frame["patient_id"].isin(fdd.index)
-            self._rows("error", "no_first_dose_date", frame, no_ref, "date",
+            ref = fdd[codes[needs]]
+            day[needs] = (dates[needs] - ref) / np.timedelta64(1, "D")
+            no_ref = np.zeros(len(frame), dtype=bool)
+            no_ref[needs] = np.isnat(ref)
+            self._rows("error", "no_first_dose_date", frame, pd.Series(no_ref, index=frame.index), "date",
                        "This date cannot become a study day: the patient's first dose date is unknown. Add "
                        "first_dose_date to the patients table, or give the doses as dates.",
-                       values=frame["date"].dt.date.astype("string"))
-        return frame
+                       values=frame["date"].dt.strftime("%Y-%m-%d"))
+        return frame.assign(day=day)
+
+    def _zero_means_none(self, frame: pd.DataFrame) -> np.ndarray:
+        flags = np.array([s.zero_means_none for s in self.segments], dtype=bool)
+        return flags[frame["_seg"].to_numpy(dtype="int64")]
 
     def _range_checks(self, out: dict[str, pd.DataFrame | None]) -> None:
         hb = out.get("hb")
@@ -867,29 +879,33 @@ class _Loader:
                        values=hb["hb_g_l"])
         tx = out.get("transfusions")
         if tx is not None and "units" in tx:
-            zero_rows = tx["_seg"].map(lambda i: self.segments[int(i)].zero_means_none).astype(bool) & (tx["units"] == 0)
-            tx = tx[~zero_rows].reset_index(drop=True)
-            out["transfusions"] = tx
+            zero_rows = self._zero_means_none(tx) & (tx["units"] == 0).to_numpy()
+            if zero_rows.any():
+                tx = tx[~zero_rows].reset_index(drop=True)
             wrong = tx["units"].notna() & ((tx["units"] <= 0) | (tx["units"] > UNITS_MAX_PER_EPISODE))
             self._rows("error", "units_out_of_range", tx, wrong, "units",
                        lambda v: f"{v} units in one transfusion episode is not plausible; give the RBC units of one "
                                  f"episode (more than 0, at most {UNITS_MAX_PER_EPISODE:g}).")
             if "product" in tx:
-                norm = tx["product"].map(syn.normalise_name, na_action="ignore")
-                is_rbc = tx["product"].isna() | norm.isin(_RBC_WORDS)
+                # normalise the few distinct spellings, not millions of rows
+                codes, uniques = pd.factorize(tx["product"])
+                rbc_unique = np.array([syn.normalise_name(u) in _RBC_WORDS for u in uniques], dtype=bool)
+                is_rbc = np.where(codes < 0, True, rbc_unique[codes] if len(uniques) else True)
                 tx = tx.assign(product=tx["product"].where(~is_rbc, "RBC"))
-                out["transfusions"] = tx
                 other = ~is_rbc
                 if other.any():
-                    seg = self.segments[int(tx.loc[other, "_seg"].iloc[0])]
+                    first = int(np.flatnonzero(other)[0])
+                    seg = self.segments[int(tx["_seg"].iloc[first])]
                     self.r.add("warning", "non_rbc_product", seg.file, seg.label, None, seg.columns.get("product", "product"),
                                "", f"{int(other.sum())} transfusion row(s) are not red cells "
-                                   f"(e.g. {tx.loc[other, 'product'].iloc[0]!r}); they are kept but not counted in "
+                                   f"(e.g. {tx['product'].iloc[first]!r}); they are kept but not counted in "
                                    "the transfusion burden.")
+            out["transfusions"] = tx
         doses = out.get("doses")
         if doses is not None and "dose_mg_kg" in doses:
-            zero_rows = doses["_seg"].map(lambda i: self.segments[int(i)].zero_means_none).astype(bool) & (doses["dose_mg_kg"] == 0)
-            doses = doses[~zero_rows].reset_index(drop=True)
+            zero_rows = self._zero_means_none(doses) & (doses["dose_mg_kg"] == 0).to_numpy()
+            if zero_rows.any():
+                doses = doses[~zero_rows].reset_index(drop=True)
             out["doses"] = doses
             wrong = doses["dose_mg_kg"].notna() & ~doses["dose_mg_kg"].between(DOSE_MIN_MG_KG, DOSE_MAX_MG_KG)
             self._rows("error", "dose_out_of_range", doses, wrong, "dose_mg_kg",
@@ -900,55 +916,71 @@ class _Loader:
         return {f for s in self.segments if s.table == table for f in s.columns}
 
     def _patient_checks(self, patients: pd.DataFrame, out) -> None:
-        if not len(patients):
+        n = len(patients)
+        if not n:
             if any(s.table == "patients" for s in self.segments):
                 seg = next(s for s in self.segments if s.table == "patients")
                 self.r.add("error", "no_patients", seg.file, seg.label, None, "", "",
                            "The patients table has no rows. Add one row per patient.")
             return
-        ids = patients["patient_id"]
+
+        def known(frame):
+            return frame.loc[frame["_pid"] >= 0]
+
+        def per_patient(mask_codes) -> pd.Series:
+            return pd.Series(mask_codes, index=patients.index)
+
         doses = out.get("doses")
-        dosed = set() if doses is None else set(doses["patient_id"].dropna().unique())
-        no_dose = ~ids.isin(dosed)
+        n_doses = np.zeros(n, dtype="int64")
+        if doses is not None:
+            n_doses = np.bincount(known(doses)["_pid"].to_numpy(dtype="int64"), minlength=n)
+        no_dose = n_doses == 0
         if doses is not None or any(s.table == "doses" for s in self.segments) or not self._tables_with_missing_columns():
-            self._rows("error", "no_dose", patients, no_dose, "patient_id",
+            self._rows("error", "no_dose", patients, per_patient(no_dose), "patient_id",
                        lambda v: f"Patient {v} has no luspatercept dose. Add the doses (doses table), or remove the patient.")
         hb = out.get("hb")
-        if hb is not None and "day" in hb:
-            in_window = hb["day"].between(-BASELINE_WINDOW_DAYS, 0)
-            with_baseline = set(hb.loc[in_window, "patient_id"].unique())
-        else:
-            with_baseline = set()
         if hb is not None:
-            self._rows("warning", "no_baseline_hb", patients, ~ids.isin(with_baseline), "patient_id",
+            rows = known(hb)
+            in_window = rows["day"].between(-BASELINE_WINDOW_DAYS, 0).to_numpy()
+            has_baseline = np.bincount(rows["_pid"].to_numpy(dtype="int64")[in_window], minlength=n) > 0
+            self._rows("warning", "no_baseline_hb", patients, per_patient(~has_baseline), "patient_id",
                        lambda v: f"Patient {v} has no Hb in the {BASELINE_WINDOW_DAYS} days before the first dose "
                                  "(days −56 to 0), so their Hb response cannot be judged.")
         # follow-up: last_followup_day, else the last day of any record
-        last_days = [f[["patient_id", "day"]] for f in out.values() if f is not None and "day" in f]
-        if last_days:
-            last = pd.concat(last_days).groupby("patient_id")["day"].max()
-            end = last.reindex(ids).to_numpy()
-            if "last_followup_day" in patients:
-                end = patients["last_followup_day"].fillna(pd.Series(end, index=patients.index)).to_numpy(dtype="float64", na_value=np.nan)
-            short = pd.Series((end < MIN_FOLLOWUP_DAYS), index=patients.index) & ~no_dose
-            self._rows("warning", "short_followup", patients, short, "patient_id",
-                       lambda v: f"Patient {v} is followed for fewer than {MIN_FOLLOWUP_DAYS} days after the first dose; "
-                                 "transfusion independence (≥ 56 days) cannot be judged yet.")
-        if doses is not None and "day" in doses and len(doses):
-            ordered = doses.sort_values(["patient_id", "day"], kind="stable")
-            gap = ordered["day"].diff()
-            same = ordered["patient_id"].eq(ordered["patient_id"].shift())
-            short = same & (gap < MIN_DOSE_INTERVAL_DAYS)
-            self._rows("warning", "short_dose_interval", ordered, short, "day",
+        end = np.full(n, -np.inf)
+        for frame in out.values():
+            if frame is not None and "day" in frame and len(frame):
+                rows = known(frame)
+                days = rows["day"].to_numpy(dtype="float64")
+                ok = ~np.isnan(days)
+                np.maximum.at(end, rows["_pid"].to_numpy(dtype="int64")[ok], days[ok])
+        if "last_followup_day" in patients:
+            given = patients["last_followup_day"].to_numpy(dtype="float64", na_value=np.nan)
+            end = np.where(np.isnan(given), end, given)
+        short = (end < MIN_FOLLOWUP_DAYS) & ~no_dose
+        self._rows("warning", "short_followup", patients, per_patient(short), "patient_id",
+                   lambda v: f"Patient {v} is followed for fewer than {MIN_FOLLOWUP_DAYS} days after the first dose; "
+                             "transfusion independence (≥ 56 days) cannot be judged yet.")
+        if doses is not None and len(doses):
+            rows = known(doses)
+            pid = rows["_pid"].to_numpy(dtype="int64")
+            day = rows["day"].to_numpy(dtype="float64")
+            order = np.lexsort((day, pid))
+            pid_sorted, day_sorted = pid[order], day[order]
+            short_gap = np.zeros(len(rows), dtype=bool)
+            short_gap[1:] = (pid_sorted[1:] == pid_sorted[:-1]) & (np.diff(day_sorted) < MIN_DOSE_INTERVAL_DAYS)
+            flagged = np.zeros(len(rows), dtype=bool)
+            flagged[order] = short_gap
+            self._rows("warning", "short_dose_interval", rows, pd.Series(flagged, index=rows.index), "day",
                        f"This dose comes fewer than {MIN_DOSE_INTERVAL_DAYS} days after the previous one (protocol: "
-                       "every 21 days). Check the day or date.", values=ordered["day"])
-            first = doses.groupby("patient_id")["day"].min()
-            off = first[first.notna() & (first != 0)]
-            if len(off) and not self.uses_dates:
-                rows_mask = patients["patient_id"].isin(off.index)
-                self._rows("warning", "first_dose_not_day0", patients, rows_mask, "patient_id",
-                           lambda v: f"Patient {v}'s first dose is on day {_fmt(off.get(v))}, not day 0; study days "
-                                     "should count from the first dose.")
+                       "every 21 days). Check the day or date.", values=rows["day"])
+            first_day = np.full(n, np.inf)
+            np.minimum.at(first_day, pid, np.where(np.isnan(day), np.inf, day))
+            off = np.isfinite(first_day) & (first_day != 0)
+            if off.any() and not self.uses_dates:
+                self._rows("warning", "first_dose_not_day0", patients, per_patient(off), "patient_id",
+                           lambda v: f"Patient {v}'s first dose is not on day 0; study days should count from the "
+                                     "first dose.")
 
     # -- canonical frames ---------------------------------------------------------------
     def _canonical(self, patients: pd.DataFrame, out) -> dict[str, pd.DataFrame]:
@@ -967,8 +999,7 @@ class _Loader:
         for col, dtype in spec.items():
             canon[col] = frame[col].astype(dtype) if col in frame else pd.Series(index=frame.index, dtype=dtype)
         covariates = [c for c in frame.columns if c not in spec]
-        patients_out = pd.concat([pd.DataFrame(canon), frame[covariates]], axis=1)
-        result["patients"] = patients_out.sort_values("patient_id", kind="stable").reset_index(drop=True)
+        result["patients"] = pd.concat([pd.DataFrame(canon), frame[covariates]], axis=1)  # already sorted by id
         for table in TABLES:
             if table == "patients":
                 continue
@@ -980,24 +1011,56 @@ class _Loader:
             for col, dtype in TABLE_COLUMNS[table].items():
                 if col in frame:
                     series = frame[col]
-                    if col == "day":
-                        series = series.round()
-                    cols[col] = series.astype(dtype)
+                    cols[col] = series.round().astype(dtype) if col == "day" else series.astype(dtype)
                 else:
-                    cols[col] = pd.Series(index=frame.index, dtype=dtype)
+                    cols[col] = _missing_column(dtype, frame.index)
             if table == "transfusions":
                 cols["product"] = cols["product"].fillna("RBC")
-            canon_frame = pd.DataFrame(cols)
-            result[table] = _sorted(canon_frame)
+            result[table] = _sorted(pd.DataFrame(cols), frame["_pid"].to_numpy(dtype="int64"))
         return result
 
 
-def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
-    """Sorted by patient, day, then every other column, so file row order never matters."""
+def _missing_column(dtype: str, index: pd.Index) -> pd.Series:
+    """An all-missing column of ``dtype`` (built from an Arrow null array for text: building
+    millions of ``NA`` objects one by one is the slow way)."""
+    if dtype == "string":
+        import pyarrow as pa
+
+        array = pd.arrays.ArrowStringArray(pa.chunked_array([pa.nulls(len(index), pa.large_string())]))
+        return pd.Series(array, index=index)
+    return pd.Series(index=index, dtype=dtype)
+
+
+def _patient_codes(patient_id: pd.Series, ids: pd.Index) -> np.ndarray:
+    """Each row's position in ``ids`` (−1 when unknown): factorise the column once, then look
+    up the few distinct values, instead of hashing millions of strings per rule."""
+    codes, uniques = pd.factorize(patient_id)
+    lookup = ids.get_indexer(pd.Index(uniques).astype(ids.dtype)) if len(uniques) else np.array([], dtype="int64")
+    out = np.full(len(codes), -1, dtype="int64")
+    ok = codes >= 0
+    out[ok] = lookup[codes[ok]]
+    return out
+
+
+def _sorted(frame: pd.DataFrame, codes: np.ndarray) -> pd.DataFrame:
+    """Sorted by patient (codes are ranks by ``patient_id``) then day; rows tied on both are
+    ordered by every other column, so the file's row order never matters."""
     if not len(frame):
         return frame.reset_index(drop=True)
-    keys = ["patient_id", "day"] + [c for c in frame.columns if c not in ("patient_id", "day")]
-    return frame.sort_values(keys, kind="stable", na_position="last").reset_index(drop=True)
+    day = frame["day"].to_numpy()
+    same = codes[1:] == codes[:-1]
+    already = bool(((codes[1:] > codes[:-1]) | (same & (day[1:] > day[:-1]))).all())
+    if already:  # registries are usually written sorted: an O(n) check saves the sort
+        return frame.reset_index(drop=True)
+    order = np.lexsort((day, codes))
+    c, d = codes[order], day[order]
+    ties = (c[1:] == c[:-1]) & (d[1:] == d[:-1])
+    if ties.any():
+        keys = ["patient_id", "day"] + [col for col in frame.columns if col not in ("patient_id", "day")]
+        return frame.sort_values(keys, kind="stable", na_position="last").reset_index(drop=True)
+    if (np.diff(order) == 1).all():
+        return frame.reset_index(drop=True)
+    return frame.take(order).reset_index(drop=True)
 
 
 def _covariate(raw: pd.Series) -> pd.Series:

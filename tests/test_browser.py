@@ -84,11 +84,27 @@ def page(server):
 
 
 def _settle(page) -> None:
-    """Wait until Streamlit has finished the run (no running indicator, charts drawn)."""
-    page.wait_for_selector('[data-testid="stApp"]', timeout=30_000)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000)
-    page.wait_for_timeout(1200)  # Vega/Plotly draw asynchronously after the run ends
+    """Wait until Streamlit has finished the run: the page title is drawn, then neither the
+    running indicator nor a stale element is seen for 1.5 s (charts draw after the run)."""
+    page.locator("h1").first.wait_for(timeout=30_000)
+    quiet = 0
+    for _ in range(360):
+        busy = page.locator('[data-testid="stStatusWidget"], [data-stale="true"], [data-testid="stSkeleton"]').count()
+        quiet = quiet + 1 if busy == 0 else 0
+        if quiet >= 5:
+            return
+        page.wait_for_timeout(250)
+    raise AssertionError("the app did not settle within 90 s")
+
+
+def _screenshot(page, name: str) -> None:
+    """The whole page: Streamlit scrolls inside its main block, so grow the viewport to it."""
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    page.set_viewport_size({"width": 1600, "height": min(max(height, 1000), 6000)})
+    page.wait_for_timeout(700)
+    page.screenshot(path=str(SCREENS / f"{name}.png"))
+    page.set_viewport_size({"width": 1600, "height": 1000})
 
 
 def _no_error(page, where: str) -> None:
@@ -99,29 +115,40 @@ def _no_error(page, where: str) -> None:
 
 @pytest.mark.parametrize("path, title, shot", PAGES, ids=[p[2] for p in PAGES])
 def test_every_page_renders_without_error(server, page, path, title, shot):
-    SCREENS.mkdir(parents=True, exist_ok=True)
     page.goto(f"{server}/{path}")
     _settle(page)
     page.get_by_role("heading", name=title).first.wait_for(timeout=30_000)
     _no_error(page, title)
     assert page.get_by_text("SYNTHETIC demo cohort").first.is_visible()
-    page.screenshot(path=str(SCREENS / f"{shot}.png"), full_page=True)
+    _screenshot(page, shot)
 
 
 def test_patient_switch_by_button_and_link(server, page):
     page.goto(f"{server}/patients")
     _settle(page)
-    select = page.get_by_test_id("stSelectbox").filter(has_text="Patient (type to search)")
-    first = select.inner_text()
+    assert page.get_by_text("Patient 1 of 22").is_visible()
     page.get_by_role("button", name="Next ▶").click()
     _settle(page)
-    second = select.inner_text()
-    assert second != first
+    assert page.get_by_text("Patient 2 of 22").is_visible()
     _no_error(page, "patients after Next")
-    # The URL remembers the patient: opening it in a fresh page shows the same patient.
-    assert "patient=" in page.url
+    # The URL remembers the patient: opening the link in a fresh load shows the same one.
+    page.wait_for_function("() => window.location.search.includes('patient=')", timeout=10_000)
     link = page.url
     page.goto(link)
     _settle(page)
-    assert page.get_by_test_id("stSelectbox").filter(has_text="Patient (type to search)").inner_text() == second
-    page.screenshot(path=str(SCREENS / "patients_next.png"), full_page=True)
+    assert page.get_by_text("Patient 2 of 22").is_visible()
+
+
+def test_spike_patient_and_g_dl(server, page):
+    """A transient-spike patient opened by link, Hb in g/dL: the chart a meeting discusses."""
+    from lusp.analysis import analyze
+    from lusp.load import load_cohort
+
+    table = analyze(load_cohort(ROOT / "data" / "demo_cohort.xlsx", synthetic=True)).table
+    spike = table.loc[table["outcome"] == "transient spike", "patient_id"].iloc[0]
+    page.goto(f"{server}/patients?patient={spike}&unit=g%2FdL")
+    _settle(page)
+    _no_error(page, "spike patient")
+    assert page.get_by_text("Transient spike", exact=False).first.is_visible()
+    assert page.get_by_text("Hb (g/dL)").first.is_visible()
+    _screenshot(page, "patients_spike_g_dl")

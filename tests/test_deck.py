@@ -146,3 +146,140 @@ def test_long_methods_list_stays_inside_the_slide():
         sizes = {r.font.size.pt for p in box.text_frame.paragraphs for r in p.runs}
         assert min(sizes) >= 11
     assert sum(box.text_frame.text.count("Parameter number") for box in boxes) == 30
+
+
+# --------------------------------------------------------------------------------------
+# The standard deck from the bundled SYNTHETIC demo cohort, built through the CLI
+# --------------------------------------------------------------------------------------
+
+from pathlib import Path  # noqa: E402
+
+from lusp.export.deck import STANDARD_TITLES, deck_patient_table  # noqa: E402
+
+DEMO = Path(__file__).resolve().parents[1] / "data" / "demo_cohort.xlsx"
+
+
+@pytest.fixture(scope="module")
+def demo_results():
+    from lusp.analysis import analyze
+    from lusp.load import load_cohort
+
+    return analyze(load_cohort(DEMO, synthetic=True))
+
+
+@pytest.fixture(scope="module")
+def demo_deck(tmp_path_factory) -> Presentation:
+    from lusp.cli import main
+
+    out = tmp_path_factory.mktemp("deck") / "deck.pptx"
+    assert main(["deck", str(DEMO), "--out", str(out)]) == 0
+    return Presentation(str(out))
+
+
+def test_demo_deck_slide_titles_in_order(demo_deck):
+    titles = [_title(s) for s in demo_deck.slides]
+    expected = [
+        "Luspatercept outside its approved indications: cohort results",
+        "Headline numbers",
+        "Response rates with exact 95 % CIs",
+        "Transfusion burden before and after luspatercept",
+        "Best Hb change from baseline",
+        "Time on study, transfusion independence and events",
+        "Transient early Hb spikes",
+        "Response by subgroup",
+        # 22 patients with wrapped diagnoses: three slides of readable rows
+        *[t for t in titles if t.startswith("Per-patient results")],
+        "Safety: adverse events",
+        "Safety: disease course",
+        "Methods and parameters",
+    ]
+    assert titles == expected
+    assert 2 <= sum(t.startswith("Per-patient results") for t in titles) <= 3
+    assert set(STANDARD_TITLES) - {"Safety"} <= {t.split(" (")[0] for t in titles}
+
+
+def test_demo_deck_says_synthetic_and_criteria_on_every_slide(demo_deck):
+    title_text = _all_text(demo_deck.slides[0])
+    assert "SYNTHETIC DATA — not real patients" in title_text
+    assert "demo_cohort.xlsx" in title_text and "Response criteria:" in title_text
+    for slide in demo_deck.slides:
+        text = _all_text(slide)
+        assert "SYNTHETIC DATA" in text and "criteria: " in text and "filters: all patients (n = 22)" in text
+
+
+def test_demo_deck_charts_are_embedded_pngs_of_sensible_size(demo_deck):
+    charts = 0
+    for slide in demo_deck.slides:
+        for shape in slide.shapes:
+            if shape.shape_type == MSO_SHAPE_TYPE.PICTURE:
+                charts += 1
+                assert shape.image.content_type == "image/png"
+                width_px, height_px = png_size(shape.image.blob)
+                assert width_px >= 1600 and 200 <= height_px <= 4000
+                assert shape.left + shape.width <= demo_deck.slide_width
+                assert shape.top + shape.height <= demo_deck.slide_height
+                assert shape.width >= demo_deck.slide_width // 3  # big enough to read
+    # rates, burden, waterfall, swimmer, spike grid, forest, adverse events, disease course
+    assert charts == 8
+
+
+def test_demo_deck_headline_numbers_are_the_studys(demo_deck):
+    text = _all_text(demo_deck.slides[1])
+    # SPEC §1: 22 patients, 14/22 overall, 9/16 TD, 5/6 NTD, 20 early risers, 9 > 100 g/L, 6 of 7 spikes
+    for figure in ("22", "14 / 22", "9 / 16", "5 / 6", "20", "9", "6 / 7", "63.6 %", "56.3 %", "83.3 %"):
+        assert figure in text, figure
+
+
+def test_demo_deck_table_equals_analyze(demo_deck, demo_results):
+    rows = []
+    header = None
+    for slide in demo_deck.slides:
+        if not _title(slide).startswith("Per-patient results"):
+            continue
+        (graphic,) = [s for s in slide.shapes if s.has_table]
+        body = graphic.table
+        header = [c.text for c in body.rows[0].cells]
+        rows += [[c.text for c in row.cells] for row in list(body.rows)[1:]]
+        for row in body.rows:
+            for cell in row.cells:
+                for paragraph in cell.text_frame.paragraphs:
+                    for run in paragraph.runs:
+                        assert run.font.size.pt >= TABLE_MIN_PT
+    table = demo_results.table
+    assert [r[0] for r in rows] == table["patient_id"].astype(str).tolist()
+    expected = deck_patient_table(table)
+    assert header == list(expected.columns)
+    assert rows == expected.values.tolist()
+    # …and the slide text is the analysis' numbers, checked independently of the formatter
+    by_id = {r[0]: r for r in rows}
+    for record in table.itertuples(index=False):
+        row = by_id[str(record.patient_id)]
+        assert row[header.index("Baseline Hb (g/L)")] == f"{record.baseline_hb_g_l:.0f}"
+        assert row[header.index("RBC U/28 d after")] == f"{record.burden_after_u28:.1f}"
+        assert row[header.index("Outcome")] == record.outcome
+        assert row[header.index("TD / NTD")] == ("TD" if record.td_baseline else "NTD")
+
+
+def test_demo_deck_methods_slide_lists_every_parameter_and_has_the_results_as_notes(demo_deck, demo_results):
+    from lusp.params import describe
+
+    methods = demo_deck.slides[-1]
+    text = _all_text(methods)
+    for item in describe(demo_results.params):
+        assert item["label"] in text, item["label"]
+    notes = methods.notes_slide.notes_text_frame.text
+    assert notes.startswith("RESULTS\n") and "METHODS" in notes
+
+
+def test_deck_with_basket_appends_captioned_slides(demo_results, png):
+    from lusp.export.deck import build_deck
+
+    # a TD responder and an NTD responder, both escalated once (1.0 → 1.25 mg/kg)
+    subset = demo_results.subset(["DEMO-04", "DEMO-20"])
+    basket = DeckBasket().add(DeckItem("My waterfall", "criteria: study · filters: TD at baseline", png=png))
+    prs = _open(build_deck(subset, filters="two patients", basket=basket))
+    assert _title(prs.slides[-1]) == "My waterfall"
+    assert "filters: TD at baseline" in _all_text(prs.slides[-1])
+    assert "filters: two patients (n = 2)" in _all_text(prs.slides[-1])
+    # no transient spike among these two: that slide is left out, not shown empty
+    assert not any(_title(s).startswith("Transient") for s in prs.slides)

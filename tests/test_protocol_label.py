@@ -29,8 +29,10 @@ PATIENTS = {
     # esc-ok (TD): 1.0, 1.0, 1.33, 1.33, 1.75 on days 0…84, transfused on days 10 and 50 (so
     # never transfusion-free at a level): every escalation after 2 doses, one level each → none.
     "esc-ok": dict(doses=[(0, 1.0), (21, 1.0), (42, 1.33), (63, 1.33), (84, 1.75)], tx=TD_BASELINE + [(10, 1), (50, 1)]),
-    # esc-bad (TD): 1.0 → 1.25 after 1 dose (not a label level; too early), → 1.75 after 1 dose.
-    "esc-bad": dict(doses=[(0, 1.0), (21, 1.25), (42, 1.75)], tx=TD_BASELINE + [(10, 1), (30, 1)]),
+    # esc-bad (TD): 1.0 → 1.25 after 1 dose (not a label level; too early).
+    # Then 1.25 is given once more (day 42: run of 2, flagged once at its start), and day 63
+    # goes to 1.75 after 2 doses at 1.25 (no early escalation; 1.25 is no level, so no skip).
+    "esc-bad": dict(doses=[(0, 1.0), (21, 1.25), (42, 1.25), (63, 1.75)], tx=TD_BASELINE + [(10, 1), (30, 1)]),
     # esc-skip (TD): 1.0, 1.0, then 1.75 → skips 1.33.
     "esc-skip": dict(doses=[(0, 1.0), (21, 1.0), (42, 1.75)], tx=TD_BASELINE + [(10, 1)]),
     # esc-free (TD): no transfusion from day 0 to 41, yet escalated on day 42 → criterion met.
@@ -65,7 +67,7 @@ PATIENTS = {
 
 EXPECTED = {
     "esc-ok": set(),
-    "esc-bad": {(21, "off_level", "finding"), (21, "early_escalation", "finding"), (42, "early_escalation", "finding")},
+    "esc-bad": {(21, "off_level", "finding"), (21, "early_escalation", "finding")},
     "esc-skip": {(42, "skipped_step", "finding")},
     "esc-free": {(42, "escalation_criterion_met", "finding")},
     "no-esc": {(42, "no_escalation", "info")},

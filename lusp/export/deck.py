@@ -804,12 +804,14 @@ def deck_patient_table(table: pd.DataFrame, *, hb_unit: str = "g/L") -> pd.DataF
 def headline_numbers(summary: Mapping[str, Any], *, hb_unit: str = "g/L") -> tuple[Headline, ...]:
     """The headline tiles of SPEC §1 from ``lusp.analysis.summarize`` (nothing recomputed)."""
     from lusp.figures.hb_unit import hb_text
+    from lusp.narrative import percent
 
     def rate(key: str) -> str:
         block = (summary.get("response_rate") or {}).get(key) or {}
         if block.get("rate") is None:
             return "no patients"
-        return f"{100 * block['rate']:.1f} % (95 % CI {100 * block['ci_low']:.1f}–{100 * block['ci_high']:.1f})"
+        # Half-up rounding as the narrative and clinical papers do: 9/16 is 56.3 %, not 56.2 %.
+        return f"{percent(block['rate'])} % (95 % CI {percent(block['ci_low'])}–{percent(block['ci_high'])})"
 
     n, n_td, n_ntd = summary["n_patients"], summary["n_td"], summary["n_ntd"]
     tiles = [

@@ -50,8 +50,8 @@ def results_markdown(results: Any, *, filters: str = "all patients", today: _dt.
         if not row.n_patients:
             continue
         lines.append(
-            f"| {names[row.group]} | {row.n_responders} | {row.n_patients} | {row.rate_pct:.1f} | "
-            f"{row.ci_low_pct:.1f}–{row.ci_high_pct:.1f} |"
+            f"| {names[row.group]} | {row.n_responders} | {row.n_patients} | {_pct(row.rate_pct)} | "
+            f"{_pct(row.ci_low_pct)}–{_pct(row.ci_high_pct)} |"
         )
     lines += ["", "Exact (Clopper–Pearson) intervals; patients who cannot be evaluated count as non-responders.", ""]
     lines += ["## Methods", "", methods_text, "", "### Parameters in force", "", "| Parameter | Value | Default |", "|---|---|---|"]
@@ -68,19 +68,17 @@ def results_markdown(results: Any, *, filters: str = "all patients", today: _dt.
 
 
 def narrative_paragraphs(results: Any) -> tuple[str, str]:
-    """``(results paragraph, methods paragraph)`` from :mod:`lusp.narrative`.
+    """``(results paragraph, methods paragraph)`` from :mod:`lusp.narrative`."""
+    from lusp.analysis import summarize
+    from lusp.narrative import methods_paragraph, results_paragraph
 
-    As on the Overview page: a build without the narrative module says so in a sentence
-    instead of inventing text.
-    """
-    try:
-        from lusp.narrative import methods_paragraph, results_paragraph
-    except ModuleNotFoundError as error:
-        if error.name != "lusp.narrative":
-            raise
-        missing = "(The auto-written {} paragraph is not available in this build.)"
-        return missing.format("results"), missing.format("methods")
-    return results_paragraph(results), methods_paragraph(results)
+    return results_paragraph(summarize(results), results), methods_paragraph(results)
+
+
+def _pct(value_pct: float) -> str:
+    from lusp.narrative import percent
+
+    return percent(float(value_pct) / 100)  # half-up, as in the paragraphs: 56.25 → 56.3
 
 
 def _value(value: Any) -> str:

@@ -62,7 +62,7 @@ def read_file(file: InputFile, text_columns=None) -> tuple[list[RawTable], list[
     """
     name, data = file.name, file.data
     suffix = PurePosixPath(name).suffix.lower()
-    if len(data) == 0 or not data.strip():
+    if len(data) == 0 or (not data[:4096].strip() and not data.strip()):
         return [], [_error(name, "empty_file", "The file is empty. Choose the file that holds the cohort.")]
     if data.startswith(_OLE_MAGIC):
         return [], [_error(name, "legacy_excel", "This is an old-style Excel file (.xls) or another Office "
@@ -177,22 +177,6 @@ def _is_system_member(path: str) -> bool:
 # ----------------------------------------------------------------------------- CSV
 
 
-def decode_text(data: bytes) -> tuple[str | None, str]:
-    """Decode CSV bytes: BOM first (UTF-8/16), then UTF-8, then GB18030. ``(text, encoding)``."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        encodings: tuple[str, ...] = ("utf-8-sig",)
-    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        encodings = ("utf-16",)
-    else:
-        encodings = CSV_ENCODINGS
-    for encoding in encodings:
-        try:
-            return data.decode(encoding), encoding
-        except UnicodeDecodeError:
-            continue
-    return None, ""
-
-
 def sniff_separator(first_line: str) -> str:
     """The separator used in the header line: the most frequent of ``,`` ``;`` tab."""
     counts = {sep: first_line.count(sep) for sep in (",", ";", "\t")}
@@ -203,54 +187,80 @@ def sniff_separator(first_line: str) -> str:
 _LINE_IN_ERROR = re.compile(r"line (\d+)")
 
 
+def _head_encoding(head: bytes) -> str | None:
+    """The encoding the top of the file decodes in (BOM first, then UTF-8, then GB18030)."""
+    if head.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    cut = head.rfind(b"\n")
+    sample = head[: cut + 1] if 0 < cut < len(head) - 1 else head  # never split a character
+    for encoding in CSV_ENCODINGS:
+        try:
+            sample.decode(encoding)
+            return encoding
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
 def read_csv_bytes(name: str, data: bytes, text_columns=None) -> tuple[list[RawTable], list[Problem]]:
     """A CSV file: encoding and separator detected, ``;`` files read with decimal commas.
 
     Columns whose values are all numbers come back numeric straight from pandas' C parser
-    (the fast path for registries); the rest stay text and are parsed by the loader.
+    (the fast path for registries); the rest stay text and are parsed by the loader. Only
+    the top of the file is decoded here; pandas decodes the rest while parsing, and a file
+    that turns out not to be UTF-8 further down is read again as GB18030.
     """
     head = data[:65536]
     if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return [], [_error(name, "binary_file", "This is not a text (CSV) file: it holds binary data. Export "
                            "the sheet from Excel with 'Save as → CSV UTF-8'.")]
-    text, encoding = decode_text(data)
-    if text is None:
-        return [], [_error(name, "bad_encoding", "The file's text encoding is not UTF-8 or GB18030. Save it "
+    encoding = _head_encoding(head)
+    bad_encoding = [_error(name, "bad_encoding", "The file's text encoding is not UTF-8 or GB18030. Save it "
                            "again from Excel as 'CSV UTF-8'.")]
+    if encoding is None:
+        return [], bad_encoding
     stem = PurePosixPath(name).stem
-    # Only the top of the file is split into lines (a registry CSV has millions).
-    lines = text[:65536].lstrip("\ufeff").splitlines()
+    lines = head.decode(encoding, errors="ignore").lstrip("\ufeff").splitlines()
     first = next((i for i, line in enumerate(lines) if line.strip(" ,;\t\"")), None)
     if first is None:
         return [], [_error(name, "empty_file", "The file is empty. Choose the file that holds the cohort.")]
     sep = sniff_separator(lines[first])
     decimal = "," if sep == ";" else "."
-    del text, lines
     header: tuple[str, ...] = ()
-    try:
-        header_frame = pd.read_csv(io.BytesIO(data), encoding=encoding, sep=sep, header=None, skiprows=first,
-                                   nrows=1, dtype=str, keep_default_na=False, skip_blank_lines=False)
-        header = tuple(str(h).strip() or f"(column {column_letter(j)})" for j, h in enumerate(header_frame.iloc[0]))
-        body = pd.read_csv(
-            io.BytesIO(data),
-            encoding=encoding,
-            sep=sep,
-            decimal=decimal,
-            header=None,
-            skiprows=first + 1,
-            names=range(len(header)),
-            dtype={j: "str" for j, h in enumerate(header) if text_columns is not None and text_columns(h)},
-            skip_blank_lines=False,
-        )
-    except pd.errors.EmptyDataError:
-        if not header:
-            return [], [_error(name, "empty_file", "The file holds no readable text. Choose the file that holds the cohort.")]
-        body = pd.DataFrame({j: pd.Series(dtype="str") for j in range(len(header))})
-    except (pd.errors.ParserError, ValueError, IndexError) as exc:
-        match = _LINE_IN_ERROR.search(str(exc))
-        row = int(match.group(1)) + first if match else None
-        return [], [_error(name, "malformed_csv", "The CSV cannot be split into columns: a line has more "
-                           "values than the header has names (a stray separator, or a comma inside a value "
-                           "without quotes). Fix that line or export the sheet again.", row=row)]
+    tried = [encoding] + [e for e in CSV_ENCODINGS if e != encoding and encoding in CSV_ENCODINGS]
+    body = None
+    for encoding in tried:
+        try:
+            header_frame = pd.read_csv(io.BytesIO(data), encoding=encoding, sep=sep, header=None, skiprows=first,
+                                       nrows=1, dtype=str, keep_default_na=False, skip_blank_lines=False)
+            header = tuple(str(h).strip() or f"(column {column_letter(j)})" for j, h in enumerate(header_frame.iloc[0]))
+            body = pd.read_csv(
+                io.BytesIO(data),
+                encoding=encoding,
+                sep=sep,
+                decimal=decimal,
+                header=first,  # that line is replaced by positional names: duplicates survive
+                names=range(len(header)),
+                dtype={j: "str" for j, h in enumerate(header) if text_columns is not None and text_columns(h)},
+                skip_blank_lines=False,
+            )
+            break
+        except UnicodeDecodeError:
+            continue
+        except pd.errors.EmptyDataError:
+            if not header:
+                return [], [_error(name, "empty_file", "The file holds no readable text. Choose the file that holds the cohort.")]
+            body = pd.DataFrame({j: pd.Series(dtype="str") for j in range(len(header))})
+            break
+        except (pd.errors.ParserError, ValueError, IndexError) as exc:
+            match = _LINE_IN_ERROR.search(str(exc))
+            row = int(match.group(1)) if match else None
+            return [], [_error(name, "malformed_csv", "The CSV cannot be split into columns: a line has more "
+                               "values than the header has names (a stray separator, or a comma inside a value "
+                               "without quotes). Fix that line or export the sheet again.", row=row)]
+    if body is None:
+        return [], bad_encoding
     # the header is line ``first + 1`` (1-based) and the body starts on the next line
     return [RawTable(name, stem, header, body, first + 2, "csv")], []

@@ -184,10 +184,18 @@ def review(cohort: Cohort, results_table: pd.DataFrame, params: LabelMdsParams |
     m = dose > max_dose + tol
     add("above_max", m, [f"day {d}: {fmt_dose(x)} mg/kg is above the {label} maximum {fmt_dose(max_dose)} mg/kg"
                          for d, x in zip(day[m], dose[m])])
-    off = (level_index < 0) & (dose <= max_dose + tol)
+    # An off-label level is one deviation however long it is kept: flagged at the first dose
+    # of each run at that level, with the run's length.
+    run_length = steps["run_length"].to_numpy()
+    run_id = np.cumsum(run_length == 1)
+    run_size = np.bincount(run_id, minlength=run_id.max() + 1 if len(run_id) else 1)[run_id]
+    off = (level_index < 0) & (dose <= max_dose + tol) & (run_length == 1)
     allowed = ", ".join(fmt_dose(v) for v in levels)
-    add("off_level", off, [f"day {d}: {fmt_dose(x)} mg/kg is not a {label} dose level ({allowed} mg/kg)"
-                           for d, x in zip(day[off], dose[off])])
+    add("off_level", off, [
+        f"day {day[i]}: {fmt_dose(dose[i])} mg/kg is not a {label} dose level ({allowed} mg/kg)"
+        + (f"; given {run_size[i]} times in a row" if run_size[i] > 1 else "")
+        for i in np.flatnonzero(off)
+    ])
 
     # Escalations: one level at a time, at most every `doses_per_level` doses.
     escalated = later & (dose > prev + tol)
