@@ -167,16 +167,21 @@ if attempt is not None:
                 table_picks: dict[int, str | None] = {}
                 for i, tc in sheets:
                     where = tc.file if tc.sheet in ("", tc.file) else f"{tc.file} › sheet {tc.sheet!r}"
+                    table_options = [None, *TABLES, syn.VISITS]
+                    table_picks[i] = st.selectbox(
+                        f"Which table is {where}?", table_options, index=table_options.index(tc.table),
+                        key=f"w_map_{tag}_{i}_table",
+                        format_func=lambda t: "— not a table (skip it)" if t is None else (
+                            "visits (one row per patient and visit)" if t == syn.VISITS else t),
+                        help="Changing the table re-reads the sheet as that table; then map its columns if needed.")
                     if tc.table is None:
-                        st.markdown(f"**{where}** — not recognised as a table.")
-                        table_picks[i] = st.selectbox(
-                            f"Which table is {where}?", [None, *TABLES, syn.VISITS], key=f"w_map_{tag}_{i}_table",
-                            format_func=lambda t: "— not a table (skip it)" if t is None else t)
+                        st.caption(f"{where} was not recognised as one of the tables: choose which one it is.")
                         continue
                     required = {f for alts in syn.REQUIRED_FIELDS.get(tc.table, ()) for f in alts}
                     missing = " · ".join(m.replace("|", " or ") for m in tc.missing)
-                    st.markdown(f"**{where}** → table **{tc.table}**"
-                                + (f" — required but not found: :red[{missing}]" if missing else ""))
+                    if missing:
+                        st.markdown(f"Required but not found in {where}: :red[**{missing}**] — pick the column that "
+                                    "holds it, or correct the table above.")
                     none_label = ("— not a field (keep as a covariate)" if tc.table in ("patients", syn.VISITS)
                                   else "— not a field (ignore)")
                     options = [None, *tc.choices]
@@ -201,9 +206,13 @@ if attempt is not None:
                                                 disabled=not sheets)
             if applied:
                 new: dict = {}
+                # a sheet given another table is re-read as that table; its column picks (made
+                # against the old table's fields) are not used
+                retabled = {i for i, t in table_picks.items() if t != attempt.columns[i].table}
                 for i, chosen in picks.items():
-                    new = merge_mapping(new, choices_to_mapping(attempt.columns[i], chosen))
-                sheet_tables = {attempt.columns[i].sheet: t for i, t in table_picks.items() if t is not None}
+                    if i not in retabled:
+                        new = merge_mapping(new, choices_to_mapping(attempt.columns[i], chosen))
+                sheet_tables = {attempt.columns[i].sheet: table_picks[i] for i in retabled}
                 if sheet_tables:
                     new = merge_mapping(new, {"_tables": sheet_tables})
                 app_state.set_column_mapping(merge_mapping(mapping, new))
