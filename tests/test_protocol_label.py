@@ -109,8 +109,11 @@ def test_findings_per_patient(findings, pid):
 def test_messages_are_dated_sentences_with_values(findings):
     by = {(p, r, int(d)): m for p, r, d, m in zip(findings["patient_id"], findings["rule"], findings["day"], findings["message"])}
     by.update({(p, r): by[(p, r, d)] for p, r, d in sorted(by)})  # (patient, rule) → its latest message
-    assert by[("esc-bad", "early_escalation", 42)] == (
-        "day 42: escalated to 1.75 mg/kg after 1 dose at 1.25 (label: not more often than every 2 doses)"
+    assert by[("esc-bad", "early_escalation", 21)] == (
+        "day 21: escalated to 1.25 mg/kg after 1 dose at 1.0 (label: not more often than every 2 doses)"
+    )
+    assert by[("esc-bad", "off_level", 21)] == (
+        "day 21: 1.25 mg/kg is not a label dose level (0.6, 0.8, 1.0, 1.33, 1.75 mg/kg); given 2 times in a row"
     )
     assert "skipping 1.33" in by[("esc-skip", "skipped_step")]
     assert by[("discontinue", "discontinue_rule")].startswith("day 147: dose given after 3 doses at 1.75 mg/kg")
