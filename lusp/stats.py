@@ -596,3 +596,18 @@ def ti_time_to_event(table: pd.DataFrame, kind: str = "time_to_ti") -> pd.DataFr
     frame["time_days"] = frame["time_days"].astype(float)
     frame["event"] = frame["event"].astype(bool)
     return frame
+
+
+def km_unsupported_reason(frame: pd.DataFrame) -> str:
+    """Why a Kaplan–Meier curve of ``frame`` (from :func:`ti_time_to_event`) would mislead,
+    or ``""`` when it can be drawn.
+
+    A curve needs at least :data:`KM_MIN_PATIENTS` patients and at least one observed event;
+    below that a table of the patients says more than a step function.
+    """
+    n = len(frame)
+    if n < KM_MIN_PATIENTS:
+        return f"only {n} patient{'s' if n != 1 else ''} (a curve needs at least {KM_MIN_PATIENTS})"
+    if not frame["event"].astype(bool).any():
+        return "no event observed yet (every patient censored)"
+    return ""

@@ -218,3 +218,8 @@ def test_window_extremes_and_lowest_pair_match_brute_force():
         mean = np.mean([v for _, v in values]) if values else np.nan
         expected = min(pairs) if pairs else mean
         assert (np.isnan(expected) and np.isnan(pair[code])) or pair[code] == pytest.approx(expected), pid
+
+
+def test_empty_cohort_gives_empty_table():
+    empty = iwg2018.evaluate(COHORT.subset([]))
+    assert len(empty) == 0 and list(empty.columns) == list(iwg2018.COLUMNS)

@@ -218,6 +218,13 @@ class TestKaplanMeier:
             lstats.kaplan_meier([-1, 3], [True, True])
 
 
+def test_km_unsupported_reason():
+    frame = pd.DataFrame({"patient_id": list("abcde"), "time_days": [1.0] * 5, "event": [False] * 5})
+    assert "no event" in lstats.km_unsupported_reason(frame)
+    assert "only 2 patients" in lstats.km_unsupported_reason(frame.head(2))
+    assert lstats.km_unsupported_reason(frame.assign(event=[True, False, False, False, False])) == ""
+
+
 class TestTiTimeToEvent:
     TABLE = pd.DataFrame(
         {
