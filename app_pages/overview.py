@@ -6,6 +6,7 @@ import streamlit as st
 
 import app_state
 from app_pages import _ui
+from lusp.narrative import methods_paragraph, results_paragraph
 from lusp.params import describe
 
 results = app_state.results()
@@ -72,20 +73,12 @@ else:
                "half by day 42: an Hb rise that does not last, which a single early value would misread as response.")
 
 st.subheader("Results")
-try:
-    from lusp.narrative import methods_paragraph, results_paragraph
-except ImportError:  # the narrative module lands with another issue; say so rather than invent text
-    results_paragraph = methods_paragraph = None
-if results_paragraph is None:
-    _ui.empty("The auto-written results paragraph is not available in this build.")
-else:
-    st.markdown(results_paragraph(results))
+st.markdown(results_paragraph(s, results))
 
 st.subheader("Methods")
-if methods_paragraph is not None:
-    st.markdown(methods_paragraph(results))
+st.markdown(methods_paragraph(results))
 source = "data/demo_cohort.xlsx" if app_state.is_demo() else "YOUR_FILE"
 options = " ".join(f"{d['cli']} {d['value']}" for d in describe(app_state.params()) if d["value"] != d["default"])
 command = f"python -m lusp summary {source} --criteria {app_state.criteria_name()}" + (f" {options}" if options else "")
-st.markdown("The same numbers from the command line (on the whole cohort; the sidebar filters are not applied there):")
+st.markdown("To copy (run from the project folder; the command line analyses the whole cohort, without the sidebar filters):")
 st.code(command, language="bash")
