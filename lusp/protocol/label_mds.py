@@ -31,7 +31,7 @@ from lusp.protocol.common import (
 
 NAME = "label-mds"
 #: The label text this module encodes; shown wherever the protocol is named.
-LABEL_EDITION = "Reblozyl US prescribing information, MDS dosing (editions up to 2025)"
+LABEL_EDITION = "Reblozyl US prescribing information, MDS dosing, editions up to 2025"
 LABEL = f"Label, MDS (1.0 → 1.33 → 1.75 mg/kg every 21 days; {LABEL_EDITION})"
 DESCRIPTION = (
     "The product label's MDS rules: escalate when not transfusion-free after 2 doses, at most "
