@@ -90,12 +90,11 @@ REQUIRED_VALUES: dict[str, tuple[str, ...]] = {
 # the patients-table fields that are calendar dates (a covariate named "date" is not one)
 _PATIENT_DATE_FIELDS = ("first_dose_date", "last_followup_date")
 _TEXT_KINDS = ("id", "text", "sex", "category")
-_TEXT_NAMES = frozenset(
+#: Names of patient-id columns, read as text so that ids such as 001 keep their zeros.
+_ID_NAMES = frozenset(
     syn.normalise_name(name)
     for fields_ in syn.COLUMN_SYNONYMS.values()
-    for canonical, names in fields_.items()
-    if FIELD_KINDS.get(canonical) in _TEXT_KINDS
-    for name in (canonical, *names)
+    for name in ("patient_id", *fields_.get("patient_id", ()))
 )
 _CATEGORY_WORDS = {
     **{syn.normalise_name(c): c for c in EVENT_CATEGORIES},
@@ -355,15 +354,16 @@ def _check_mapping(mapping, reporter: _Reporter) -> Mapping:
 
 
 def _text_column_predicate(mapping: Mapping) -> Callable[[str], bool]:
-    mapped_text = {
+    """Which CSV columns to keep as text: patient ids (by synonym or by hand mapping)."""
+    mapped_ids = {
         syn.normalise_name(col)
         for table, cols in mapping.items() if table != "_tables"
-        for col, target in cols.items() if target and FIELD_KINDS.get(target) in _TEXT_KINDS
+        for col, target in cols.items() if target == "patient_id"
     }
 
     def keep_as_text(name: str) -> bool:
         norm = syn.normalise_name(name)
-        return norm in _TEXT_NAMES or norm in mapped_text or syn.is_identifier(name)
+        return norm in _ID_NAMES or norm in mapped_ids
 
     return keep_as_text
 
@@ -606,10 +606,9 @@ class _Loader:
                 out[col] = _covariate(raw)
                 continue
             if kind in ("id", "text", "sex", "category"):
-                values = text_of(raw)
+                # long tables' ids are trimmed per distinct value in _patient_codes
+                values = text_of(raw, strip=kind != "id" or seg.table == "patients")
                 blank = values.isna()
-                if kind == "id":
-                    values = values.str.strip()
                 if kind == "sex":
                     values = normalise_sex(values)
                 if kind == "category":
@@ -1014,6 +1013,9 @@ class _Loader:
                     cols[col] = series.round().astype(dtype) if col == "day" else series.astype(dtype)
                 else:
                     cols[col] = _missing_column(dtype, frame.index)
+            codes = frame["_pid"].to_numpy(dtype="int64")
+            # the canonical (trimmed) id of each row, taken from the patients table
+            cols["patient_id"] = pd.Series(patients["patient_id"].astype("string").array.take(codes), index=frame.index)
             if table == "transfusions":
                 cols["product"] = cols["product"].fillna("RBC")
             result[table] = _sorted(pd.DataFrame(cols), frame["_pid"].to_numpy(dtype="int64"))
@@ -1035,7 +1037,8 @@ def _patient_codes(patient_id: pd.Series, ids: pd.Index) -> np.ndarray:
     """Each row's position in ``ids`` (−1 when unknown): factorise the column once, then look
     up the few distinct values, instead of hashing millions of strings per rule."""
     codes, uniques = pd.factorize(patient_id)
-    lookup = ids.get_indexer(pd.Index(uniques).astype(ids.dtype)) if len(uniques) else np.array([], dtype="int64")
+    trimmed = pd.Index(uniques).astype(ids.dtype).str.strip()
+    lookup = ids.get_indexer(trimmed) if len(uniques) else np.array([], dtype="int64")
     out = np.full(len(codes), -1, dtype="int64")
     ok = codes >= 0
     out[ok] = lookup[codes[ok]]

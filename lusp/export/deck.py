@@ -310,7 +310,7 @@ def _draw_numbers(slide: Any, spec: Slide, top_in: float) -> None:
     rows = math.ceil(len(tiles) / columns)
     gap = 0.25
     tile_w = (SLIDE_WIDTH_IN - 2 * MARGIN_IN - gap * (columns - 1)) / columns
-    tile_h = min(2.1, (BODY_BOTTOM_IN - top_in - 0.1 - gap * (rows - 1)) / rows)
+    tile_h = min(1.95, (BODY_BOTTOM_IN - top_in - 0.1 - gap * (rows - 1)) / rows)
     value_pt = 36 if columns <= 3 else 32
     for index, tile in enumerate(tiles):
         row, column = divmod(index, columns)
@@ -324,11 +324,11 @@ def _draw_numbers(slide: Any, spec: Slide, top_in: float) -> None:
         _run(frame.paragraphs[0], tile.value, value_pt, bold=True, colour=ACCENT)
         _align_left(frame.paragraphs[0])
         label = frame.add_paragraph()
-        _run(label, tile.label, 15, bold=True, colour=INK)
+        _run(label, tile.label, 16, bold=True, colour=INK)
         _align_left(label)
         if tile.detail:
             detail = frame.add_paragraph()
-            _run(detail, tile.detail, 12, colour=MUTED)
+            _run(detail, tile.detail, 14, colour=MUTED)
             _align_left(detail)
         from pptx.enum.text import MSO_ANCHOR
 
@@ -563,7 +563,7 @@ def _text_width_in(text: str, size_pt: float) -> float:
             em += _EM_LOWER
         else:
             em += _EM_OTHER if ord(ch) < 0x2E80 else 1.0  # CJK glyphs are a full em
-    return em * size_pt / 72 * 1.05
+    return em * size_pt / 72 * 1.1
 
 
 def _fit_font_pt(lines: Sequence[str], width_in: float, height_in: float, max_pt: float, min_pt: float) -> float:
@@ -588,7 +588,7 @@ class _TableLayout:
 
     @property
     def line_in(self) -> float:
-        return self.font_pt * 1.2 / 72
+        return self.font_pt * 1.22 / 72
 
     def lines(self, text: str, col: int) -> int:
         """Lines ``text`` takes in column ``col``, wrapping at spaces as PowerPoint does."""
@@ -609,7 +609,9 @@ class _TableLayout:
 
     def row_h_in(self, row: Sequence[Any]) -> float:
         lines = max((self.lines("" if v is None else str(v), i) for i, v in enumerate(row)), default=1)
-        return lines * self.line_in + 2 * _CELL_PAD_TOP_IN + 0.06
+        # Renderers add paragraph spacing above the cell margins: measured on LibreOffice's
+        # PDF, a one-line 14 pt row is about 0.36 in.
+        return lines * self.line_in + 2 * _CELL_PAD_TOP_IN + 0.1
 
 
 _CELL_PAD_IN = 0.06
@@ -649,15 +651,12 @@ def _table_layout(frame: pd.DataFrame, width_in: float = SLIDE_WIDTH_IN - 2 * MA
 def _natural_widths_in(frame: pd.DataFrame, size_pt: float) -> list[float]:
     widths = []
     for column in frame.columns:
-        # Headers may wrap onto two lines at spaces, never inside a word; values should
-        # not wrap at all when the slide has room.
-        words = str(column).split() or [""]
-        half = " ".join(words[: math.ceil(len(words) / 2)])
-        rest = " ".join(words[math.ceil(len(words) / 2):])
-        # Headers are bold: about 8 % wider than regular text.
-        header = 1.08 * max(_text_width_in(half, size_pt), _text_width_in(rest, size_pt), *(_text_width_in(w, size_pt) for w in words))
+        # Headers wrap at spaces (one word a line at worst, never inside a word) so short
+        # numeric columns stay narrow and the room goes to long text; values should not
+        # wrap at all when the slide has room. Headers are bold: about 8 % wider.
+        header = 1.08 * max(_text_width_in(w, size_pt) for w in (str(column).split() or [""]))
         value = max((_text_width_in(str(v), size_pt) for v in frame[column].head(200)), default=0.0)
-        widths.append(max(header, value, 0.3) + 2 * _CELL_PAD_IN + 0.02)
+        widths.append(max(header, value, 0.3) + 2 * _CELL_PAD_IN + 0.04)
     return widths
 
 
@@ -765,6 +764,12 @@ SUBGROUP_PRIORITY: tuple[str, ...] = (
     "sf3b1_mutated", "ring_sideroblasts_pct", "baseline_epo_u_l", "prior_esa", "concurrent_chemo",
     "disease_status", "sex", "age",
 )
+#: How the covariates read on a slide.
+SUBGROUP_LABELS: dict[str, str] = {
+    "sf3b1_mutated": "SF3B1 mutated", "ring_sideroblasts_pct": "Ring sideroblasts (%)",
+    "baseline_epo_u_l": "Baseline EPO (U/L)", "prior_esa": "Prior ESA", "concurrent_chemo": "Concurrent chemotherapy",
+    "disease_status": "Disease status", "sex": "Sex", "age": "Age (years)",
+}
 #: Rows of the forest plot on one slide (more and the labels become unreadable).
 SUBGROUP_MAX_ROWS = 10
 
@@ -824,8 +829,8 @@ def headline_numbers(summary: Mapping[str, Any], *, hb_unit: str = "g/L") -> tup
     if before is not None and after is not None:
         measure = summary.get("post_hb_measure", "peak")
         rise = summary.get("mean_hb_rise_g_l")
-        detail = f"post = {measure}" + (f"; mean of individual rises {hb_text(rise, hb_unit)}" if rise is not None else "")
-        value = f"{hb_text(before, hb_unit).split()[0]} → {hb_text(after, hb_unit)}"
+        detail = f"post = {measure}" + (f"; mean of individual rises {_mean_hb(rise, hb_unit)}" if rise is not None else "")
+        value = f"{_mean_hb(before, hb_unit).split()[0]} → {_mean_hb(after, hb_unit)}"
         tiles.append(Headline(value, "mean Hb before → after", detail))
     tiles.append(Headline(str(summary.get("n_post_hb_over_100", 0)), f"post-treatment Hb > {hb_text(100.0, hb_unit)}", ""))
     tiles.append(Headline(str(summary.get("n_early_rise", 0)), "Hb rose within days 1–14", "all Hb values"))
@@ -839,6 +844,15 @@ def headline_numbers(summary: Mapping[str, Any], *, hb_unit: str = "g/L") -> tup
     )
     tiles.append(Headline(f"{summary.get('n_spike_td_nonresponders', 0)} / {n_nonresp}", "TD non-responders with a transient spike", burden))
     return tuple(tiles)
+
+
+def _mean_hb(value_g_l: float, hb_unit: str) -> str:
+    """A mean Hb with one more decimal than a single value (60.6 g/L, 6.06 g/dL), as the
+    study reports means and as the Overview shows them."""
+    from lusp.figures.hb_unit import hb_factor
+
+    decimals = 1 if hb_unit == "g/L" else 2
+    return f"{value_g_l * hb_factor(hb_unit):.{decimals}f} {hb_unit}"
 
 
 def deck_context(results: Any, *, filters: str = "all patients") -> DeckContext:
@@ -990,7 +1004,7 @@ def slide_subgroups(results: Any, covariates: Sequence[str] | None = None) -> pd
             if explicit:
                 continue
             break
-        label = name.replace("_pct", " %").replace("_u_l", " (U/L)").replace("_", " ")
+        label = SUBGROUP_LABELS.get(name, name.replace("_", " ").capitalize())
         part = part.assign(level=label + ": " + part["level"].astype(str))
         frames.append(part)
         rows += len(part)

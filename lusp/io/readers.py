@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 import pandas as pd
+from pandas.api.types import is_numeric_dtype
 
 from lusp.io.sources import InputFile
 from lusp.validate import Problem
@@ -243,9 +244,15 @@ def read_csv_bytes(name: str, data: bytes, text_columns=None) -> tuple[list[RawT
                 decimal=decimal,
                 header=first,  # that line is replaced by positional names: duplicates survive
                 names=range(len(header)),
-                dtype={j: "str" for j, h in enumerate(header) if text_columns is not None and text_columns(h)},
                 skip_blank_lines=False,
             )
+            # Ids such as 001 must stay text; re-read only a text column that came back as
+            # numbers (forcing text on every read costs registries twice the parse time).
+            for j, h in enumerate(header):
+                if text_columns is not None and text_columns(h) and is_numeric_dtype(body[j]):
+                    body[j] = pd.read_csv(io.BytesIO(data), encoding=encoding, sep=sep, header=first,
+                                          names=range(len(header)), usecols=[j], dtype={j: "str"},
+                                          skip_blank_lines=False)[j]
             break
         except UnicodeDecodeError:
             continue

@@ -24,8 +24,12 @@ MAX_ABS_STUDY_DAY = 36_600
 _DECIMAL_COMMA = r"^([+-]?\d+),(\d{1,3})$"
 
 
-def text_of(col: pd.Series) -> pd.Series:
-    """Cells as stripped text (``<NA>`` for missing); whole floats lose their ``.0``."""
+def text_of(col: pd.Series, *, strip: bool = True) -> pd.Series:
+    """Cells as stripped text (``<NA>`` for missing); whole floats lose their ``.0``.
+
+    ``strip=False`` skips trimming spaces (for millions of patient ids, which the loader
+    trims once per distinct value instead).
+    """
     if is_numeric_dtype(col) and not is_bool_dtype(col):
         values = col.astype("Float64")
         whole = values.notna() & (values == values.round())
@@ -33,7 +37,9 @@ def text_of(col: pd.Series) -> pd.Series:
         if whole.any():
             text = text.mask(whole, values[whole].astype("Int64").astype("string"))
         return text
-    text = col.astype("string").str.strip()
+    text = col.astype("string")
+    if strip or col.dtype == object:
+        text = text.str.strip()
     if col.dtype == object:
         # Excel number cells inside a mixed column: 12.0 → "12"
         text = text.str.replace(r"^(-?\d+)\.0$", r"\1", regex=True)
