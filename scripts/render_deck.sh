@@ -24,5 +24,5 @@ trap 'rm -rf "$PROFILE"' EXIT
 soffice -env:UserInstallation=file://"$PROFILE" --headless --convert-to pdf --outdir "$OUT" "$DECK" >/dev/null
 PDF="$OUT/$(basename "${DECK%.*}").pdf"
 rm -f "$OUT"/slide-*.png
-pdftoppm -png -r 60 "$PDF" "$OUT/slide"
+pdftoppm -png -r 96 "$PDF" "$OUT/slide"
 ls "$OUT"/slide-*.png | wc -l | xargs echo "slides rendered to $OUT:"

@@ -239,7 +239,10 @@ def test_demo_deck_table_equals_analyze(demo_deck, demo_results):
         (graphic,) = [s for s in slide.shapes if s.has_table]
         body = graphic.table
         header = [c.text for c in body.rows[0].cells]
-        rows += [[c.text for c in row.cells] for row in list(body.rows)[1:]]
+        outcome_col = header.index("Outcome")
+        # the outcome carries a palette-coloured swatch "■ " before the word
+        assert all(row.cells[outcome_col].text.startswith("■ ") for row in list(body.rows)[1:])
+        rows += [[c.text.removeprefix("■ ") for c in row.cells] for row in list(body.rows)[1:]]
         for row in body.rows:
             for cell in row.cells:
                 for paragraph in cell.text_frame.paragraphs:

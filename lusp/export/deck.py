@@ -96,7 +96,8 @@ class Slide:
     - ``image``: ``images[0]`` (PNG bytes) fitted under the title.
     - ``images``: several PNGs in a grid, each with its ``image_captions`` entry.
     - ``table``: ``table`` (strings), split across slides when long; ``cell_colours``
-      maps a column name to a function from cell text to a hex colour for that text.
+      maps a column name to a function from cell text to a hex colour (or None), drawn
+      as a square swatch before the text.
     - ``text``: ``bullets``, fitted to the body (two columns when long).
 
     ``caption`` is the grey line under the title (for basket slides: the filters and
@@ -339,7 +340,7 @@ def _draw_table(slide: Any, spec: Slide, top_in: float) -> None:
     from pptx.util import Inches
 
     table_frame = spec.table if spec.table is not None else pd.DataFrame()
-    layout = _table_layout(table_frame)
+    layout = _table_layout(table_frame, tuple(spec.cell_colours or ()))
     n_rows, n_cols = len(table_frame) + 1, max(len(table_frame.columns), 1)
     heights = [layout.header_h_in] + [layout.row_h_in(row) for row in table_frame.itertuples(index=False, name=None)]
     shape = slide.shapes.add_table(
@@ -362,8 +363,8 @@ def _draw_table(slide: Any, spec: Slide, top_in: float) -> None:
         for col, value in enumerate(row):
             text = "" if value is None else str(value)
             colour_of = colours.get(table_frame.columns[col])
-            colour = colour_of(text) if colour_of else None
-            _cell(table.cell(row_index, col), text, layout.font_pt, bold=colour is not None, fill=fill, colour=(colour or INK).lstrip("#"))
+            marker = colour_of(text) if colour_of else None
+            _cell(table.cell(row_index, col), text, layout.font_pt, bold=False, fill=fill, colour=INK, marker=marker)
 
 
 def _draw_text(slide: Any, spec: Slide, top_in: float) -> None:
@@ -509,7 +510,9 @@ def _rect(slide: Any, left: float, top: float, width: float, height: float, *, f
     return shape
 
 
-def _cell(cell: Any, text: str, size_pt: float, *, bold: bool, fill: str, colour: str) -> None:
+def _cell(cell: Any, text: str, size_pt: float, *, bold: bool, fill: str, colour: str, marker: str | None = None) -> None:
+    """One table cell. ``marker``: a colour for a square before the text — the outcome
+    palette's orange on white is too faint for text, but reads well as a swatch."""
     from pptx.enum.text import MSO_ANCHOR
     from pptx.util import Inches
 
@@ -521,6 +524,8 @@ def _cell(cell: Any, text: str, size_pt: float, *, bold: bool, fill: str, colour
     frame = cell.text_frame
     frame.clear()
     frame.word_wrap = True
+    if marker:
+        _run(frame.paragraphs[0], "■ ", size_pt, bold=True, colour=marker.lstrip("#"))
     _run(frame.paragraphs[0], text, size_pt, bold=bold, colour=colour)
 
 
@@ -618,7 +623,7 @@ _CELL_PAD_IN = 0.06
 _CELL_PAD_TOP_IN = 0.03
 
 
-def _table_layout(frame: pd.DataFrame, width_in: float = SLIDE_WIDTH_IN - 2 * MARGIN_IN) -> _TableLayout:
+def _table_layout(frame: pd.DataFrame, marked: Sequence[str] = (), width_in: float = SLIDE_WIDTH_IN - 2 * MARGIN_IN) -> _TableLayout:
     """Widths that keep short columns on one line and let long text columns wrap.
 
     Tries TABLE_PT, then smaller sizes down to TABLE_MIN_PT, until the short columns fit
@@ -629,6 +634,8 @@ def _table_layout(frame: pd.DataFrame, width_in: float = SLIDE_WIDTH_IN - 2 * MA
     size = TABLE_PT
     while True:
         natural = _natural_widths_in(frame, size)
+        # room for the outcome swatch ("■ ") in marked columns
+        natural = [w + (_text_width_in("■ ", size) if c in marked else 0.0) for w, c in zip(natural, frame.columns)]
         total = sum(natural)
         if total <= width_in:
             widths = [w * width_in / total for w in natural]
@@ -663,7 +670,7 @@ def _natural_widths_in(frame: pd.DataFrame, size_pt: float) -> list[float]:
 def _split_table(slide: Slide) -> list[Slide]:
     """One slide per page of rows that fits the body, pages as even as the heights allow."""
     frame = slide.table if slide.table is not None else pd.DataFrame()
-    layout = _table_layout(frame)
+    layout = _table_layout(frame, tuple(slide.cell_colours or ()))
     top = BODY_TOP_IN + (CAPTION_HEIGHT_IN if slide.caption else 0.0) + 0.05
     room = BODY_BOTTOM_IN - top - layout.header_h_in
     heights = [layout.row_h_in(row) for row in frame.itertuples(index=False, name=None)]
@@ -830,15 +837,15 @@ def headline_numbers(summary: Mapping[str, Any], *, hb_unit: str = "g/L") -> tup
         measure = summary.get("post_hb_measure", "peak")
         rise = summary.get("mean_hb_rise_g_l")
         detail = f"post = {measure}" + (f"; mean of individual rises {_mean_hb(rise, hb_unit)}" if rise is not None else "")
-        value = f"{_mean_hb(before, hb_unit).split()[0]} → {_mean_hb(after, hb_unit)}"
-        tiles.append(Headline(value, "mean Hb before → after", detail))
+        value = f"{_mean_hb(before, hb_unit).split()[0]} → {_mean_hb(after, hb_unit).split()[0]}"
+        tiles.append(Headline(value, f"mean Hb before → after ({hb_unit})", detail))
     tiles.append(Headline(str(summary.get("n_post_hb_over_100", 0)), f"post-treatment Hb > {hb_text(100.0, hb_unit)}", ""))
     tiles.append(Headline(str(summary.get("n_early_rise", 0)), "Hb rose within days 1–14", "all Hb values"))
     n_nonresp = summary.get("n_td_nonresponders", 0)
     burden_before = summary.get("td_nonresponder_burden_before_u28")
     burden_after = summary.get("td_nonresponder_burden_after_u28")
     burden = (
-        f"their RBC use {burden_before:.1f} → {burden_after:.1f} U/28 d"
+        f"RBC {burden_before:.1f} → {burden_after:.1f} U/28 d"
         if burden_before is not None and burden_after is not None
         else ""
     )
