@@ -165,3 +165,38 @@ def test_cli_compare_text_and_bad_options(capsys, tmp_path):
     assert main(["compare", DEMO, "--set", "observation_days"]) == 2
     err = capsys.readouterr().err
     assert "unknown criteria set" in err and "SET.PARAMETER=VALUE" in err and "Traceback" not in err
+
+
+def test_invariants_of_every_set_on_random_cohorts():
+    # Whatever the records: a responder is evaluable, a not-evaluable patient has a reason
+    # and is no responder, every patient has a sentence, outcomes use the palette's four
+    # words, IWG 2018 types only HTB responders — under every registered set.
+    import numpy as np
+
+    from lusp.criteria import CRITERIA
+
+    rng = np.random.default_rng(7)
+    patients, hb, tx = [], [], []
+    for k in range(60):
+        pid = f"R{k}"
+        patients.append(pid)
+        end = int(rng.integers(20, 260))
+        for day in rng.choice(np.arange(-120, end + 1), size=int(rng.integers(1, 14)), replace=False):
+            hb.append((pid, int(day), float(rng.integers(55, 135))))
+        for day in rng.choice(np.arange(-120, end + 1), size=int(rng.integers(0, 10)), replace=False):
+            tx.append((pid, int(day), int(rng.integers(1, 4))))
+    cohort = make_cohort(patients=patients, hb=hb, transfusions=tx)
+    for name, chosen in CRITERIA.items():
+        table = chosen.evaluate(cohort, chosen.default_params())
+        responder = table["responder"].to_numpy(dtype=bool)
+        evaluable = table["evaluable"].to_numpy(dtype=bool)
+        assert not (responder & ~evaluable).any(), name
+        assert (table.loc[~evaluable, "not_evaluable_reason"].str.len() > 0).all(), name
+        assert (table.loc[evaluable, "not_evaluable_reason"] == "").all(), name
+        assert (table["reason"].str.len() > 20).all(), name
+        assert set(table["outcome"]) <= {"responder", "transient spike", "non-responder", "not evaluable"}, name
+        assert ((table["outcome"] == "responder") == responder).all(), name
+        if name == "iwg2018":
+            typed = table["response_type"].notna().to_numpy()
+            assert (typed == (responder & (table["category"] == "HTB").to_numpy())).all()
+            assert set(table["category"]) <= {"NTD", "LTB", "HTB"}
