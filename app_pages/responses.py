@@ -96,9 +96,9 @@ from lusp.endpoints import trial_endpoints as _trial_endpoints  # noqa: E402
 CHANGED_SHOWN_MAX = 40  # reason sentences listed one expander each, up to this many
 
 st.subheader("Concordance of criteria sets")
-concord = app_state.cached(
-    "concordance",
-    lambda: _compare_sets(results.cohort, params={name: app_state.params(name) for name in _CRITERIA}),
+every_set_params = {name: app_state.params(name) for name in _CRITERIA}
+concord = app_state.cached(  # keyed on every set's parameters, not only the set in force
+    "concordance", lambda: _compare_sets(results.cohort, params=every_set_params), tuple(every_set_params.values()),
 )
 st.caption(f"Every patient shown, classified under each criteria set. The set in force, "
            f"**{app_state.criteria_label()}**, drives the rest of the app; each set uses its parameters from the "
