@@ -145,7 +145,7 @@ def test_reason_sentences_state_the_numbers(table):
     assert "2 U at Hb > 90 g/L not counted" in table.loc["tx-at-hb95", "reason"]
     assert "1 transfusion without a same-day Hb counted" in table.loc["tx-no-hb", "reason"]
     assert "single value" in table.loc["tx-no-hb", "reason"]
-    assert "1 U (days 1–56) → HI-E (transfusion)" in table.loc["reduce4", "reason"]
+    assert "fewest RBC units in any 56 days: 1 U in days 1–56 → HI-E (transfusion)" in table.loc["reduce4", "reason"]
     assert "(needed ≤ 1)" in table.loc["reduce3", "reason"]
     assert table["reason"].str.len().min() > 20
 

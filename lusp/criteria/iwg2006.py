@@ -282,8 +282,8 @@ def _reasons(table: pd.DataFrame, pre: common.PretreatmentHb, p: Iwg2006Params) 
                 else f"(needed ≤ {fmt(counted - p.tx_reduction_units)})"
             )
             parts.append(
-                f"fewest units in {need} days: {fmt(row.fewest_units_window)} U "
-                f"(days {start}–{start + need - 1}) {verdict}"
+                f"fewest RBC units in any {need} days: {fmt(row.fewest_units_window)} U "
+                f"in days {start}–{start + need - 1} {verdict}"
             )
         elif counted < p.tx_min_baseline_units:
             parts.append(f"< {fmt(p.tx_min_baseline_units)} counted U: no transfusion response possible")
