@@ -286,3 +286,40 @@ def test_deck_with_basket_appends_captioned_slides(demo_results, png):
     assert "filters: two patients (n = 2)" in _all_text(prs.slides[-1])
     # no transient spike among these two: that slide is left out, not shown empty
     assert not any(_title(s).startswith("Transient") for s in prs.slides)
+
+
+def _network_namespace_available() -> bool:
+    import subprocess
+
+    try:
+        return subprocess.run(["unshare", "-n", "true"], capture_output=True, timeout=10).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+@pytest.mark.skipif(not _network_namespace_available(), reason="`unshare -n` not permitted here")
+def test_deck_and_markdown_build_with_the_network_off():
+    import subprocess
+    import sys
+    import textwrap
+
+    # A fresh interpreter in a network namespace: any CDN or remote fetch would fail.
+    script = textwrap.dedent(
+        f"""
+        import io
+        from pptx import Presentation
+        from lusp.analysis import analyze
+        from lusp.export.deck import build_deck
+        from lusp.export.markdown import results_markdown
+        from lusp.load import load_cohort
+        results = analyze(load_cohort({str(DEMO)!r}, synthetic=True)).subset(["DEMO-04", "DEMO-20"])
+        prs = Presentation(io.BytesIO(build_deck(results, filters="two patients")))
+        assert len(prs.slides) >= 8
+        assert "## Methods" in results_markdown(results)
+        print("offline-deck-ok")
+        """
+    )
+    done = subprocess.run(["unshare", "-n", sys.executable, "-c", script], cwd=DEMO.parents[1],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "offline-deck-ok" in done.stdout
