@@ -19,6 +19,7 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
 from lusp.cohort import EVENT_CATEGORIES, OPTIONAL_TABLES, TABLE_COLUMNS, TABLES, Cohort, SourceInfo, empty_table
 from lusp.io import synonyms as syn
@@ -740,7 +741,10 @@ class _Loader:
                 if table != "patients" and "date" in frame and frame["date"].notna().any():
                     self.dates_seen.append(frame["date"].dropna())
                 frames.append(frame)
-            tables[table] = pd.concat(frames, ignore_index=True) if frames else None
+            if len(frames) > 1:
+                tables[table] = pd.concat(frames, ignore_index=True)
+            else:
+                tables[table] = frames[0] if frames else None
         return tables
 
     def _hb_to_g_l(self, seg: _Segment, frame: pd.DataFrame) -> pd.DataFrame:
@@ -799,8 +803,9 @@ class _Loader:
                 out[table] = None
                 continue
             frame = frame[frame["patient_id"].notna()]
-            codes = _patient_codes(frame["patient_id"], ids)
+            codes, clean = _patient_codes(frame["patient_id"], ids)
             frame = frame.assign(_pid=codes)
+            frame.attrs["ids_clean"] = clean
             if tables.get("patients") is not None:
                 self._rows("error", "unknown_patient", frame, pd.Series(codes < 0, index=frame.index), "patient_id",
                            lambda v: f"patient_id {v} is not in the patients table. Add the patient there, or "
@@ -1014,8 +1019,9 @@ class _Loader:
                 else:
                     cols[col] = _missing_column(dtype, frame.index)
             codes = frame["_pid"].to_numpy(dtype="int64")
-            # the canonical (trimmed) id of each row, taken from the patients table
-            cols["patient_id"] = pd.Series(patients["patient_id"].astype("string").array.take(codes), index=frame.index)
+            if not frame.attrs.get("ids_clean", False):
+                # the canonical (trimmed) id of each row, taken from the patients table
+                cols["patient_id"] = pd.Series(patients["patient_id"].astype("string").array.take(codes), index=frame.index)
             if table == "transfusions":
                 cols["product"] = cols["product"].fillna("RBC")
             result[table] = _sorted(pd.DataFrame(cols), frame["_pid"].to_numpy(dtype="int64"))
@@ -1033,16 +1039,41 @@ def _missing_column(dtype: str, index: pd.Index) -> pd.Series:
     return pd.Series(index=index, dtype=dtype)
 
 
-def _patient_codes(patient_id: pd.Series, ids: pd.Index) -> np.ndarray:
-    """Each row's position in ``ids`` (−1 when unknown): factorise the column once, then look
-    up the few distinct values, instead of hashing millions of strings per rule."""
-    codes, uniques = pd.factorize(patient_id)
-    trimmed = pd.Index(uniques).astype(ids.dtype).str.strip()
-    lookup = ids.get_indexer(trimmed) if len(uniques) else np.array([], dtype="int64")
-    out = np.full(len(codes), -1, dtype="int64")
+def _patient_codes(patient_id: pd.Series, ids: pd.Index) -> tuple[np.ndarray, bool]:
+    """Each row's position in ``ids`` (−1 when unknown), and whether every id was already
+    trimmed (so the column can be kept as it is).
+
+    Distinct values are looked up once: a registry written patient by patient is read as
+    runs of equal ids (one comparison per row), anything else is factorised.
+    """
+    n = len(patient_id)
+    if n == 0:
+        return np.zeros(0, dtype="int64"), True
+    values = patient_id.astype("string").array
+    starts = None
+    if isinstance(values, pd.arrays.ArrowStringArray) and n > 1:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        arrow = values._pa_array.combine_chunks() if isinstance(values._pa_array, pa.ChunkedArray) else values._pa_array
+        changes = pc.fill_null(pc.not_equal(arrow.slice(1), arrow.slice(0, n - 1)), True)
+        boundaries = np.flatnonzero(changes.to_numpy(zero_copy_only=False)) + 1
+        if len(boundaries) < n // 4:  # grouped by patient
+            starts = np.concatenate(([0], boundaries))
+            uniques = pd.Index(pd.arrays.ArrowStringArray(arrow.take(pa.array(starts))))
+            lengths = np.diff(np.concatenate((starts, [n])))
+    if starts is None:
+        codes, uniques = pd.factorize(patient_id)
+        uniques = pd.Index(uniques).astype(ids.dtype)
+    trimmed = uniques.str.strip()
+    clean = bool((trimmed == uniques).all())
+    lookup = ids.get_indexer(trimmed.astype(ids.dtype))
+    if starts is not None:
+        return np.repeat(lookup, lengths), clean
+    out = np.full(n, -1, dtype="int64")
     ok = codes >= 0
     out[ok] = lookup[codes[ok]]
-    return out
+    return out, clean
 
 
 def _sorted(frame: pd.DataFrame, codes: np.ndarray) -> pd.DataFrame:
@@ -1068,6 +1099,12 @@ def _sorted(frame: pd.DataFrame, codes: np.ndarray) -> pd.DataFrame:
 
 def _covariate(raw: pd.Series) -> pd.Series:
     """A patients column the contract does not name: boolean, numeric or text, as it reads."""
+    if is_numeric_dtype(raw) and not is_bool_dtype(raw):
+        numbers = raw.astype("float64")
+        present = numbers.dropna()
+        if len(present) and present.isin([0.0, 1.0]).all():
+            return numbers.astype("boolean")
+        return numbers.astype("Float64")
     text = text_of(raw)
     present = text.dropna()
     if len(present) and present.str.casefold().isin(COVARIATE_BOOLEAN_WORDS).all():

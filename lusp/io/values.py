@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from pandas.api.types import is_bool_dtype, is_datetime64_any_dtype, is_numeric_dtype
+from pandas.api.types import is_bool_dtype, is_datetime64_any_dtype, is_integer_dtype, is_numeric_dtype
 
 #: Excel's day zero (serial 1 = 1900-01-01, with Excel's phantom 1900-02-29 absorbed).
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
@@ -38,8 +38,9 @@ def text_of(col: pd.Series, *, strip: bool = True) -> pd.Series:
             text = text.mask(whole, values[whole].astype("Int64").astype("string"))
         return text
     text = col.astype("string")
-    if strip or col.dtype == object:
-        text = text.str.strip()
+    if not strip and col.dtype != object:
+        return text  # a CSV parser never yields "" (it gives NA), so nothing else to clean
+    text = text.str.strip()
     if col.dtype == object:
         # Excel number cells inside a mixed column: 12.0 → "12"
         text = text.str.replace(r"^(-?\d+)\.0$", r"\1", regex=True)
@@ -76,6 +77,10 @@ def parse_numbers(col: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
 
 def parse_days(col: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Study days: ``(float64 whole-number values, blank, bad)``; fractions are bad."""
+    if is_integer_dtype(col) and not is_bool_dtype(col):  # the registry fast path: nothing to round
+        values = col.astype("float64")
+        bad = values.abs() > MAX_ABS_STUDY_DAY
+        return values.where(~bad), pd.Series(False, index=col.index), bad
     values, blank, bad = parse_numbers(col)
     ok = values.notna()
     whole = (values - values.round()).abs() < 1e-9
