@@ -909,7 +909,7 @@ def standard_slides(
 
     title_lines = [context.cohort_name]
     title_lines.append(
-        (f"{context.date_range} · " if context.date_range else "")
+        (f"calendar dates {context.date_range} · " if context.date_range else "")
         + f"{summary['n_patients']} patients ({summary['n_td']} TD, {summary['n_ntd']} NTD) · filters: {context.filters}"
     )
     title_lines.append(f"Response criteria: {results.criteria_label} · dose review: {results.protocol_label}")
@@ -1073,7 +1073,10 @@ def _param_line(description: Mapping[str, Any], prefix: str = "") -> str:
     value = description["value"]
     if isinstance(value, (list, tuple)):
         value = ", ".join(map(str, value))
-    unit = f" {description['unit']}" if description.get("unit") else ""
+    unit = description.get("unit") or ""
+    if unit in ("day", "dose", "unit") and value != 1:
+        unit += "s"  # the metadata names the unit in the singular: "42 days", "2 doses"
+    unit = f" {unit}" if unit else ""
     default = "" if description["value"] == description["default"] else f" (default {description['default']})"
     return f"{prefix}{description['label']}: {value}{unit}{default}"
 
