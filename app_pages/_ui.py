@@ -52,7 +52,7 @@ def show_chart(fig: Any, key: str, *, on_select: str = "ignore", selection_mode:
             kwargs["selection_mode"] = selection_mode
         event = st.plotly_chart(fig, width="stretch", **kwargs)
     else:
-        spec = fig if isinstance(fig, dict) else fig.to_dict()
+        spec = _arrow_spec(fig) if isinstance(fig, dict) else fig.to_dict()
         kwargs = dict(key=key, on_select=on_select)
         if selection_mode is not None:
             kwargs["selection_mode"] = selection_mode
@@ -63,6 +63,32 @@ def show_chart(fig: Any, key: str, *, on_select: str = "ignore", selection_mode:
 
     _export_ui.chart_downloads(fig, key)
     return event
+
+
+def _arrow_spec(spec: dict) -> dict:
+    """``spec`` with its datasets already as Arrow bytes, cached beside it for the session.
+
+    Streamlit converts every dataset of a Vega-Lite dict to Arrow on every rerun (the
+    largest cost of a chart page's rerun); converted bytes pass straight through. The JSON
+    spec itself is left untouched for the exports (vl-convert needs the plain values).
+    """
+    datasets = spec.get("datasets")
+    if not datasets:
+        return spec
+    from streamlit import dataframe_util
+
+    cache: dict = st.session_state[app_state.FIGURE_CACHE]
+    entry = cache.get(("arrow", id(spec)))
+    if entry is None or entry[0] is not spec:
+        converted = dict(spec)
+        converted["datasets"] = {
+            name: dataframe_util.convert_anything_to_arrow_bytes(pd.DataFrame.from_records(values))
+            if isinstance(values, list) and values and isinstance(values[0], dict) else values
+            for name, values in datasets.items()
+        }
+        entry = (spec, converted)
+        cache[("arrow", id(spec))] = entry
+    return entry[1]
 
 
 def altair_spec(name: str, build, *parts: Any) -> dict:

@@ -21,8 +21,18 @@ if table.empty:
     _ui.empty("No patient passes the filters in force. Widen them in the sidebar to see patients.")
     st.stop()
 
-ids = sorted(table["patient_id"].astype(str).tolist())
-by_id = table.set_index(table["patient_id"].astype(str))
+
+
+def _index(frame: pd.DataFrame) -> tuple[list[str], dict[str, str], pd.DataFrame]:
+    """Sorted IDs, their select-box labels, and the table by ID (built once per view: the
+    select box calls its format function for every option on every rerun)."""
+    pid_text = frame["patient_id"].astype(str)
+    outcome = frame["outcome"].astype(str)
+    labels = pid_text + " · " + frame["diagnosis"].astype(str) + " · " + outcome.map(palette.OUTCOME_LABELS).fillna(outcome)
+    return sorted(pid_text.tolist()), dict(zip(pid_text, labels)), frame.set_index(pid_text)
+
+
+ids, _labels, by_id = app_state.cached("patient_index", lambda: _index(table))
 wanted = app_state.patient_id()
 if wanted is not None and wanted not in by_id.index:
     where = "in this cohort" if wanted not in set(app_state.full_results().table["patient_id"].astype(str)) \
@@ -34,9 +44,7 @@ if app_state.patient_id() != current:
     app_state.set_patient(current)
 
 
-def _label(pid: str) -> str:
-    row = by_id.loc[pid]
-    return f"{pid} · {row['diagnosis']} · {palette.OUTCOME_LABELS.get(str(row['outcome']), row['outcome'])}"
+_label = _labels.__getitem__
 
 
 def _step(offset: int) -> None:
@@ -125,7 +133,7 @@ sort_col, note_col = st.columns([2, 3], vertical_alignment="bottom")
 st.session_state.setdefault("w_grid_sort", app_state.grid_sort())
 sort = sort_col.radio("Sort by", list(SORT_KEYS), key="w_grid_sort", format_func=SORT_KEYS.get, horizontal=True)
 app_state.set_grid_sort(sort)
-order = small_multiples_order(table, sort)
+order = app_state.cached("grid_order", lambda: small_multiples_order(table, sort), sort)
 shown_ids = order[:GRID_MAX_PANELS]
 note_col.caption(
     ("Click a panel to open that patient. " if len(ids) > 1 else "")

@@ -51,7 +51,8 @@ else:
                             format_func=lambda h: f"the median ({median:g})" if h == "median" else h)
         if how == "a value":
             cutoff = st.number_input(f"{covariate} cut-off", value=median, key="w_forest_cutoff")
-    subgroups = subgroup_table(table, patients, covariate, cutoff=cutoff)
+    subgroups = app_state.cached("subgroups", lambda: subgroup_table(table, patients, covariate, cutoff=cutoff),
+                                 covariate, cutoff)
     if len(subgroups) < 2:
         _ui.empty(f"All patients shown fall in one level of {covariate} ({subgroups['level'].iloc[0]}); there is "
                   "nothing to compare.")
@@ -79,7 +80,8 @@ else:
 
 st.subheader("Time on study")
 shown = table.sort_values("end_day", ascending=False).head(SWIMMER_MAX_PATIENTS)
-marks = swimmer_marks(results.cohort.doses, results.cohort.events, shown["patient_id"])
+marks = app_state.cached("swimmer_marks",
+                         lambda: swimmer_marks(results.cohort.doses, results.cohort.events, shown["patient_id"]))
 spec = _ui.altair_spec("swimmer", lambda: swimmer(shown, marks))
 _ui.show_chart(spec, key="swimmer")
 if len(table) > SWIMMER_MAX_PATIENTS:
