@@ -995,7 +995,7 @@ class _Loader:
                     self._rows("error", "no_study_day", frame, frame["day"].isna(), "day",
                                "No study day could be worked out for this row. Give a day or a date.")
         if self.r.has_errors:
-            return {t: empty_table(t) for t in TABLES}
+            return {}  # the load fails; building empty tables would only cost time
         result: dict[str, pd.DataFrame] = {}
         spec = TABLE_COLUMNS["patients"]
         frame = patients.drop(columns=[c for c in ("_seg", "_row", "last_followup_date") if c in patients])
