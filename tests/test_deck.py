@@ -323,3 +323,17 @@ def test_deck_and_markdown_build_with_the_network_off():
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "offline-deck-ok" in done.stdout
+
+
+def test_a_chart_that_cannot_be_drawn_costs_one_slide_not_the_deck(demo_results, monkeypatch):
+    from lusp import figures
+    from lusp.export.deck import build_deck
+
+    def broken(*args, **kwargs):
+        raise ValueError("no bars to draw")
+
+    monkeypatch.setattr(figures, "swimmer", broken)
+    prs = _open(build_deck(demo_results.subset(["DEMO-04", "DEMO-20"])))
+    swimmer = next(s for s in prs.slides if _title(s).startswith("Time on study"))
+    assert "could not be drawn" in _all_text(swimmer) and "no bars to draw" in _all_text(swimmer)
+    assert _title(prs.slides[-1]) == "Methods and parameters"

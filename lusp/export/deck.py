@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import io
+import logging
 import math
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -33,6 +34,8 @@ import pandas as pd
 
 from lusp.export.images import png_size
 from lusp.figures.palette import OUTCOME_COLOURS
+
+_log = logging.getLogger("lusp.export")
 
 SlideKind = Literal["title", "numbers", "image", "images", "table", "text"]
 
@@ -896,16 +899,12 @@ def standard_slides(
     """
     from lusp import figures
     from lusp.analysis import summarize
-    from lusp.export.images import figure_to_image
     from lusp.params import describe
 
     summary = summarize(results)
     table = results.table
     context = deck_context(results, filters=filters)
     today = today or _dt.date.today()
-
-    def chart(fig: Any) -> bytes:
-        return figure_to_image(fig, "png")
 
     title_lines = [context.cohort_name]
     title_lines.append(
@@ -921,45 +920,43 @@ def standard_slides(
         return slides
 
     rates = figures.response_rates_frame(summary)
-    slides.append(Slide("image", STANDARD_TITLES[1], images=(chart(figures.response_rates_chart(rates, criteria_label=results.criteria_label)),),
-                        caption="Clopper–Pearson exact intervals; TD = transfusion-dependent at baseline"))
+    slides.append(_chart_slide(STANDARD_TITLES[1], lambda: figures.response_rates_chart(rates, criteria_label=results.criteria_label),
+                               caption="Clopper–Pearson exact intervals; TD = transfusion-dependent at baseline"))
 
     td = table["td_baseline"].astype("boolean").fillna(False).astype(bool)
     if td.any():
-        slides.append(Slide("image", STANDARD_TITLES[2], images=(chart(figures.burden_dumbbell(table)),),
-                            caption="RBC units per 28 days: baseline window vs follow-up, TD patients"))
+        slides.append(_chart_slide(STANDARD_TITLES[2], lambda: figures.burden_dumbbell(table),
+                                   caption="RBC units per 28 days: baseline window vs follow-up, TD patients"))
     if table["hb_rise_g_l"].notna().any():
         threshold = getattr(results.params, "ntd_rise_g_l", None)
-        slides.append(Slide("image", STANDARD_TITLES[3],
-                            images=(chart(figures.waterfall(table, hb_unit=hb_unit, threshold_g_l=threshold)),),
-                            caption="Peak transfusion-unaffected Hb after day 0 minus baseline, one bar per patient"))
-    marks = figures.swimmer_marks(results.cohort.doses, results.cohort.events, table["patient_id"])
-    slides.append(Slide("image", STANDARD_TITLES[4], images=(chart(figures.swimmer(table, marks)),)))
+        slides.append(_chart_slide(STANDARD_TITLES[3], lambda: figures.waterfall(table, hb_unit=hb_unit, threshold_g_l=threshold),
+                                   caption="Peak transfusion-unaffected Hb after day 0 minus baseline, one bar per patient"))
+    slides.append(_chart_slide(STANDARD_TITLES[4], lambda: figures.swimmer(
+        table, figures.swimmer_marks(results.cohort.doses, results.cohort.events, table["patient_id"]))))
 
     spike_ids = table.loc[table["transient_spike"].astype("boolean").fillna(False).astype(bool), "patient_id"].astype(str).tolist()
     pages = max(math.ceil(len(spike_ids) / SPIKES_PER_SLIDE), 1)
     for page in range(pages if spike_ids else 0):
         ids = spike_ids[page * SPIKES_PER_SLIDE : (page + 1) * SPIKES_PER_SLIDE]
-        grid = _spike_grid(figures.small_multiples(results.hb, table, ids, hb_unit=hb_unit, columns=3))
         caption = "; ".join(_spike_caption(table, pid) for pid in ids)
         title = STANDARD_TITLES[5] + (f" ({page + 1} of {pages})" if pages > 1 else "")
         rule = (f"Hb up ≥ {getattr(results.params, 'spike_min_rise_g_l', 10):g} g/L in week 1, then back at "
                 f"least halfway by day {getattr(results.params, 'spike_fall_end_day', 42)}")
-        slides.append(Slide("image", title, images=(chart(grid),), caption=f"{len(spike_ids)} patients. {rule}",
-                            notes=caption, alt_text=f"Hb over study days of {', '.join(ids)}"))
+        slides.append(_chart_slide(
+            title, lambda ids=ids: _spike_grid(figures.small_multiples(results.hb, table, ids, hb_unit=hb_unit, columns=3)),
+            caption=f"{len(spike_ids)} patients. {rule}", notes=caption, alt_text=f"Hb over study days of {', '.join(ids)}"))
 
     subgroups = slide_subgroups(results, subgroup_covariates)
     if len(subgroups):
         overall = (summary["response_rate"]["overall"] or {}).get("rate")
-        slides.append(Slide("image", STANDARD_TITLES[6],
-                            images=(chart(figures.forest_plot(subgroups, overall_rate=overall, covariate_label="Subgroup")),),
-                            caption="Exploratory: small subgroups, exact 95 % CIs, no adjustment for multiple comparisons"))
+        slides.append(_chart_slide(STANDARD_TITLES[6], lambda: figures.forest_plot(subgroups, overall_rate=overall, covariate_label="Subgroup"),
+                                   caption="Exploratory: small subgroups, exact 95 % CIs, no adjustment for multiple comparisons"))
 
     slides.append(Slide("table", STANDARD_TITLES[7], table=deck_patient_table(table, hb_unit=hb_unit),
                         cell_colours={"Outcome": _outcome_text_colour},
                         caption="TF = transfusion-free; RBC U/28 d = red-cell units per 28 days; – = cannot be computed"))
 
-    slides.extend(_safety_slides(results, chart))
+    slides.extend(_safety_slides(results))
 
     bullets = [f"Criteria set: {results.criteria_label}", f"Dose-protocol review: {results.protocol_label}"]
     bullets += [_param_line(d) for d in describe(results.params)]
@@ -1020,28 +1017,45 @@ def slide_subgroups(results: Any, covariates: Sequence[str] | None = None) -> pd
     return pd.concat(frames, ignore_index=True)
 
 
-def _safety_slides(results: Any, chart: Callable[[Any], bytes]) -> list[Slide]:
+def _safety_slides(results: Any) -> list[Slide]:
     from lusp.figures import safety
 
     events = results.cohort.events
     ae = safety.adverse_events(events)
     course = safety.course_events(events)
-    parts, images, captions = [], [], []
-    if len(ae):
-        parts.append("adverse events")
-        images.append(chart(safety.ae_by_grade_chart(events)))
-        captions.append(f"Adverse events: {len(ae)} in {ae['patient_id'].nunique()} patients")
-    if len(course):
-        parts.append("disease course")
-        images.append(chart(safety.course_chart(events, results.table)))
-        captions.append(f"Progression, transformation, death: {len(course)} events in {course['patient_id'].nunique()} patients")
-    if not images:
-        return [Slide("text", STANDARD_TITLES[8], bullets=("No adverse event, progression, transformation or death recorded for these patients.",))]
+    slides = []
     # One chart per slide: side by side, the event terms became unreadable.
-    return [
-        Slide("image", f"{STANDARD_TITLES[8]}: {part}", images=(png,), caption=caption)
-        for part, png, caption in zip(parts, images, captions)
-    ]
+    if len(ae):
+        slides.append(_chart_slide(f"{STANDARD_TITLES[8]}: adverse events", lambda: safety.ae_by_grade_chart(events),
+                                   caption=f"Adverse events: {len(ae)} in {ae['patient_id'].nunique()} patients"))
+    if len(course):
+        slides.append(_chart_slide(
+            f"{STANDARD_TITLES[8]}: disease course", lambda: safety.course_chart(events, results.table),
+            caption=f"Progression, transformation, death: {len(course)} events in {course['patient_id'].nunique()} patients"))
+    if not slides:
+        return [Slide("text", STANDARD_TITLES[8], bullets=("No adverse event, progression, transformation or death recorded for these patients.",))]
+    return slides
+
+
+def _chart_slide(title: str, build: Callable[[], Any], *, caption: str = "", notes: str = "", alt_text: str = "") -> Slide:
+    """An image slide of the chart ``build()`` returns, rendered at projector size.
+
+    A chart that cannot be drawn for the patients selected (an edge case of a figure
+    builder or of the renderer) becomes a one-sentence slide instead of costing the whole
+    deck minutes before a meeting; the cause goes to the log.
+    """
+    from lusp.export.images import ImageExportError, figure_to_image
+
+    try:
+        png = figure_to_image(build(), "png")
+    except (ImageExportError, ValueError, TypeError, KeyError) as error:
+        _log.warning("deck chart %r could not be drawn: %s", title, error)
+        _log.debug("deck chart %r failure", title, exc_info=True)
+        return Slide("text", title, caption=caption, notes=notes, bullets=(
+            "This chart could not be drawn for the patients selected; the other slides are complete.",
+            f"Reason: {error}"[:300],
+        ))
+    return Slide("image", title, images=(png,), caption=caption, notes=notes, alt_text=alt_text or title)
 
 
 def _spike_grid(chart: Any) -> Any:
