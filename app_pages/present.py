@@ -8,6 +8,7 @@ starts collapsed and holds only the switch back.
 """
 from __future__ import annotations
 
+import logging
 from html import escape
 from typing import Callable
 
@@ -113,7 +114,11 @@ if len(table):
 step = min(max(_export_ui.present_step(), 0), len(screens) - 1)
 title, draw = screens[step]
 st.title(title)
-draw()
+try:
+    draw()
+except (ValueError, TypeError, KeyError) as error:  # one screen's edge case must not end the talk
+    logging.getLogger("lusp.app").warning("presentation screen %r failed: %s", title, error)
+    st.info("This chart cannot be drawn for the patients selected. Use Next to continue.")
 
 previous, position, following = st.columns([1, 4, 1], vertical_alignment="center")
 previous.button("Previous", key="present_prev", icon=":material/arrow_back:", disabled=step == 0,

@@ -129,7 +129,8 @@ def test_deck_item_needs_exactly_one_payload(png):
 
 @pytest.mark.parametrize(
     ("value", "text"),
-    [(True, "yes"), (False, "no"), (pd.NA, "–"), (None, "–"), (float("nan"), "–"), (96.0, "96"), (4.15, "4.2"), ("MDS", "MDS")],
+    [(True, "yes"), (False, "no"), (pd.NA, "–"), (None, "–"), (float("nan"), "–"), (96.0, "96"), (4.15, "4.15"),
+     (0.63636, "0.636"), (96.21, "96.2"), (4.10, "4.1"), ("MDS", "MDS")],
 )
 def test_format_cell(value, text):
     assert format_cell(value) == text

@@ -719,15 +719,19 @@ def _as_text_frame(frame: pd.DataFrame | None) -> pd.DataFrame:
     return pd.DataFrame(out, dtype=object)
 
 
-def format_cell(value: Any, decimals: int = 1) -> str:
-    """One value as slide text: ``yes``/``no`` for booleans, ``–`` for missing."""
+def format_cell(value: Any) -> str:
+    """One value as slide text: ``yes``/``no`` for booleans, ``–`` for missing, numbers
+    with the decimals their size needs (0.636, 4.15, 96.2, 252)."""
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return "–"
     if isinstance(value, (bool, np.bool_)):
         return "yes" if value else "no"
-    if isinstance(value, float) or type(value).__name__.startswith("float"):
+    if isinstance(value, (float, np.floating)):
         value = float(value)
-        return f"{value:.0f}" if value.is_integer() else f"{value:.{decimals}f}"
+        if value.is_integer():
+            return f"{value:.0f}"
+        decimals = 3 if abs(value) < 1 else 2 if abs(value) < 10 else 1
+        return f"{value:.{decimals}f}".rstrip("0").rstrip(".")
     return str(value)
 
 
