@@ -21,15 +21,14 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
-from lusp.cohort import EVENT_CATEGORIES, OPTIONAL_TABLES, TABLE_COLUMNS, TABLES, Cohort, SourceInfo, empty_table
+from lusp.cohort import EVENT_CATEGORIES, TABLE_COLUMNS, TABLES, Cohort, SourceInfo, empty_table
 from lusp.io import synonyms as syn
 from lusp.io.readers import RawTable, read_file
 from lusp.io.sources import read_sources
+from lusp.io.visits import split_visits
 from lusp.io.values import (
     COVARIATE_BOOLEAN_WORDS,
     DAY_FIRST,
-    MONTH_FIRST,
-    DateParse,
     blank_of,
     normalise_sex,
     parse_booleans,
@@ -475,49 +474,6 @@ def _claim_columns(raw: RawTable, table: str, mapping: Mapping, reporter: _Repor
     return claims, covariates, ignored_names, dropped
 
 
-def _split_visits(seg: _Segment) -> list[_Segment]:
-    """A visits sheet → patients, hb, transfusions and doses segments (rows keep their row)."""
-    frame, cols = seg.frame, seg.columns
-    out: list[_Segment] = []
-    time_fields = [t for t in ("day", "date") if t in frame]
-    patient_fields = [c for c in frame.columns if c not in ("_row", "day", "date", "hb_g_l", "hb_g_dl", "rbc_units",
-                                                             "dose_mg_kg", "dose_mg")]
-    ids = text_of(frame["patient_id"]) if "patient_id" in frame else None
-    if ids is not None and patient_fields:
-        keyed = frame[patient_fields].assign(_pid=ids)
-        keyed = keyed[keyed["_pid"].notna()]
-        first_rows = keyed.drop_duplicates("_pid").index
-        patients = frame.loc[first_rows, ["_row"]].copy()
-        for col in patient_fields:
-            values = text_of(frame[col])
-            per_patient = values.groupby(ids, sort=False).agg(["first", "nunique"])
-            patients[col] = ids.loc[first_rows].map(per_patient["first"]).to_numpy() if col != "patient_id" else ids.loc[first_rows].to_numpy()
-            varying = per_patient.index[per_patient["nunique"] > 1]
-            if col != "patient_id" and len(varying):
-                rows = frame.loc[ids.isin(varying) & values.notna(), "_row"]
-                example = ", ".join(map(str, list(varying[:5])))
-                out_msg = (f"{cols.get(col, col)!r} should be the same on every row of a patient but differs for "
-                           f"{len(varying)} patient(s) ({example}); the first value was used.")
-                seg.frame.attrs.setdefault("_warnings", []).append((col, int(rows.iloc[0]) if len(rows) else None, out_msg))
-        out.append(_Segment(seg.file, "patients", seg.label, patients.reset_index(drop=True), cols))
-    if any(c in frame for c in ("hb_g_l", "hb_g_dl")):
-        hb_col = "hb_g_l" if "hb_g_l" in frame else "hb_g_dl"
-        rows = frame[~blank_of(frame[hb_col])]
-        out.append(_Segment(seg.file, "hb", seg.label, rows[["patient_id", *time_fields, hb_col, "_row"]].reset_index(drop=True), cols))
-    if "rbc_units" in frame:
-        rows = frame[~blank_of(frame["rbc_units"])]
-        extra = [c for c in ("product",) if c in rows]
-        sub = rows[["patient_id", *time_fields, "rbc_units", *extra, "_row"]].rename(columns={"rbc_units": "units"})
-        out.append(_Segment(seg.file, "transfusions", seg.label, sub.reset_index(drop=True),
-                            {**cols, "units": cols.get("rbc_units", "rbc_units")}, zero_means_none=True))
-    dose_cols = [c for c in ("dose_mg_kg", "dose_mg") if c in frame]
-    if dose_cols:
-        rows = frame[~blank_of(frame[dose_cols[0]])]
-        out.append(_Segment(seg.file, "doses", seg.label, rows[["patient_id", *time_fields, *dose_cols, "_row"]].reset_index(drop=True),
-                            cols, zero_means_none=True))
-    return out
-
-
 # ----------------------------------------------------------------------------- the loader
 
 
@@ -570,10 +526,15 @@ class _Loader:
                 continue
             seg = _Segment(raw.file, table, table, frame, columns)
             if table == syn.VISITS:
-                parts = _split_visits(seg)
-                for col, row, msg in frame.attrs.get("_warnings", []):
-                    self.r.add("warning", "visits_value_varies", raw.file, table, row, columns.get(col, col), "", msg)
-                self.segments.extend(parts)
+                parts, varying = split_visits(frame)
+                for part in parts:
+                    names = {**columns, **{to: columns.get(src, src) for to, src in part.renamed.items()}}
+                    self.segments.append(_Segment(raw.file, part.table, table, part.frame, names, part.zero_means_none))
+                for v in varying:
+                    name = columns.get(v.column, v.column)
+                    self.r.add("warning", "visits_value_varies", raw.file, table, v.first_row, name, "",
+                               f"{name!r} should be the same on every row of a patient but differs for "
+                               f"{v.n_patients} patient(s) ({', '.join(v.examples)}); the first value was used.")
             else:
                 self.segments.append(seg)
         return kinds

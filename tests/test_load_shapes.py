@@ -242,3 +242,19 @@ def test_template_workbook_has_every_sheet_and_bilingual_instructions():
     assert list(sheets) == ["instructions", "patients", "hb", "transfusions", "doses", "events", "labs"]
     text = " ".join(map(str, sheets["instructions"].stack()))
     assert "patient_id" in text and "填写说明" in text
+
+
+def test_visits_patient_column_that_varies_is_a_warning_with_the_first_value_used():
+    visits = visits_frame().astype(object)
+    visits.loc[1, "age"] = 72  # P1 is 71 on their first row (CSV line 2), 72 on line 3
+    cohort = load_cohort([("visits.csv", csv_bytes(visits))])
+    assert cohort.patients["age"].tolist() == [71, 65, 80]
+    assert [(p.table, p.row, p.column) for p in cohort.report.warnings if p.code == "visits_value_varies"] == [
+        ("visits", 2, "age")]
+
+
+def test_visits_zero_units_and_zero_dose_mean_nothing_that_day():
+    visits = visits_frame().astype(object)
+    visits["rbc_units"] = visits["rbc_units"].fillna(0)
+    cohort = load_cohort([("visits.csv", csv_bytes(visits))])
+    assert len(cohort.transfusions) == 2 and len(cohort.doses) == 5
