@@ -254,23 +254,33 @@ def _show_notice(key: str) -> None:
 
 
 def overview_exports(results: Any) -> None:
-    """Deck, Markdown text and the per-patient table, in one row on the Overview."""
+    """The Overview's export row: the deck, the results and methods text, the per-patient
+    table and the cohort summary (each table as CSV and XLSX)."""
     import app_state
-    from lusp.export.tables import patient_table
+    from lusp.export.tables import patient_table, response_rate_table, summary_table
 
     filters = app_state.describe_filters()
-    deck_col, md_col, csv_col, xlsx_col = st.columns([2.4, 1.6, 1, 1])
+    caption = current_caption()
+    deck_col, md_col = st.columns([3, 2])
     with deck_col:
         deck_download(results, filters=filters, hb_unit=app_state.hb_unit())
     with md_col:
         markdown_download(results, filters=filters)
-    table = patient_table(results)
-    caption = current_caption()
-    csv_col.download_button("Patients CSV", data=_deferred_csv(table), file_name="patients.csv", mime="text/csv",
-                            key="overview_patients_csv", on_click="ignore", icon=":material/table_view:")
-    xlsx_col.download_button("Patients XLSX", data=_deferred_xlsx(table, "patients", caption),
-                             file_name="patients.xlsx", mime=XLSX_MIME, key="overview_patients_xlsx",
-                             on_click="ignore", icon=":material/grid_on:")
+    patients = patient_table(results)
+    summary = app_state.summary()
+    summary_sheets = {"summary": summary_table(summary), "response rates": response_rate_table(summary)}
+    p_csv, p_xlsx, s_csv, s_xlsx = st.columns(4)
+    p_csv.download_button("Patients CSV", data=_deferred_csv(patients), file_name="patients.csv", mime="text/csv",
+                          key="overview_patients_csv", on_click="ignore", icon=":material/table_view:")
+    p_xlsx.download_button("Patients XLSX", data=_deferred_xlsx(patients, "patients", caption),
+                           file_name="patients.xlsx", mime=XLSX_MIME, key="overview_patients_xlsx",
+                           on_click="ignore", icon=":material/grid_on:")
+    s_csv.download_button("Summary CSV", data=_deferred_csv(summary_sheets["summary"]), file_name="cohort_summary.csv",
+                          mime="text/csv", key="overview_summary_csv", on_click="ignore", icon=":material/table_view:")
+    s_xlsx.download_button(
+        "Summary XLSX", data=lambda: to_xlsx_bytes(summary_sheets, notes={"summary": caption}),
+        file_name="cohort_summary.xlsx", mime=XLSX_MIME, key="overview_summary_xlsx", on_click="ignore",
+        icon=":material/grid_on:")
 
 
 # --------------------------------------------------------------------------------------

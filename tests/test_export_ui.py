@@ -29,6 +29,7 @@ def test_every_chart_and_table_gets_downloads_and_add_to_deck():
     assert labels.count("CSV") == 1 and labels.count("XLSX") == 1
     assert any(label.startswith("Download slide deck") for label in labels)
     assert "Results & methods (.md)" in labels
+    assert {"Patients CSV", "Patients XLSX", "Summary CSV", "Summary XLSX"} <= set(labels)
     assert [b.label for b in at.button if b.label == "Add to deck"] == ["Add to deck", "Add to deck"]
 
 
