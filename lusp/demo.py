@@ -29,7 +29,8 @@ the deciding values, adverse events, blast counts). Then:
    2116.6 − 1333.4 + 8.0 = 791.2 g/L: a mean of exactly 39.56 g/L.
 4. **Trajectories** are built around the key values: piecewise-linear ramps with bounded
    noise for responders (no rise of more than 20 g/L within 21 days of a dose, so the
-   dose-reduction rule is not triggered), a saw-tooth of transfusion and decay for TD
+   dose-reduction rule is not triggered; after a dose held at Hb ≥ 115 g/L the Hb settles
+   below 115 and dosing resumes), a saw-tooth of transfusion and decay for TD
    non-responders, and the spike itself (days 4–7, ≥ 12.5 g/L, falling below half by
    day 14, with no transfusion in the week before it).
 5. **Transfusions** of the seven TD non-responders are chosen by exhaustive search over
@@ -198,9 +199,10 @@ TX_EXCLUSION_DAYS = 14
 HOLD_HB_G_L = 115.0
 #: Hb rise per 21 days a responder's ramp may have: keeps ramp + noise ≤ 20 g/L (the
 #: dose-reduction rule) between any dose and the following 21 days.
-MAX_RAMP_PER_CYCLE_G_L = 14.5
-NOISE_SD_G_L = 1.0
-NOISE_CLIP_G_L = 2.0
+MAX_RAMP_PER_CYCLE_G_L = 14.0
+#: Lab-like Hb noise (about 2 % CV), clipped so ramp + noise stays ≤ 20 g/L per cycle.
+NOISE_SD_G_L = 1.5
+NOISE_CLIP_G_L = 2.5
 
 ADVERSE_EVENTS: tuple[tuple[str, int, int], ...] = (
     # term, lowest and highest CTCAE grade seen with luspatercept in this population
@@ -459,7 +461,9 @@ def _responder_hb(rng, e: RosterEntry, keys: _Keys, tx_all, post_days) -> tuple[
         raise AssertionError(f"{e.patient_id}: peak day {peak_day} too close to the end")
     values = _ramp(post_days, b, p, peak_day, lag_day, lag_rise) + _noise(rng, len(post_days))
     plateau = np.array(post_days) > peak_day
-    values[plateau] = p - rng.uniform(1.5, 7.0, plateau.sum())
+    # After a dose held for Hb ≥ 115 g/L the Hb settles just below it and dosing resumes.
+    top = min(p, HOLD_HB_G_L - 1.0)
+    values[plateau] = top - rng.uniform(1.5, 7.0, plateau.sum())
     values += np.array([_boost(d, tx_all) for d in post_days])
     out = []
     for d, v in zip(post_days, values):
