@@ -48,7 +48,8 @@ def sidebar_cohort() -> None:
                        "no real patient data. Upload your own cohort on the Data page.")
         else:
             st.badge(cohort.source.name, icon=":material/description:", color="blue")
-            st.caption(f"{cohort.n_patients} patients · uploaded this session, kept in memory only")
+            st.caption(f"{cohort.n_patients} patients · not synthetic: treat as patient data · uploaded this "
+                       "session, kept in memory only")
 
 
 def _seed(key: str, value) -> None:

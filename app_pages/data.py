@@ -26,10 +26,19 @@ from lusp.template import template_bytes, visits_template_bytes
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LIMIT_MB = int(st.get_option("server.maxUploadSize"))
+ERRORS_LISTED = 5  # errors spelled out above the report table
 # Streamlit counts an upload megabyte as 2**20 bytes; the loader refuses by the same measure.
 LIMIT_BYTES = LIMIT_MB * 1024 * 1024
 STATUS_ICONS = {"ready": ":green[:material/check_circle:]", "partial": ":orange[:material/warning:]",
                 "missing": ":red[:material/cancel:]"}
+
+
+def _where(problem) -> str:
+    """"hb.csv, row 3, column hb_g_l: " — the place of a problem as the user finds it in the file."""
+    parts = [f"**{problem.file}**" if problem.file else "", f"row {problem.row}" if problem.row is not None else "",
+             f"column `{problem.column}`" if problem.column else ""]
+    text = ", ".join(p for p in parts if p)
+    return text + ": " if text else ""
 
 
 def cohort_label(cohort) -> str:
@@ -140,12 +149,17 @@ if attempt is not None:
         else:
             st.success(loaded_text + " No problems found.", icon=":material/check_circle:")
     else:
-        st.error(f"**{names} was not loaded**: {n_errors} error(s)"
+        verb = "was" if len(attempt.files) == 1 else "were"
+        st.error(f"**{names} {verb} not loaded**: {n_errors} error(s)"
                  + (f" and {n_warnings} warning(s)" if n_warnings else "")
                  + f". Nothing changed: the cohort in force is still **{cohort_label(cohort)}**. "
                  "Fix the rows listed below in your file and upload it again"
                  + (", or map the columns by hand." if attempt.needs_mapping else "."),
                  icon=":material/error:")
+        # the first errors in full sentences: the table below cuts long messages
+        first = attempt.report.errors[:ERRORS_LISTED]
+        st.markdown("\n".join(f"- {_where(p)}{p.message}" for p in first)
+                    + (f"\n- … and {n_errors - len(first)} more in the report below." if n_errors > len(first) else ""))
         if not files:
             st.caption("Upload the file again to re-check it or to apply a column mapping.")
 
@@ -224,21 +238,23 @@ if attempt is not None:
     if len(attempt.report):
         st.markdown("**Validation report**")
         report = problems_frame(attempt.report)
+        # whole-file problems have no row: show a blank cell, not "None"
+        report["row"] = report["row"].astype("string").fillna("")
+        tag = attempt.fingerprint[:10]  # filters start afresh for each new upload
         f1, f2 = st.columns(2)
         severities = f1.multiselect("Severity", ["error", "warning"],
                                     default=[s for s in ("error", "warning") if s in set(report["severity"])],
-                                    key="w_report_severity")
+                                    key=f"w_report_severity_{tag}")
         tables = sorted(t for t in report["table"].unique() if t)
-        chosen_tables = f2.multiselect("Table", tables, key="w_report_table", placeholder="All tables")
+        chosen_tables = f2.multiselect("Table", tables, key=f"w_report_table_{tag}", placeholder="All tables")
         shown = report[report["severity"].isin(severities)]
         if chosen_tables:
             shown = shown[shown["table"].isin(chosen_tables)]
-        st.dataframe(shown, hide_index=True, width="stretch", key="w_report_frame",
-                     column_config={"row": st.column_config.NumberColumn("row", help="As numbered in your file: "
-                                                                          "Excel row, or CSV line (header = 1)",
-                                                                          format="%d"),
+        st.dataframe(shown, hide_index=True, width="stretch", key=f"w_report_frame_{tag}",
+                     column_config={"row": st.column_config.TextColumn("row", help="As numbered in your file: "
+                                                                        "Excel row, or CSV line (header = line 1)"),
                                     "message": st.column_config.TextColumn("message", width="large")})
-        st.download_button(f"Download these {len(shown)} rows (CSV)", data=to_csv_bytes(shown),
+        st.download_button(f"Download {len(shown)} row(s) as CSV", data=to_csv_bytes(shown),
                            file_name="validation_report.csv", mime="text/csv", key="w_report_csv",
                            on_click="ignore", icon=":material/download:")
 
@@ -259,7 +275,7 @@ with st.expander("Saved column mapping (JSON)", icon=":material/save:"):
 
 # ----------------------------------------------------------------------------- what was read
 source = cohort.source
-st.subheader("What was read")
+st.subheader("The cohort in force: what was read")
 facts = pd.DataFrame([
     ("Name", source.name),
     ("Files", ", ".join(source.files) or "—"),
@@ -272,10 +288,15 @@ facts = pd.DataFrame([
     ("Columns kept as covariates or ignored", ", ".join(source.unmapped_columns) or "none"),
 ], columns=["", "value"])
 read_col, tables_col = st.columns([1, 1], gap="large")
-read_col.dataframe(facts, hide_index=True, width="stretch", key="w_data_facts")
-tables_col.dataframe(what_was_read(cohort), hide_index=True, width="stretch", key="w_data_tables",
-                     column_config={"first_day": st.column_config.NumberColumn("first study day", format="%d"),
-                                    "last_day": st.column_config.NumberColumn("last study day", format="%d")})
+read_col.dataframe(facts, hide_index=True, width="stretch", key="w_data_facts",
+                   column_config={"": st.column_config.TextColumn("", width="small"),
+                                  "value": st.column_config.TextColumn("value", width="large")})
+per_table = what_was_read(cohort)
+for column in ("first_day", "last_day"):  # "—" where a table has no days (patients, empty tables)
+    per_table[column] = per_table[column].astype("string").fillna("—")
+tables_col.dataframe(per_table, hide_index=True, width="stretch", key="w_data_tables",
+                     column_config={"first_day": st.column_config.TextColumn("first study day"),
+                                    "last_day": st.column_config.TextColumn("last study day")})
 warnings = cohort.report.to_frame()
 warnings = warnings[warnings["severity"] == "warning"]
 if not warnings.empty and (attempt is None or not attempt.loaded or attempt.cohort is not cohort):

@@ -91,7 +91,7 @@ def test_each_accepted_shape_loads_and_the_overview_shows_its_counts(session, sh
     upload(at, SHAPES[shape])
     assert not at.error, [e.value for e in at.error]
     assert any("loaded: 3 patients, now in force" in m.value for m in [*at.success, *at.warning])
-    assert at.sidebar.caption[0].value.startswith("3 patients")
+    assert at.sidebar.caption[0].value.startswith("3 patients · not synthetic")
     assert overview_counts(at) == ("3", "1 TD · 2 NTD")
 
 
@@ -120,10 +120,11 @@ def test_a_bad_file_names_table_row_and_column_and_keeps_the_cohort_in_force():
     bad = [(f"{name}.csv", csv_bytes(hb if name == "hb" else frame)) for name, frame in tables().items()]
     upload(at, bad)
     error = at.error[0].value
-    assert "was not loaded" in error and "still **cohort.xlsx (3 patients)**" in error
+    assert "not loaded" in error and "still **cohort.xlsx (3 patients)**" in error
+    assert "**hb.csv**, row 3, column `hb_g_l`: 'eighty' is not a number" in texts(at)
     report = report_frame(at)
     row = report[(report["table"] == "hb") & (report["column"] == "hb_g_l")].iloc[0]
-    assert (row["severity"], row["file"], int(row["row"]), row["value"]) == ("error", "hb.csv", 3, "eighty")
+    assert (row["severity"], row["file"], row["row"], row["value"]) == ("error", "hb.csv", "3", "eighty")
     assert overview_counts(at) == ("3", "1 TD · 2 NTD")
 
 
@@ -135,12 +136,13 @@ def test_report_filters_by_severity_and_table():
     bad = [(f"{n}.csv", csv_bytes(hb if n == "hb" else patients if n == "patients" else f)) for n, f in tables().items()]
     upload(at, bad)
     assert set(report_frame(at)["severity"]) == {"error", "warning"}
-    at.multiselect(key="w_report_severity").set_value(["warning"]).run()
+    severity = next(m for m in at.multiselect if m.label == "Severity")
+    severity.set_value(["warning"]).run()
     assert set(report_frame(at)["severity"]) == {"warning"}
-    at.multiselect(key="w_report_severity").set_value(["error", "warning"]).run()
-    at.multiselect(key="w_report_table").set_value(["hb"]).run()
+    next(m for m in at.multiselect if m.label == "Severity").set_value(["error", "warning"]).run()
+    next(m for m in at.multiselect if m.label == "Table").set_value(["hb"]).run()
     assert set(report_frame(at)["table"]) == {"hb"}
-    assert at.download_button(key="w_report_csv").label.startswith("Download these")
+    assert at.download_button(key="w_report_csv").label == "Download 1 row(s) as CSV"
 
 
 def test_an_unmatched_column_is_mapped_by_hand_and_the_mapping_round_trips_as_json():
@@ -148,7 +150,7 @@ def test_an_unmatched_column_is_mapped_by_hand_and_the_mapping_round_trips_as_js
     renamed = [(f"{n}.csv", csv_bytes(f.rename(columns={"hb_g_l": "Wert"}) if n == "hb" else f))
                for n, f in tables().items()]
     upload(at, renamed)
-    assert "was not loaded" in at.error[0].value and "map the columns by hand" in at.error[0].value
+    assert "not loaded" in at.error[0].value and "map the columns by hand" in at.error[0].value
     assert any(e.label == "Map columns by hand" for e in at.expander)
     field = next(s for s in at.selectbox if s.label == "Field for Wert")
     assert field.value is None and "hb_g_l (required)" in field.options
@@ -182,7 +184,7 @@ def test_an_unrecognised_sheet_is_assigned_a_table_by_hand():
     sheets = dict(tables())
     sheets["Blutwerte"] = sheets.pop("hb")
     upload(at, [("labor.xlsx", workbook_bytes(sheets))])
-    assert "was not loaded" in at.error[0].value
+    assert "not loaded" in at.error[0].value
     pick = next(s for s in at.selectbox if "Blutwerte" in s.label)
     assert pick.value == "visits"  # patient_id + an Hb column: the loader's best guess
     pick.set_value("hb")
@@ -194,7 +196,7 @@ def test_an_unrecognised_sheet_is_assigned_a_table_by_hand():
 def test_unreadable_and_oversized_files_get_our_message(monkeypatch):
     at = start()
     upload(at, [("cohort.xlsx", b"\x00\x01 not a workbook")])
-    assert "was not loaded" in at.error[0].value
+    assert "not loaded" in at.error[0].value
     assert not report_frame(at).empty
     from streamlit import config
 
@@ -221,6 +223,7 @@ def test_what_was_read_lists_dates_units_and_dropped_identifiers():
     assert facts["Hb unit in the file"] == "g/dL (converted to g/L)"
     assert facts["Time"].startswith("calendar dates 2024-") and "converted to study days" in facts["Time"]
     per_table = next(d.value for d in at.dataframe if "first_day" in d.value.columns)
+    assert per_table.set_index("table").loc["hb", ["first_day", "last_day"]].tolist() == ["-10", "84"]
     assert dict(zip(per_table["table"], per_table["rows"])) == {
         "patients": 3, "hb": 9, "transfusions": 2, "doses": 5, "events": 0, "labs": 0}
     assert "No `events` table" in texts(at)

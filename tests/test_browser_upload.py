@@ -1,0 +1,198 @@
+"""Bring-your-own-cohort in a real browser (Playwright on Debian's Chromium).
+
+Through the real file input (``set_input_files``): a file with a bad Hb cell is refused and
+the demo stays in force; a zip whose Hb column is called ``Wert`` opens the column mapping;
+mapping it to ``hb_g_l`` loads the three-patient cohort and the Patients page switches to
+it. A second browser context (another user) still sees only the demo. Screenshots of the
+Data page in each state go to ``test-artifacts/screens/upload_*.png``.
+"""
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.test_load_shapes import HB, csv_bytes, tables, zip_bytes
+
+ROOT = Path(__file__).resolve().parents[1]
+SCREENS = ROOT / "test-artifacts" / "screens"
+CHROMIUM = "/usr/bin/chromium"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (make debs)"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    """``streamlit run app.py`` on a free port, headless; stopped after the module."""
+    port = _free_port()
+    env = dict(os.environ, STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1",
+         # other work may edit sources meanwhile: a "source file changed" prompt would never settle
+         "--server.fileWatcherType", "none"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        process.kill()
+        pytest.fail("streamlit did not start within 60 s")
+    yield url
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@pytest.fixture(scope="module")
+def browser(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync"],
+        )
+        yield chromium
+        chromium.close()
+
+
+def _settle(page) -> None:
+    """Wait until Streamlit has finished the run (no running indicator or stale element for 1.25 s)."""
+    page.locator("h1").first.wait_for(timeout=30_000)
+    quiet = 0
+    for _ in range(480):
+        busy = page.locator('[data-testid="stStatusWidget"], [data-stale="true"], [data-testid="stSkeleton"]').count()
+        quiet = quiet + 1 if busy == 0 else 0
+        if quiet >= 5:
+            return
+        page.wait_for_timeout(250)
+    raise AssertionError("the app did not settle within 120 s")
+
+
+def _screenshot(page, name: str) -> None:
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    page.set_viewport_size({"width": 1400, "height": min(max(height, 900), 5000)})
+    page.wait_for_timeout(700)
+    page.screenshot(path=str(SCREENS / f"{name}.png"))
+    page.set_viewport_size({"width": 1400, "height": 900})
+
+
+def _no_exception(page) -> None:
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.get_by_text("Something went wrong while drawing this page").count() == 0
+
+
+def _cohort_input(page):
+    return page.locator('[data-testid="stFileUploader"]').filter(has_text="Cohort file(s)").locator("input[type=file]")
+
+
+def _remove_uploaded_files(page) -> None:
+    buttons = page.get_by_role("button", name=re.compile(r"^Remove "))
+    while buttons.count():
+        buttons.first.click()
+        _settle(page)
+
+
+def _payload(name: str, data: bytes, mime: str = "text/csv") -> dict:
+    return {"name": name, "mimeType": mime, "buffer": data}
+
+
+def test_upload_report_mapping_and_patients_page_in_the_browser(server, browser):
+    user = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = user.new_page()
+    page.goto(f"{server}/data")
+    _settle(page)
+    _no_exception(page)
+    assert page.get_by_text("SYNTHETIC demo cohort").first.is_visible()
+    _screenshot(page, "upload_1_demo")
+
+    # a bad Hb cell: refused, the report names it, the demo stays in force
+    hb = HB.astype({"hb_g_l": "object"})
+    hb.loc[1, "hb_g_l"] = "eighty"
+    bad = [_payload(f"{n}.csv", csv_bytes(hb if n == "hb" else f)) for n, f in tables().items()]
+    _cohort_input(page).set_input_files(bad)
+    _settle(page)
+    _no_exception(page)
+    error = page.locator('[data-testid="stAlertContentError"]').first
+    assert "not loaded" in error.inner_text()
+    assert "still SYNTHETIC demo cohort (22 patients)" in error.inner_text()
+    assert page.get_by_text("Validation report").is_visible()
+    assert page.locator('[data-testid="stDataFrame"]').first.is_visible()
+    _screenshot(page, "upload_2_error_report")
+
+    # a zip whose Hb column is "Wert": the mapping form opens; map it by hand
+    _remove_uploaded_files(page)
+    renamed = zip_bytes({f"{n}.csv": csv_bytes(f.rename(columns={"hb_g_l": "Wert"}) if n == "hb" else f)
+                         for n, f in tables().items()})
+    _cohort_input(page).set_input_files([_payload("clinic.zip", renamed, "application/zip")])
+    _settle(page)
+    assert page.get_by_text("Map columns by hand").is_visible()
+    assert page.get_by_text("Required but not found").first.is_visible()
+    page.get_by_role("combobox", name="Field for Wert").click()
+    page.keyboard.type("hb_g_l")
+    page.get_by_role("option", name="hb_g_l (required)").click()
+    _screenshot(page, "upload_3_mapping")
+    page.get_by_role("button", name="Apply mapping").click()
+    _settle(page)
+    _no_exception(page)
+    assert page.get_by_text("clinic.zip loaded: 3 patients").first.is_visible()
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    assert sidebar.get_by_text("clinic.zip").first.is_visible()
+    assert sidebar.get_by_text("3 patients").first.is_visible()
+    _screenshot(page, "upload_4_loaded")
+
+    # the Patients page (same session: navigate inside the app) shows the new cohort
+    sidebar.get_by_role("link", name="Patients").click()
+    _settle(page)
+    _no_exception(page)
+    assert page.get_by_text("Patient 1 of 3").first.is_visible()
+    _screenshot(page, "upload_5_patients")
+
+    # another user, another browser context: the demo, and nothing of clinic.zip
+    other = browser.new_context(viewport={"width": 1400, "height": 900})
+    second = other.new_page()
+    second.goto(f"{server}/data")
+    _settle(second)
+    assert second.get_by_text("SYNTHETIC demo cohort").first.is_visible()
+    assert second.get_by_text("clinic.zip").count() == 0
+    second.goto(f"{server}/patients")
+    _settle(second)
+    assert second.get_by_text("Patient 1 of 22").first.is_visible()
+    other.close()
+
+    # back to the demo in one click
+    sidebar.get_by_role("link", name="Data").click()
+    _settle(page)
+    page.get_by_role("button", name="Use the demo cohort").click()
+    _settle(page)
+    assert page.get_by_text("SYNTHETIC demo cohort is in force again").is_visible()
+    assert sidebar.get_by_text("SYNTHETIC demo cohort").first.is_visible()
+    user.close()
