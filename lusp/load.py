@@ -520,7 +520,9 @@ class _Loader:
             frame.columns = [claims.get(j) or covariates[j] for j in keep_pos]
             row_numbers = pd.Series(np.arange(len(body)) + raw.first_row, index=body.index)
             filled = frame.notna().any(axis=1) if keep_pos else pd.Series(False, index=body.index)
-            frame = frame.assign(_row=row_numbers)[filled].reset_index(drop=True)
+            frame = frame.assign(_row=row_numbers)
+            if not filled.all():  # copying a registry-size table only when there is a gap
+                frame = frame[filled].reset_index(drop=True)
             columns = {**{t: raw.header[j] for j, t in claims.items()}, **{n: n for n in covariates.values()}}
             if missing:
                 continue
@@ -763,7 +765,9 @@ class _Loader:
             if frame is None or "patient_id" not in frame:
                 out[table] = None
                 continue
-            frame = frame[frame["patient_id"].notna()]
+            has_id = frame["patient_id"].notna()
+            if not has_id.all():
+                frame = frame[has_id]
             codes, clean = _patient_codes(frame["patient_id"], ids)
             frame = frame.assign(_pid=codes)
             frame.attrs["ids_clean"] = clean
@@ -890,7 +894,8 @@ class _Loader:
             return
 
         def known(frame):
-            return frame.loc[frame["_pid"] >= 0]
+            ok = frame["_pid"].to_numpy() >= 0
+            return frame if ok.all() else frame.loc[ok]
 
         def per_patient(mask_codes) -> pd.Series:
             return pd.Series(mask_codes, index=patients.index)

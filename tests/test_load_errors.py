@@ -198,3 +198,11 @@ def test_wrong_encoding_never_crashes():
         load_cohort([("patients.csv", data)])
     except CohortLoadError as exc:
         assert exc.report.errors
+
+
+def test_a_zip_that_would_expand_beyond_the_limit_is_refused_unread(monkeypatch):
+    from lusp.io import readers
+
+    monkeypatch.setattr(readers, "MAX_UNZIPPED_BYTES", 100)
+    data = zip_bytes({f"{n}.csv": csv_bytes(f) for n, f in TABLES.items()})
+    assert [p.code for p in problems_of([("c.zip", data)])] == ["zip_too_large"]

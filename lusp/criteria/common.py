@@ -437,6 +437,20 @@ def as_text(values, fmt=fmt_number) -> np.ndarray:
     return np.array([fmt(u) for u in unique.tolist()], dtype=object)[inverse.ravel()]
 
 
+def concat(*pieces) -> np.ndarray:
+    """Row-wise concatenation of text columns (object arrays) and constant strings.
+
+    One ``"".join`` per row: chaining ``+`` on object arrays would allocate a new string per
+    piece and row, which dominates when 10⁵ sentences are built.
+    """
+    lengths = {len(p) for p in pieces if isinstance(p, np.ndarray)}
+    n = lengths.pop() if lengths else 1
+    columns = [p.tolist() if isinstance(p, np.ndarray) else [p] * n for p in pieces]
+    out = np.empty(n, dtype=object)
+    out[:] = ["".join(row) for row in zip(*columns)]
+    return out
+
+
 def round_g_l(values: np.ndarray) -> np.ndarray:
     """Round derived Hb quantities to 10⁻⁶ g/L so 70.3 − 60.3 compares as exactly 10."""
     return np.round(np.asarray(values, dtype=np.float64), 6)

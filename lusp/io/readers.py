@@ -21,6 +21,9 @@ from lusp.validate import Problem
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls / .doc
+#: A zip whose members add up to more than this is refused unread (a "zip bomb" would
+#: otherwise exhaust the server's memory from a small upload).
+MAX_UNZIPPED_BYTES = 2_000_000_000
 #: Encodings tried in order for CSV text without a byte-order mark.
 CSV_ENCODINGS = ("utf-8", "gb18030")
 
@@ -151,6 +154,9 @@ def read_zip(name: str, data: bytes, text_columns=None) -> tuple[list[RawTable],
     tables: list[RawTable] = []
     problems: list[Problem] = []
     members = [m for m in members if not _is_system_member(m.filename)]
+    if sum(m.file_size for m in members) > MAX_UNZIPPED_BYTES:
+        return [], [_error(name, "zip_too_large", f"The zip archive expands to more than "
+                           f"{MAX_UNZIPPED_BYTES / 1e9:.0f} GB. Send the tables as separate, smaller files.")]
     if not members:
         return [], [_error(name, "empty_file", "The zip archive holds no files. Put one CSV per table in it.")]
     for member in members:

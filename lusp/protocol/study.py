@@ -15,6 +15,7 @@ import pandas as pd
 
 from lusp.cohort import Cohort
 from lusp.criteria import common
+from lusp.criteria.common import concat
 from lusp.params import param
 from lusp.protocol.common import (
     DOSE_EPS,
@@ -139,8 +140,11 @@ def review(cohort: Cohort, results_table: pd.DataFrame, params: StudyProtocolPar
         """Append the findings of ``rule`` at ``mask``; ``build(mask)`` makes their messages."""
         if mask.any():
             kinds = kind[mask] if isinstance(kind, np.ndarray) else kind
-            parts.append(pd.DataFrame({"code": code[mask], "day": day[mask], "rule": rule,
-                                       "kind": kinds, "message": build(mask)}))
+            # Object columns: the text is converted to the string dtype once, in findings_frame.
+            parts.append(pd.DataFrame({"code": code[mask], "day": day[mask],
+                                       "rule": pd.Series(rule, index=range(int(mask.sum())), dtype=object),
+                                       "kind": pd.Series(kinds, index=range(int(mask.sum())), dtype=object),
+                                       "message": pd.Series(build(mask), dtype=object)}))
 
     # Messages are built column-wise: object arrays of formatted values joined with "+".
     def t(values: np.ndarray, m: np.ndarray, fmt=fmt_value) -> np.ndarray:
@@ -197,30 +201,37 @@ def review(cohort: Cohort, results_table: pd.DataFrame, params: StudyProtocolPar
     judgeable = td_judgeable | ntd_judgeable
 
     def criterion(m: np.ndarray, relation: str) -> np.ndarray:
-        td_text = ("transfusion burden " + t(burden_before, m) + " → " + t(burden_now, m) + " U/28 d since day "
-                   + t(level_start, m, str) + ", reduction " + t(reduction, m)
-                   + f" % {relation} {fmt_value(p.td_reduction_pct)} %")
-        ntd_text = ("Hb peak " + t(level_peak, m) + " g/L since day " + t(level_start, m, str) + ", rise "
-                    + t(rise, m) + f" g/L {relation} {fmt_value(p.ntd_rise_g_l)} g/L")
-        return np.where(td[m], td_text, ntd_text)
+        out = np.empty(int(m.sum()), dtype=object)
+        is_td = td[m]
+        mt, mn = m & td, m & ~td
+        if mt.any():
+            out[is_td] = concat("transfusion burden ", t(burden_before, mt), " → ", t(burden_now, mt),
+                                " U/28 d since day ", t(level_start, mt, str), ", reduction ", t(reduction, mt),
+                                f" % {relation} {fmt_value(p.td_reduction_pct)} %")
+        if mn.any():
+            out[~is_td] = concat("Hb peak ", t(level_peak, mn), " g/L since day ", t(level_start, mn, str),
+                                 ", rise ", t(rise, mn), f" g/L {relation} {fmt_value(p.ntd_rise_g_l)} g/L")
+        return out
 
     m = escalated & judgeable & met
-    add("escalation_criterion_met", m, lambda m: dated(m) + "escalated to " + t(dose, m, fmt_dose)
-        + " mg/kg although the response criterion was met (" + criterion(m, "≥")
-        + "; protocol: escalate only below it)")
+    add("escalation_criterion_met", m, lambda m: concat(
+        "day ", t(day, m, str), ": escalated to ", t(dose, m, fmt_dose),
+        " mg/kg although the response criterion was met (", criterion(m, "≥"), "; protocol: escalate only below it)"))
     stayed = later & (np.abs(dose - prev) <= DOSE_EPS)
     m = stayed & (at_level >= p.doses_per_level) & (prev < max_dose - DOSE_EPS) & judgeable & ~met
-    add("no_escalation", m, lambda m: dated(m) + "kept at " + t(dose, m, fmt_dose) + " mg/kg after "
-        + t(at_level, m, str) + " doses at that level without response (" + criterion(m, "<")
-        + "; protocol: escalate to " + t(next_step, m, fmt_dose) + ")", kind="info")
+    add("no_escalation", m, lambda m: concat(
+        "day ", t(day, m, str), ": kept at ", t(dose, m, fmt_dose), " mg/kg after ", t(at_level, m, str),
+        " doses at that level without response (", criterion(m, "<"), "; protocol: escalate to ",
+        t(next_step, m, fmt_dose), ")"), kind="info")
 
     # Hold rule: a dose given on a high Hb that no recent transfusion explains.
     pre_hb, pre_day = pre_dose_hb(timeline, code, day)
     recent_units = timeline.units_between(code, day - p.hold_tx_days, day - 1)
     m = (common.round_g_l(pre_hb) >= p.hold_hb_g_l) & (recent_units <= 0)
-    add("hold_rule", m, lambda m: dated(m) + "dose given with pre-dose Hb " + t(pre_hb, m) + " g/L (day "
-        + t(pre_day, m, str) + f") ≥ {fmt_value(p.hold_hb_g_l)} and no transfusion in the prior "
-        f"{p.hold_tx_days} days (protocol: hold the dose)")
+    add("hold_rule", m, lambda m: concat(
+        "day ", t(day, m, str), ": dose given with pre-dose Hb ", t(pre_hb, m), " g/L (day ", t(pre_day, m, str),
+        f") ≥ {fmt_value(p.hold_hb_g_l)} and no transfusion in the prior {p.hold_tx_days} days "
+        "(protocol: hold the dose)"))
 
     # Dose-reduction rule: Hb > pre-dose + 20 within 21 days, no transfusion in between. An Hb
     # on a transfusion day precedes it, so a transfusion on day t can only raise Hb after t.
@@ -234,12 +245,13 @@ def review(cohort: Cohort, results_table: pd.DataFrame, params: StudyProtocolPar
     reduced = next_dose < dose - DOSE_EPS
     no_next = np.isnan(next_dose)
     kind = np.where(reduced | no_next, "info", "finding")
-    add("dose_reduction_rule", m, lambda m: dated(m) + "Hb rose to " + t(rise_hb, m) + " g/L on day "
-        + t(rise_day, m, str) + ", " + t(rise_hb - pre_hb, m) + " g/L above the pre-dose " + t(pre_hb, m)
-        + f" g/L within {p.reduce_window_days} days without a transfusion (protocol: reduce the next dose when "
-        f"the rise is > {fmt_value(p.reduce_rise_g_l)} g/L; "
-        + np.where(reduced[m], "it was reduced)", np.where(no_next[m], "no later dose)", "next dose "
-                   + t(next_dose, m, fmt_dose) + " mg/kg)")), kind=kind)
+    add("dose_reduction_rule", m, lambda m: concat(
+        "day ", t(day, m, str), ": Hb rose to ", t(rise_hb, m), " g/L on day ", t(rise_day, m, str), ", ",
+        t(rise_hb - pre_hb, m), " g/L above the pre-dose ", t(pre_hb, m),
+        f" g/L within {p.reduce_window_days} days without a transfusion (protocol: reduce the next dose when "
+        f"the rise is > {fmt_value(p.reduce_rise_g_l)} g/L; ",
+        np.where(reduced[m], "it was reduced)", np.where(no_next[m], "no later dose)", concat(
+            "next dose ", t(next_dose, m, fmt_dose), " mg/kg)"))).astype(object)), kind=kind)
 
     return findings_frame(parts, cohort.patients["patient_id"], RULES)
 
