@@ -229,6 +229,9 @@ if attempt is not None:
                 sheet_tables = {attempt.columns[i].sheet: table_picks[i] for i in retabled}
                 if sheet_tables:
                     new = merge_mapping(new, {"_tables": sheet_tables})
+                if not new:
+                    app_state.set_data_notice("info", "Nothing was changed in the mapping: choose a field for each "
+                                                      "column marked in red, then apply.")
                 app_state.set_column_mapping(merge_mapping(mapping, new))
                 if not files:
                     app_state.set_data_notice("info", "Mapping saved. Upload the file again to load it with this mapping.")

@@ -241,3 +241,17 @@ def test_two_sessions_side_by_side_never_share_an_upload():
     b.switch_page(DATA_PAGE).run()
     shown = texts(b)
     assert "cohort.xlsx" not in shown and "P1" not in shown
+
+
+@pytest.mark.parametrize("key, name", [("w_template_workbook", "luspatercept_cohort_template.xlsx"),
+                                       ("w_template_visits", "luspatercept_visits_template.xlsx")])
+def test_both_templates_are_offered_and_load_back_through_the_page(key, name):
+    from lusp.template import template_bytes, visits_template_bytes
+
+    at = start()
+    button = at.download_button(key=key)
+    assert button.label.endswith("(.xlsx)")
+    data = template_bytes() if key == "w_template_workbook" else visits_template_bytes()
+    upload(at, [(name, data)])
+    assert not at.error, [e.value for e in at.error]
+    assert at.sidebar.caption[0].value.startswith("1 patients")  # the example patient P01
