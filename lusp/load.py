@@ -30,6 +30,7 @@ from lusp.io.values import (
     COVARIATE_BOOLEAN_WORDS,
     DAY_FIRST,
     blank_of,
+    identifier_values,
     normalise_sex,
     parse_booleans,
     parse_dates,
@@ -286,14 +287,13 @@ def inspect_columns(sources, *, mapping: Mapping | None = None, max_bytes: int |
     out = []
     assigned = _assign_tables(raws, mapping, _Reporter())
     for raw, table in assigned:
-        dropped = tuple(h for h in raw.header if syn.is_identifier(h))
-        kept = [(j, h) for j, h in enumerate(raw.header) if not syn.is_identifier(h)]
-        proposed: dict[str, str | None] = {}
+        dropped_names = [h for h in raw.header if syn.is_identifier(h)]
+        claims: dict[int, str] = {}
         if table is not None:
-            claims = _claim_columns(raw, table, mapping, _Reporter())[0]
-            proposed = {h: claims.get(j) for j, h in kept}
-        else:
-            proposed = {h: None for _, h in kept}
+            claims, _, _, dropped_names = _claim_columns(raw, table, mapping, _Reporter())
+        dropped = tuple(dropped_names)
+        kept = [(j, h) for j, h in enumerate(raw.header) if h not in dropped]
+        proposed: dict[str, str | None] = {h: claims.get(j) for j, h in kept}
         found = set(v for v in proposed.values() if v)
         missing = tuple(
             "|".join(alts) for alts in syn.REQUIRED_FIELDS.get(table, ()) if not found.intersection(alts)
@@ -458,6 +458,13 @@ def _claim_columns(raw: RawTable, table: str, mapping: Mapping, reporter: _Repor
         seen: set[str] = set(claims.values())
         for j in sorted(unmapped):
             name = raw.header[j]
+            looks_like = identifier_values(raw.body[j])
+            if looks_like:
+                dropped.append(name)
+                reporter.add("warning", "identifier_values_dropped", raw.file, table, None, name, "",
+                             f"Column {name!r} holds what look like {looks_like}; it was dropped as a direct "
+                             "identifier. Rename it and remove the identifiers if it is something else.")
+                continue
             if name in seen:
                 reporter.add("warning", "duplicate_column", raw.file, table, None, name, "",
                              f"A second column named {name!r} was ignored; give it a distinct name to keep it.")
@@ -501,8 +508,10 @@ class _Loader:
             claims, covariates, ignored, dropped = _claim_columns(raw, table, self.mapping, self.r)
             if dropped:
                 self.dropped.extend(d for d in dropped if d not in self.dropped)
-                self.r.add("warning", "identifier_dropped", raw.file, table, None, ", ".join(dropped), "",
-                           f"Column(s) {', '.join(repr(d) for d in dropped)} look like direct identifiers (name, "
+            by_name = [d for d in dropped if syn.is_identifier(d)]  # the value-detected ones warned already
+            if by_name:
+                self.r.add("warning", "identifier_dropped", raw.file, table, None, ", ".join(by_name), "",
+                           f"Column(s) {', '.join(repr(d) for d in by_name)} look like direct identifiers (name, "
                            "contact details, national ID, medical record number, birth date) and were dropped "
                            "before anything else was read. They are not kept, shown, cached or exported.")
             self.unmapped.extend(f"{table}.{name}" for name in ignored)

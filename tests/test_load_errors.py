@@ -206,3 +206,15 @@ def test_a_zip_that_would_expand_beyond_the_limit_is_refused_unread(monkeypatch)
     monkeypatch.setattr(readers, "MAX_UNZIPPED_BYTES", 100)
     data = zip_bytes({f"{n}.csv": csv_bytes(f) for n, f in TABLES.items()})
     assert [p.code for p in problems_of([("c.zip", data)])] == ["zip_too_large"]
+
+
+def test_identifiers_hidden_under_an_innocent_name_are_dropped_by_their_values():
+    patients = PATIENTS.assign(contact_note=["13812345678", "13987654321", "13700000000"],
+                               ref=["110101199003071234", "11010119900307123X", "110101199003075678"],
+                               ipss=[1, 2, 3])
+    cohort = load_cohort(files_with(patients=patients))
+    assert {"contact_note", "ref"}.isdisjoint(cohort.patients.columns) and "ipss" in cohort.patients
+    assert set(cohort.source.dropped_identifier_columns) == {"contact_note", "ref"}
+    assert {p.column for p in cohort.report.warnings if p.code == "identifier_values_dropped"} == {"contact_note", "ref"}
+    tc = {t.table: t for t in inspect_columns(files_with(patients=patients))}["patients"]
+    assert "ref" not in tc.preview and "ref" in tc.dropped_identifiers

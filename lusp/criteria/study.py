@@ -271,38 +271,41 @@ def _reasons(table: pd.DataFrame, p: StudyParams) -> np.ndarray:
     def flag(name: str) -> np.ndarray:
         return table[name].to_numpy(dtype=bool, na_value=False)
 
-    txt = common.as_text
+    txt, concat = common.as_text, common.concat
     td, evaluable, responder = flag("td_baseline"), flag("evaluable"), flag("responder")
     tf_len = col("longest_tf_days")
     why_not = table["not_evaluable_reason"].fillna("").to_numpy(dtype=object)
-    spike_text = np.where(
-        flag("transient_spike") & ~responder,
-        "; transient Hb spike to " + txt(col("early_peak_hb_g_l")) + " g/L on day " + txt(col("early_peak_day"))
-        + " fell back by day " + txt(col("spike_fall_day"))
-        + np.where(flag("spike_after_transfusion"), " (transfusion in the week before the peak)", "").astype(object),
-        "",
-    ).astype(object)
-    not_evaluable = "; " + why_not + " → not evaluable (counted as non-responder)."
-    tf_span = "day " + txt(col("tf_start_day")) + " to day " + txt(col("tf_end_day")) + " (" + txt(tf_len) + " days "
-    td_head = "TD at baseline (" + txt(col("units_baseline")) + f" U in {window_text(p.baseline_window_days)})"
-    td_text = td_head + np.select(
-        [~evaluable, responder, tf_len > 0],
-        [
-            not_evaluable,
-            "; no transfusion from " + tf_span + f"≥ {p.ti_days}) → transfusion independent → responder.",
-            "; longest transfusion-free interval " + tf_span + f"< {p.ti_days}) → not transfusion independent → non-responder"
-            + spike_text + ".",
-        ],
-        "; no transfusion-free day after day 0 → non-responder" + spike_text + ".",
+    spike = flag("transient_spike") & ~responder
+    spike_text = np.full(len(table), "", dtype=object)
+    if spike.any():
+        spike_text[spike] = concat(
+            "; transient Hb spike to ", txt(col("early_peak_hb_g_l")[spike]), " g/L on day ",
+            txt(col("early_peak_day")[spike]), " fell back by day ", txt(col("spike_fall_day")[spike]),
+            np.where(flag("spike_after_transfusion")[spike], " (transfusion in the week before the peak)", "").astype(object),
+        )
+    not_evaluable = concat("; ", why_not, " → not evaluable (counted as non-responder).")
+    tf_span = concat("day ", txt(col("tf_start_day")), " to day ", txt(col("tf_end_day")), " (", txt(tf_len), " days ")
+    td_text = concat(
+        "TD at baseline (", txt(col("units_baseline")), f" U in {window_text(p.baseline_window_days)})",
+        np.select(
+            [~evaluable, responder, tf_len > 0],
+            [
+                not_evaluable,
+                concat("; no transfusion from ", tf_span, f"≥ {p.ti_days}) → transfusion independent → responder."),
+                concat("; longest transfusion-free interval ", tf_span,
+                       f"< {p.ti_days}) → not transfusion independent → non-responder", spike_text, "."),
+            ],
+            concat("; no transfusion-free day after day 0 → non-responder", spike_text, "."),
+        ).astype(object),
     )
-    ntd_text = "NTD at baseline" + np.where(
+    ntd_text = concat("NTD at baseline", np.where(
         evaluable,
-        "; Hb " + txt(col("baseline_hb_g_l")) + " → peak " + txt(col("peak_hb_g_l")) + " g/L on day "
-        + txt(col("peak_hb_day")) + " (rise " + txt(col("hb_rise_g_l")) + " g/L "
-        + np.where(responder, "≥ ", "< ").astype(object) + fmt_number(p.ntd_rise_g_l) + ") → "
-        + np.where(responder, "responder", "non-responder").astype(object) + spike_text + ".",
+        concat("; Hb ", txt(col("baseline_hb_g_l")), " → peak ", txt(col("peak_hb_g_l")), " g/L on day ",
+               txt(col("peak_hb_day")), " (rise ", txt(col("hb_rise_g_l")), " g/L ",
+               np.where(responder, "≥ ", "< ").astype(object), fmt_number(p.ntd_rise_g_l), ") → ",
+               np.where(responder, "responder", "non-responder").astype(object), spike_text, "."),
         not_evaluable,
-    )
+    ).astype(object))
     return np.where(td, td_text, ntd_text)
 
 

@@ -107,6 +107,33 @@ def parse_booleans(col: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     return values, blank, bad
 
 
+_IDENTIFIER_PATTERNS = {
+    "national ID numbers": r"^\d{17}[\dXx]$",  # 中国居民身份证 (18 characters)
+    "phone numbers": r"^\+?[\d][\d \-()]{8,}\d$",
+    "e-mail addresses": r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$",
+}
+
+
+def identifier_values(col: pd.Series, sample_rows: int = 200) -> str | None:
+    """What a column's values look like when they are direct identifiers, else ``None``.
+
+    A column may be named innocently ("contact", "备注") yet hold phone or ID-card numbers;
+    the first ``sample_rows`` values decide (more than half matching one pattern).
+    """
+    if is_numeric_dtype(col) and not is_bool_dtype(col):
+        numbers = col.head(sample_rows).dropna()
+        # 11-digit mobile numbers and 18-digit IDs typed as numbers
+        digits = numbers.abs().round().astype("float64").map(lambda x: len(f"{x:.0f}"))
+        return "phone numbers" if len(numbers) and (digits.between(10, 15).mean() > 0.5) and (numbers == numbers.round()).all() else None
+    text = text_of(col.head(sample_rows)).dropna()
+    if not len(text):
+        return None
+    for kind, pattern in _IDENTIFIER_PATTERNS.items():
+        if text.str.fullmatch(pattern).mean() > 0.5:
+            return kind
+    return None
+
+
 _SEX = {"m": "M", "male": "M", "man": "M", "男": "M", "男性": "M", "f": "F", "female": "F", "woman": "F",
         "女": "F", "女性": "F"}
 
