@@ -382,10 +382,16 @@ def _assign_tables(raws: list[RawTable], mapping: Mapping, reporter: _Reporter) 
         if table is None and len(data_raws) == 1:
             table = syn.VISITS  # a lone unnamed sheet / CSV is the clinician's visits table
         if table is None:
-            looks_like_visits = sum(
-                syn.match_column(syn.VISITS, h) in ("hb_g_l", "hb_g_dl", "rbc_units", "dose_mg_kg") for h in raw.header
-            ) > 0 and any(syn.match_column(syn.VISITS, h) == "patient_id" for h in raw.header)
-            table = syn.VISITS if looks_like_visits else None
+            # an oddly named file: the one table whose required columns it has
+            fits = [t for t in TABLES if _has_required_columns(raw, t, mapping)]
+            if len(fits) == 1:
+                table = fits[0]
+                reporter.add("warning", "table_guessed", raw.file, table, None, "", raw.sheet,
+                             f"The sheet or file {raw.sheet!r} was read as the {table} table because of its "
+                             f"columns. Name it {table!r} to be sure.")
+            elif any(syn.match_column(syn.VISITS, h) in ("hb_g_l", "hb_g_dl", "rbc_units", "dose_mg_kg")
+                     for h in raw.header) and not any(syn.match_table(r.sheet) == "patients" for r in data_raws):
+                table = syn.VISITS
         if table is None:
             reporter.add("warning", "unknown_table", raw.file, raw.sheet, None, "", raw.sheet,
                          f"The sheet or file {raw.sheet!r} is not one of the tables (patients, hb, transfusions, "
@@ -393,6 +399,12 @@ def _assign_tables(raws: list[RawTable], mapping: Mapping, reporter: _Reporter) 
                          "table on the Data page.")
         out.append((raw, table))
     return out
+
+
+def _has_required_columns(raw: RawTable, table: str, mapping: Mapping) -> bool:
+    by_hand = {syn.normalise_name(k): v for k, v in mapping.get(table, {}).items()}
+    found = {by_hand.get(syn.normalise_name(h)) or syn.match_column(table, h) for h in raw.header}
+    return all(found.intersection(alternatives) for alternatives in syn.REQUIRED_FIELDS[table])
 
 
 def _claim_columns(raw: RawTable, table: str, mapping: Mapping, reporter: _Reporter):

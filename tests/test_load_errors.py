@@ -218,3 +218,30 @@ def test_identifiers_hidden_under_an_innocent_name_are_dropped_by_their_values()
     assert {p.column for p in cohort.report.warnings if p.code == "identifier_values_dropped"} == {"contact_note", "ref"}
     tc = {t.table: t for t in inspect_columns(files_with(patients=patients))}["patients"]
     assert "ref" not in tc.preview and "ref" in tc.dropped_identifiers
+
+
+def test_an_oddly_named_file_is_read_as_the_one_table_its_columns_fit_with_a_warning():
+    files = [(("export_3.csv" if n == "hb" else f"{n}.csv"), csv_bytes(f)) for n, f in TABLES.items()]
+    cohort = load_cohort(files)
+    assert len(cohort.hb) == 9
+    assert [(p.table, p.value) for p in cohort.report.warnings if p.code == "table_guessed"] == [("hb", "export_3")]
+
+
+def test_a_sheet_with_an_unknown_name_and_columns_can_be_assigned_by_hand():
+    hb = HB.rename(columns={"hb_g_l": "Wert"})
+    files = [(("export_3.csv" if n == "hb" else f"{n}.csv"), csv_bytes(hb if n == "hb" else f)) for n, f in TABLES.items()]
+    assert where(problems_of(files), "missing_table") == [("hb", None, "")]
+    cohort = load_cohort(files, mapping={"_tables": {"export_3": "hb"}, "hb": {"Wert": "hb_g_l"}})
+    assert len(cohort.hb) == 9
+
+
+def test_inspect_columns_of_a_visits_sheet_proposes_fields_and_lists_what_is_missing():
+    from tests.test_load_shapes import visits_frame
+
+    visits = visits_frame().rename(columns={"hb_g_l": "Hämoglobin", "diagnosis": "Dx"})
+    (tc,) = inspect_columns([("clinic.csv", csv_bytes(visits))])
+    assert tc.table == "visits"
+    assert tc.proposed["Hämoglobin"] is None and tc.proposed["Dx"] == "diagnosis"
+    assert tc.proposed["rbc_units"] == "rbc_units" and tc.missing == ()
+    mapping = {"visits": {"Hämoglobin": "hb_g_l"}}
+    assert len(load_cohort([("clinic.csv", csv_bytes(visits))], mapping=mapping).hb) == 9
