@@ -64,19 +64,19 @@ def read_file(file: InputFile, text_columns=None) -> tuple[list[RawTable], list[
     ``text_columns(header_name) -> bool`` names CSV columns to keep as text (patient ids:
     ``001`` must not become ``1``).
     """
-    name, data = file.name, file.data
+    name, head = file.name, file.head(65536)
     suffix = PurePosixPath(name).suffix.lower()
-    if len(data) == 0 or (not data[:4096].strip() and not data.strip()):
+    if not head.strip() and (len(head) < 65536 or not file.content().strip()):
         return [], [_error(name, "empty_file", "The file is empty. Choose the file that holds the cohort.")]
-    if data.startswith(_OLE_MAGIC):
+    if head.startswith(_OLE_MAGIC):
         return [], [_error(name, "legacy_excel", "This is an old-style Excel file (.xls) or another Office "
                            "document. Open it in Excel and save it as an .xlsx workbook.")]
-    is_zip = data.startswith(_ZIP_MAGIC)
+    is_zip = head.startswith(_ZIP_MAGIC)
     if suffix in (".xlsx", ".xlsm"):
         if not is_zip:
             return [], [_error(name, "wrong_content", "The file is named .xlsx but is not an Excel workbook. "
                                "Open it in Excel and save it as .xlsx, or give it the right extension.")]
-        return read_workbook(name, data)
+        return read_workbook(name, file.content())
     if suffix == ".xls":
         return [], [_error(name, "legacy_excel", "Old-style .xls workbooks are not read. Open the file in "
                            "Excel and save it as an .xlsx workbook.")]
@@ -84,12 +84,12 @@ def read_file(file: InputFile, text_columns=None) -> tuple[list[RawTable], list[
         if not is_zip:
             return [], [_error(name, "wrong_content", "The file is named .zip but is not a zip archive. "
                                "Create the archive again (one CSV per table inside).")]
-        return read_zip(name, data, text_columns)
+        return read_zip(name, file.content(), text_columns)
     if suffix in (".csv", ".tsv", ".txt", ""):
         if is_zip:
             return [], [_error(name, "wrong_content", "The file is named .csv but is a zip archive or an Excel "
                                "workbook. Rename it to .xlsx or .zip, or export the sheet as CSV.")]
-        return read_csv_bytes(name, data, text_columns)
+        return read_csv_file(file, text_columns)
     return [], [_error(name, "wrong_extension", f"Files ending in {suffix} are not read. Use an Excel workbook "
                        "(.xlsx), a .zip of CSV files, or CSV files (.csv).", value=suffix)]
 
@@ -211,7 +211,7 @@ def _head_encoding(head: bytes) -> str | None:
     return None
 
 
-def read_csv_bytes(name: str, data: bytes, text_columns=None) -> tuple[list[RawTable], list[Problem]]:
+def read_csv_file(file: InputFile, text_columns=None) -> tuple[list[RawTable], list[Problem]]:
     """A CSV file: encoding and separator detected, ``;`` files read with decimal commas.
 
     Columns whose values are all numbers come back numeric straight from pandas' C parser
@@ -219,7 +219,8 @@ def read_csv_bytes(name: str, data: bytes, text_columns=None) -> tuple[list[RawT
     the top of the file is decoded here; pandas decodes the rest while parsing, and a file
     that turns out not to be UTF-8 further down is read again as GB18030.
     """
-    head = data[:65536]
+    name = file.name
+    head = file.head(65536)
     if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return [], [_error(name, "binary_file", "This is not a text (CSV) file: it holds binary data. Export "
                            "the sheet from Excel with 'Save as → CSV UTF-8'.")]
@@ -240,11 +241,11 @@ def read_csv_bytes(name: str, data: bytes, text_columns=None) -> tuple[list[RawT
     body = None
     for encoding in tried:
         try:
-            header_frame = pd.read_csv(io.BytesIO(data), encoding=encoding, sep=sep, header=None, skiprows=first,
+            header_frame = pd.read_csv(file.source(), encoding=encoding, sep=sep, header=None, skiprows=first,
                                        nrows=1, dtype=str, keep_default_na=False, skip_blank_lines=False)
             header = tuple(str(h).strip() or f"(column {column_letter(j)})" for j, h in enumerate(header_frame.iloc[0]))
             body = pd.read_csv(
-                io.BytesIO(data),
+                file.source(),
                 encoding=encoding,
                 sep=sep,
                 decimal=decimal,
@@ -256,7 +257,7 @@ def read_csv_bytes(name: str, data: bytes, text_columns=None) -> tuple[list[RawT
             # numbers (forcing text on every read costs registries twice the parse time).
             for j, h in enumerate(header):
                 if text_columns is not None and text_columns(h) and is_numeric_dtype(body[j]):
-                    body[j] = pd.read_csv(io.BytesIO(data), encoding=encoding, sep=sep, header=first,
+                    body[j] = pd.read_csv(file.source(), encoding=encoding, sep=sep, header=first,
                                           names=range(len(header)), usecols=[j], dtype={j: "str"},
                                           skip_blank_lines=False)[j]
             break

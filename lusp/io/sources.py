@@ -5,6 +5,7 @@ read, so an oversized file is refused without loading it.
 """
 from __future__ import annotations
 
+import io
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,10 +21,32 @@ _DATA_SUFFIXES = (".xlsx", ".xlsm", ".csv", ".tsv", ".txt", ".zip")
 
 @dataclass(frozen=True)
 class InputFile:
-    """One file's name (as the user knows it) and its bytes."""
+    """One file's name (as the user knows it) and its bytes — in memory for uploads, or a
+    path on disk read only as far as needed (a registry CSV is parsed straight from disk
+    instead of being held in memory twice)."""
 
     name: str
-    data: bytes
+    data: bytes | None = None
+    path: Path | None = None
+
+    @property
+    def size(self) -> int:
+        return len(self.data) if self.data is not None else self.path.stat().st_size
+
+    def head(self, n: int) -> bytes:
+        """The first ``n`` bytes."""
+        if self.data is not None:
+            return self.data[:n]
+        with open(self.path, "rb") as handle:
+            return handle.read(n)
+
+    def content(self) -> bytes:
+        """Every byte of the file."""
+        return self.data if self.data is not None else self.path.read_bytes()
+
+    def source(self):
+        """Something ``pandas.read_csv`` reads: a fresh in-memory buffer, or the path."""
+        return io.BytesIO(self.data) if self.data is not None else str(self.path)
 
 
 def _problem(file: str, code: str, message: str, value: str = "") -> Problem:
@@ -89,7 +112,9 @@ def _read_path(path: Path, max_bytes: int | None, files: list[InputFile], proble
         if max_bytes is not None and size > max_bytes:
             problems.append(_too_large(path.name, size, max_bytes))
             return
-        files.append(InputFile(path.name, path.read_bytes()))
+        with open(path, "rb"):  # fail now, with a clear problem, if it cannot be opened
+            pass
+        files.append(InputFile(path.name, path=path))
     except FileNotFoundError:
         problems.append(_problem(path.name, "file_not_found", f"There is no file {path}. Check the name and folder."))
     except OSError as exc:
