@@ -41,7 +41,8 @@ TABLE_SYNONYMS: dict[str, tuple[str, ...]] = {
 
 #: Sheets that are documentation, not data (the template's instructions): ignored quietly.
 IGNORED_SHEETS: frozenset[str] = frozenset(
-    normalise_name(n) for n in ("instructions", "readme", "read me", "notes", "说明", "填写说明", "使用说明")
+    normalise_name(n) for n in ("instructions", "readme", "read me", "notes", "about", "metadata", "说明", "填写说明",
+                                "使用说明", "关于")
 )
 
 _PATIENT_ID = ("patient_id", "patient", "patient no", "patient number", "id", "subject", "subject_id",
