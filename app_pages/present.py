@@ -17,6 +17,7 @@ import streamlit as st
 import app_state
 from app_pages import _export_ui
 from lusp.export.deck import headline_numbers, slide_subgroups
+from lusp.export.images import ImageExportError, figure_to_image, png_size
 from lusp.figures import (
     burden_dumbbell,
     forest_plot,
@@ -43,8 +44,8 @@ st.markdown(
   .lusp-tiles {display: grid; grid-template-columns: repeat(4, 1fr); gap: 1.2rem; margin-top: 1rem;}
   .lusp-tile {background: #F3F6FA; border: 1px solid #D5DBE3; border-radius: 6px; padding: 1rem 1.2rem;}
   .lusp-tile .v {font-size: 3rem; font-weight: 700; color: #0072B2; line-height: 1.1;}
-  .lusp-tile .l {font-size: 1.4rem; font-weight: 600; color: #1F2933;}
-  .lusp-tile .d {font-size: 1.1rem; color: #5F6B7A;}
+  .lusp-tile .l {font-size: 1.5rem; font-weight: 600; color: #1F2933;}
+  .lusp-tile .d {font-size: 1.3rem; color: #5F6B7A;}
   .lusp-footer {margin-top: 1.5rem; padding-top: .5rem; border-top: 1px solid #D5DBE3;
                 font-size: 1.1rem; color: #5F6B7A;}
   .lusp-synthetic {background: #D55E00; color: white; font-weight: 700; padding: .1rem .5rem;
@@ -73,9 +74,15 @@ def headline() -> None:
     st.markdown(f'<div class="lusp-tiles">{tiles}</div>', unsafe_allow_html=True)
 
 
-def altair(build: Callable) -> Callable[[], None]:
+def altair(name: str, build: Callable) -> Callable[[], None]:
+    """A cohort chart drawn as the deck draws it: rendered to a 1600 px PNG, so it looks the
+    same on the projector as on the slide (stretching the live Vega-Lite chart to a wide
+    screen misplaces its text columns). Cached per session and view."""
     def draw() -> None:
-        st.vega_lite_chart(build().to_dict(), width="stretch")
+        png = app_state.cached("present_png", lambda: figure_to_image(build(), "png"), name)
+        width_px, height_px = png_size(png)
+        # keep the chart and the two buttons on one screen: at most ~620 px tall
+        st.image(png, width=min(1400, int(620 * width_px / height_px)))
 
     return draw
 
@@ -83,7 +90,13 @@ def altair(build: Callable) -> Callable[[], None]:
 def spike_patient(patient_id: str) -> Callable[[], None]:
     def draw() -> None:
         fig = patient_trajectory(results, patient_id, hb_unit=unit)
-        fig.update_layout(font_size=18, height=620)
+        # Projector type: the dashboard chart's explicit sizes, about 1.4× larger; short
+        # enough that the reason sentence and the buttons stay on the screen.
+        fig.update_layout(font_size=18, height=540, legend_font_size=16)
+        fig.update_xaxes(tickfont_size=16, title_font_size=18)
+        # not the thin dose strip above the Hb panel: its four dose ticks would collide
+        fig.for_each_yaxis(lambda axis: axis.update(tickfont_size=16, title_font_size=18)
+                           if axis.domain is None or axis.domain[1] - axis.domain[0] > 0.3 else None)
         st.plotly_chart(fig, width="stretch", config=PLOTLY_CONFIG, key=f"present_{patient_id}")
         row = table[table["patient_id"].astype(str) == patient_id].iloc[0]
         st.markdown(escape(str(row["reason"])))
@@ -93,18 +106,18 @@ def spike_patient(patient_id: str) -> Callable[[], None]:
 
 screens: list[tuple[str, Callable[[], None]]] = [("Headline numbers", headline)]
 if len(table):
-    screens.append(("Response rates with exact 95 % CIs", altair(
+    screens.append(("Response rates with exact 95 % CIs", altair("rates", 
         lambda: response_rates_chart(response_rates_frame(summary), criteria_label=results.criteria_label))))
     if table["td_baseline"].astype("boolean").fillna(False).any():
-        screens.append(("Transfusion burden before and after", altair(lambda: burden_dumbbell(table))))
+        screens.append(("Transfusion burden before and after", altair("burden", lambda: burden_dumbbell(table))))
     if table["hb_rise_g_l"].notna().any():
-        screens.append(("Best Hb change from baseline", altair(
+        screens.append(("Best Hb change from baseline", altair("waterfall", 
             lambda: waterfall(table, hb_unit=unit, threshold_g_l=getattr(results.params, "ntd_rise_g_l", None)))))
-    screens.append(("Time on study, transfusion independence and events", altair(
+    screens.append(("Time on study, transfusion independence and events", altair("swimmer", 
         lambda: swimmer(table, swimmer_marks(results.cohort.doses, results.cohort.events, table["patient_id"])))))
     subgroups = slide_subgroups(results)
     if len(subgroups):
-        screens.append(("Response by subgroup (exploratory)", altair(
+        screens.append(("Response by subgroup (exploratory)", altair("forest", 
             lambda: forest_plot(subgroups, overall_rate=summary["response_rate"]["overall"]["rate"],
                                 covariate_label="Subgroup"))))
     spikes = table.loc[table["transient_spike"].astype("boolean").fillna(False).astype(bool), "patient_id"]
@@ -116,7 +129,7 @@ title, draw = screens[step]
 st.title(title)
 try:
     draw()
-except (ValueError, TypeError, KeyError) as error:  # one screen's edge case must not end the talk
+except (ImageExportError, ValueError, TypeError, KeyError) as error:  # one screen's edge case must not end the talk
     logging.getLogger("lusp.app").warning("presentation screen %r failed: %s", title, error)
     st.info("This chart cannot be drawn for the patients selected. Use Next to continue.")
 

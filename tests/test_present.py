@@ -48,7 +48,7 @@ def test_steps_through_headline_charts_and_spike_patients(page):
         assert not page.exception, page.exception
         titles.append(page.title[0].value)
         # one chart per screen
-        charts = len(page.get("vega_lite_chart")) + len(page.get("plotly_chart"))
+        charts = len(page.get("image")) + len(page.get("plotly_chart")) + len(page.get("vega_lite_chart"))
         assert charts == 1, (titles[-1], charts)
     assert titles[0] == "Headline numbers"
     assert "Response rates with exact 95 % CIs" in titles
