@@ -338,3 +338,13 @@ def test_a_chart_that_cannot_be_drawn_costs_one_slide_not_the_deck(demo_results,
     swimmer = next(s for s in prs.slides if _title(s).startswith("Time on study"))
     assert "could not be drawn" in _all_text(swimmer) and "no bars to draw" in _all_text(swimmer)
     assert _title(prs.slides[-1]) == "Methods and parameters"
+
+
+def test_wide_basket_table_keeps_the_first_columns_and_says_so(demo_results):
+    from lusp.export.deck import MAX_SLIDE_COLUMNS
+
+    wide = demo_results.table.head(5)  # every result column: far more than a slide holds
+    prs = _open(render_deck([DeckItem("All columns", "filters: all patients", table=wide).to_slide()], CONTEXT))
+    (graphic,) = [s for s in prs.slides[0].shapes if s.has_table]
+    assert len(graphic.table.columns) == MAX_SLIDE_COLUMNS
+    assert f"first {MAX_SLIDE_COLUMNS} of {len(wide.columns)} columns" in _all_text(prs.slides[0])

@@ -71,6 +71,8 @@ HEADER_FILL = "E8EEF5"
 TILE_FILL = "F3F6FA"
 SYNTHETIC = "D55E00"  # Okabe–Ito vermillion: a warning colour distinct from the outcomes
 
+#: At most this many columns of a basket table on a slide (wider tables keep the first).
+MAX_SLIDE_COLUMNS = 12
 #: At most this many rows on one table slide (fewer when wrapped cells make rows taller:
 #: pages are cut by estimated height).
 TABLE_ROWS_PER_SLIDE = 14
@@ -168,7 +170,13 @@ class DeckItem:
     def to_slide(self) -> Slide:
         if self.png is not None:
             return Slide("image", self.title, caption=self.caption, images=(self.png,), notes=self.notes, alt_text=self.title)
-        return Slide("table", self.title, caption=self.caption, table=_as_text_frame(self.table), notes=self.notes)
+        table = _as_text_frame(self.table)
+        caption = self.caption
+        if len(table.columns) > MAX_SLIDE_COLUMNS:
+            # More columns than a slide can hold legibly: the first ones, and say so.
+            caption = f"{caption} · first {MAX_SLIDE_COLUMNS} of {len(table.columns)} columns (all in the XLSX download)"
+            table = table.iloc[:, :MAX_SLIDE_COLUMNS]
+        return Slide("table", self.title, caption=caption.strip(" ·"), table=table, notes=self.notes)
 
 
 @dataclass(frozen=True)
@@ -603,7 +611,7 @@ class _TableLayout:
         usable = max(self.widths_in[col] - 2 * _CELL_PAD_IN, 0.2)
         space = _text_width_in(" ", self.font_pt)
         lines, used = 1, 0.0
-        for word in str(text).split():
+        for word in str(text).replace("\u200b", " ").split():
             width = _text_width_in(word, self.font_pt)
             if used and used + space + width <= usable:
                 used += space + width
@@ -664,7 +672,8 @@ def _natural_widths_in(frame: pd.DataFrame, size_pt: float) -> list[float]:
         # Headers wrap at spaces (one word a line at worst, never inside a word) so short
         # numeric columns stay narrow and the room goes to long text; values should not
         # wrap at all when the slide has room. Headers are bold: about 8 % wider.
-        header = 1.08 * max(_text_width_in(w, size_pt) for w in (str(column).split() or [""]))
+        words = str(column).replace("\u200b", " ").split() or [""]
+        header = 1.08 * max(_text_width_in(w, size_pt) for w in words)
         value = max((_text_width_in(str(v), size_pt) for v in frame[column].head(200)), default=0.0)
         widths.append(max(header, value, 0.3) + 2 * _CELL_PAD_IN + 0.04)
     return widths
@@ -715,7 +724,9 @@ def _as_text_frame(frame: pd.DataFrame | None) -> pd.DataFrame:
         return pd.DataFrame()
     out = {}
     for column in frame.columns:
-        out[str(column)] = [format_cell(v) for v in frame[column]]
+        # A zero-width space after each underscore lets "burden_before_u28" wrap between
+        # its words instead of inside one.
+        out[str(column).replace("_", "_\u200b")] = [format_cell(v) for v in frame[column]]
     return pd.DataFrame(out, dtype=object)
 
 
