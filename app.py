@@ -48,8 +48,10 @@ def sidebar_cohort() -> None:
                        "no real patient data. Upload your own cohort on the Data page.")
         else:
             st.badge(cohort.source.name, icon=":material/description:", color="blue")
+            n_warnings = len(cohort.report.warnings)
             st.caption(f"{cohort.n_patients} patients · not synthetic: treat as patient data · uploaded this "
-                       "session, kept in memory only")
+                       "session, kept in memory only"
+                       + (f" · **{n_warnings} loading warning(s)**, listed on the Data page" if n_warnings else ""))
 
 
 def _seed(key: str, value) -> None:

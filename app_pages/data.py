@@ -292,7 +292,7 @@ facts = pd.DataFrame([
 ], columns=["", "value"])
 read_col, tables_col = st.columns([1, 1], gap="large")
 read_col.dataframe(facts, hide_index=True, width="stretch", key="w_data_facts",
-                   column_config={"": st.column_config.TextColumn("", width="small"),
+                   column_config={"": st.column_config.TextColumn("", width="medium"),
                                   "value": st.column_config.TextColumn("value", width="large")})
 per_table = what_was_read(cohort)
 for column in ("first_day", "last_day"):  # "—" where a table has no days (patients, empty tables)

@@ -179,18 +179,25 @@ def test_a_bad_mapping_file_is_explained_not_raised():
     assert "was not used" in at.error[0].value and "not a field of hb" in at.error[0].value
 
 
-def test_an_unrecognised_sheet_is_assigned_a_table_by_hand():
+def test_an_unrecognised_sheet_is_assigned_a_table_then_its_column_mapped():
     at = start()
     sheets = dict(tables())
-    sheets["Blutwerte"] = sheets.pop("hb")
+    sheets["Blutwerte"] = sheets.pop("hb").rename(columns={"hb_g_l": "Wert"})  # neither name nor columns say hb
     upload(at, [("labor.xlsx", workbook_bytes(sheets))])
     assert "not loaded" in at.error[0].value
     pick = next(s for s in at.selectbox if "Blutwerte" in s.label)
-    assert pick.value == "visits"  # patient_id + an Hb column: the loader's best guess
+    assert pick.value is None
     pick.set_value("hb")
+    next(b for b in at.button if b.label == "Apply mapping").click().run()
+    # read as hb now, but the Hb column still needs a field
+    assert "not loaded" in at.error[0].value
+    next(s for s in at.selectbox if s.label == "Field for Wert").set_value("hb_g_l")
     next(b for b in at.button if b.label == "Apply mapping").click().run()
     assert not at.error, [e.value for e in at.error]
     assert overview_counts(at) == ("3", "1 TD · 2 NTD")
+    at.switch_page(DATA_PAGE).run()
+    saved = next(c.value for c in at.code if '"Wert"' in c.value)
+    assert mapping_from_json(saved) == {"_tables": {"Blutwerte": "hb"}, "hb": {"Wert": "hb_g_l"}}
 
 
 def test_unreadable_and_oversized_files_get_our_message(monkeypatch):
@@ -217,6 +224,9 @@ def test_what_was_read_lists_dates_units_and_dropped_identifiers():
     dated = tables(dates=True, g_dl=True)
     dated["patients"] = dated["patients"].assign(Name=["Zhang San", "Li Si", "Wang Wu"])
     upload(at, [("dated.xlsx", workbook_bytes(dated))])
+    # warnings load and stay visible: on the page and in the sidebar on every page
+    assert "warning(s) below: the data loaded" in at.warning[0].value
+    assert "loading warning(s)" in at.sidebar.caption[0].value
     facts = next(d.value for d in at.dataframe if "value" in d.value.columns and "" in d.value.columns)
     facts = dict(zip(facts[""], facts["value"]))
     assert facts["Identifier columns dropped"] == "Name"
