@@ -98,6 +98,12 @@ def test_no_escalation_after_two_doses_without_response_is_information():
                     "since day 0, rise 5 g/L < 10 g/L; protocol: escalate to 1.25)")]
 
 
+def test_no_escalation_is_noted_once_per_level_not_at_every_later_dose():
+    # Still at 1.0 on days 42 and 63 with the rise still 5: one note (day 42), the same decision after.
+    got = findings(REGULAR + [(63, 1.0)], hb=[(-1, 80), (21, 85)], rule="no_escalation")
+    assert [d for d, *_ in got] == [42]
+
+
 def test_no_escalation_finding_at_the_maximum_or_without_baseline():
     top = [(0, 1.75), (21, 1.75), (42, 1.75)]
     assert findings(top, hb=[(-1, 80), (21, 85)], rule="no_escalation") == []

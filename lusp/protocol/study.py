@@ -218,7 +218,11 @@ def review(cohort: Cohort, results_table: pd.DataFrame, params: StudyProtocolPar
         "day ", t(day, m, str), ": escalated to ", t(dose, m, fmt_dose),
         " mg/kg although the response criterion was met (", criterion(m, "≥"), "; protocol: escalate only below it)"))
     stayed = later & (np.abs(dose - prev) <= DOSE_EPS)
-    m = stayed & (at_level >= p.doses_per_level) & (prev < max_dose - DOSE_EPS) & judgeable & ~met
+    due = stayed & (at_level >= p.doses_per_level) & (prev < max_dose - DOSE_EPS) & judgeable & ~met
+    # One note per missed escalation, not one per dose for as long as the level is kept: the
+    # doses after the first are the same decision (the message says how many doses it has been).
+    same_run = np.r_[False, steps["run_length"].to_numpy()[1:] > 1]
+    m = due & ~(np.r_[False, due[:-1]] & same_run)
     add("no_escalation", m, lambda m: concat(
         "day ", t(day, m, str), ": kept at ", t(dose, m, fmt_dose), " mg/kg after ", t(at_level, m, str),
         " doses at that level without response (", criterion(m, "<"), "; protocol: escalate to ",
