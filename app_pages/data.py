@@ -262,7 +262,9 @@ if attempt is not None:
                            on_click="ignore", icon=":material/download:")
 
 # ----------------------------------------------------------------------------- saved mapping
-with st.expander("Saved column mapping (JSON)", icon=":material/save:"):
+# open when a hand mapping has just loaded a file: that is the moment to save it for next month
+with st.expander("Saved column mapping (JSON)", icon=":material/save:",
+                 expanded=bool(mapping) and attempt is not None and attempt.loaded):
     st.caption("A mapping made by hand is kept for this session. Download it, and upload it next month before "
                "the new file so it loads in one step.")
     if mapping:
@@ -288,7 +290,7 @@ facts = pd.DataFrame([
     ("Time", f"calendar dates {source.date_range[0]} … {source.date_range[1]}, converted to study days"
      if source.uses_dates and source.date_range else "study days (day 0 = first dose)"),
     ("Identifier columns dropped", ", ".join(source.dropped_identifier_columns) or "none"),
-    ("Columns kept as covariates or ignored", ", ".join(source.unmapped_columns) or "none"),
+    ("Extra columns (covariates / ignored)", ", ".join(source.unmapped_columns) or "none"),
 ], columns=["", "value"])
 read_col, tables_col = st.columns([1, 1], gap="large")
 read_col.dataframe(facts, hide_index=True, width="stretch", key="w_data_facts",
