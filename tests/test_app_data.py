@@ -91,6 +91,7 @@ def test_each_accepted_shape_loads_and_the_overview_shows_its_counts(session, sh
     upload(at, SHAPES[shape])
     assert not at.error, [e.value for e in at.error]
     assert any("loaded: 3 patients, now in force" in m.value for m in [*at.success, *at.warning])
+    assert at.session_state["_upload"].files == tuple(name for name, _ in SHAPES[shape])  # this upload, not the last
     assert at.sidebar.caption[0].value.startswith("3 patients · not synthetic")
     assert overview_counts(at) == ("3", "1 TD · 2 NTD")
 
