@@ -17,6 +17,7 @@ import pandas as pd
 from lusp import params as params_mod
 from lusp.cohort import Cohort
 from lusp.criteria import common, get_criteria
+from lusp.endpoints import add_trial_endpoints
 from lusp.protocol import empty_findings, get_protocol
 from lusp.protocol import review as review_protocol
 from lusp.stats import clopper_pearson
@@ -141,8 +142,11 @@ def analyze(cohort: Cohort, criteria: str = "study", params: Any = None, protoco
         protocol_params = resolve_params(get_protocol(protocol).Params, protocol_params)
         findings = review_protocol(cohort, per_patient, protocol, protocol_params)
 
-    table = _assemble(cohort, per_patient, findings)
     exclusion = getattr(params, "tx_exclusion_days", common.DEFAULT_TX_EXCLUSION_DAYS)
+    # The MEDALIST / COMMANDS endpoints are informational columns under every criteria set
+    # (CRITERIA.md "Trial endpoints"), so they are added here once, not by each set.
+    per_patient = add_trial_endpoints(cohort, per_patient, tx_exclusion_days=exclusion)
+    table = _assemble(cohort, per_patient, findings)
     hb = cohort.hb.assign(
         transfusion_affected=pd.array(common.transfusion_affected_mask(cohort, exclusion), dtype="boolean")
     )

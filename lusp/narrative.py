@@ -81,6 +81,12 @@ def results_paragraph(summary: dict[str, Any], results: Any) -> str:
         f"after treatment ({measure}); {s['n_post_hb_over_100']} patients had a post-treatment Hb above 100 g/L."
     )
     parts.append(_rise_reconciliation(s, results))
+    # Every "rose" is backed by its paired test and the n of pairs (CRITERIA.md, Statistics).
+    from lusp.stats import paired_before_after
+
+    for comparison in paired_before_after(results.table).itertuples():
+        if comparison.n_pairs:
+            parts.append(comparison.sentence)
     if s["n_td_nonresponders"]:
         burden = ""
         if s["td_nonresponder_burden_before_u28"] is not None and s["td_nonresponder_burden_after_u28"] is not None:
