@@ -25,7 +25,7 @@ import pandas as pd
 import streamlit as st
 
 from lusp.export.deck import DeckBasket, DeckItem
-from lusp.export.images import ImageExportError, figure_to_image
+from lusp.export.images import ImageExportError, figure_to_image, is_altair, prewarm_plotly_renderer
 from lusp.export.tables import to_csv_bytes, to_xlsx_bytes
 
 #: Session-state key of the deck basket (a :class:`DeckBasket`; session only).
@@ -90,6 +90,8 @@ def chart_downloads(fig: Any, key: str, *, title: str | None = None, caption: st
     """
     title = title or title_from_key(key)
     caption = current_caption() if caption is None else caption
+    if not is_altair(fig):
+        prewarm_plotly_renderer()  # so the first Plotly download does not wait for Chromium
     name = slug(title)
     columns = st.columns([1, 1, 1.4, 4])
     columns[0].download_button(

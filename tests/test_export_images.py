@@ -124,3 +124,20 @@ def test_every_image_and_table_export_works_with_the_network_off():
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "offline-ok" in done.stdout
+
+
+def test_prewarm_starts_the_renderer_in_the_background():
+    import time
+
+    from lusp.export import images
+
+    images.stop_plotly_renderer()  # an earlier test may have started it
+    assert not images._server_started
+    images.prewarm_plotly_renderer()  # returns at once; Chromium starts on a thread
+    for _ in range(300):
+        if images._server_started:
+            break
+        time.sleep(0.1)
+    assert images._server_started
+    images.prewarm_plotly_renderer()  # running already: nothing happens
+    assert png_size(figure_to_image(_plotly_figure(), "png")) == (1600, 900)

@@ -162,6 +162,29 @@ def plotly_modebar_config(filename: str = "chart") -> dict[str, Any]:
     }
 
 
+def prewarm_plotly_renderer() -> None:
+    """Start the shared headless Chromium in the background, without waiting for it.
+
+    Starting Chromium takes seconds (far more on a busy machine); a page that shows a
+    Plotly chart calls this so that the first PNG/SVG download does not pay for it. Does
+    nothing when the renderer is running, starting, or no Chromium is installed.
+    """
+    if _server_started or browser_path() is None:
+        return
+
+    def start() -> None:
+        if not _render_lock.acquire(blocking=False):
+            return  # a render (which starts the server itself) is under way
+        try:
+            _ensure_plotly_renderer()
+        except ImageExportError:
+            pass  # reported to the user on their first download instead
+        finally:
+            _render_lock.release()
+
+    threading.Thread(target=start, name="kaleido-prewarm", daemon=True).start()
+
+
 def stop_plotly_renderer() -> None:
     """Stop the shared headless Chromium (it is also stopped at interpreter exit)."""
     global _server_started
