@@ -348,3 +348,13 @@ def test_wide_basket_table_keeps_the_first_columns_and_says_so(demo_results):
     (graphic,) = [s for s in prs.slides[0].shapes if s.has_table]
     assert len(graphic.table.columns) == MAX_SLIDE_COLUMNS
     assert f"first {MAX_SLIDE_COLUMNS} of {len(wide.columns)} columns" in _all_text(prs.slides[0])
+
+
+def test_deck_command_bad_input_exits_2_without_traceback(tmp_path, capsys):
+    from lusp.cli import main
+
+    assert main(["deck", str(DEMO), "--out", str(tmp_path / "deck.txt")]) == 2
+    assert main(["deck", str(tmp_path / "missing.xlsx"), "--out", str(tmp_path / "deck.pptx")]) == 2
+    err = capsys.readouterr().err
+    assert "give a name ending in .pptx" in err and "Traceback" not in err
+    assert not (tmp_path / "deck.pptx").exists()
