@@ -12,6 +12,7 @@ carrying all problems. Nothing is written to disk and no input is modified.
 """
 from __future__ import annotations
 
+import functools
 import json
 from collections import Counter
 from dataclasses import dataclass, field
@@ -996,7 +997,7 @@ class _Loader:
                 continue
             frame = out.get(table)
             if frame is None:
-                result[table] = empty_table(table)
+                result[table] = _empty_table(table)
                 continue
             cols = {}
             for col, dtype in TABLE_COLUMNS[table].items():
@@ -1013,6 +1014,17 @@ class _Loader:
                 cols["product"] = cols["product"].fillna("RBC")
             result[table] = _sorted(pd.DataFrame(cols), frame["_pid"].to_numpy(dtype="int64"))
         return result
+
+
+@functools.cache
+def _empty_table_template(name: str) -> pd.DataFrame:
+    return empty_table(name)
+
+
+def _empty_table(name: str) -> pd.DataFrame:
+    """``lusp.cohort.empty_table(name)``, copied from one built per process (building the
+    dtypes anew costs tens of milliseconds per table, per load)."""
+    return _empty_table_template(name).copy()
 
 
 def _missing_column(dtype: str, index: pd.Index) -> pd.Series:
