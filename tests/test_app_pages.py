@@ -188,3 +188,27 @@ def test_hand_built_cohort_with_no_baseline_and_a_spike(three_patients):
     at.selectbox(key="w_patient").set_value("C").run()
     _ok(at)
     assert any("Not evaluable" in m.value for m in at.markdown)
+
+
+@pytest.mark.parametrize("criteria", ["iwg2006", "iwg2018"])
+def test_every_page_follows_another_criteria_set(criteria):
+    from lusp.criteria import CRITERIA
+
+    if criteria not in CRITERIA:
+        pytest.skip(f"criteria set {criteria} is not in this build")
+    at = _app()
+    at.selectbox(key="w_criteria").set_value(criteria).run()
+    _ok(at)
+    expected = analyze(load_cohort(DEMO, synthetic=True), criteria)
+    n_resp = int(expected.table["responder"].astype("boolean").fillna(False).sum())
+    assert _metric(at, "Responders, all") == f"{n_resp} of 22"
+    assert any(CRITERIA[criteria].label in c.value for c in at.caption)
+    # Its own parameters are in the sidebar, generated from lusp.params.describe.
+    from lusp.params import describe
+
+    names = [d["name"] for d in describe(CRITERIA[criteria].Params()) if not d["choices"]]
+    assert at.number_input(key=f"w_param_{criteria}_{names[0]}") is not None
+    for path in PAGES[1:5]:
+        at = _page(at, path)
+        assert not at.exception, (criteria, path, [e.value for e in at.exception])
+        assert not at.error, (criteria, path, [e.value for e in at.error])

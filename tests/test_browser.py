@@ -94,7 +94,9 @@ def _settle(page) -> None:
         if quiet >= 5:
             return
         page.wait_for_timeout(250)
-    raise AssertionError("the app did not settle within 90 s")
+    busy = {sel: page.locator(sel).count() for sel in
+            ('[data-testid="stStatusWidget"]', '[data-stale="true"]', '[data-testid="stSkeleton"]')}
+    raise AssertionError(f"the app did not settle within 90 s: {busy}")
 
 
 def _screenshot(page, name: str) -> None:

@@ -36,7 +36,8 @@ BASELINE = "#555555"
 REFERENCE = "#9A9A9A"
 TI_SHADE = "rgba(0, 114, 178, 0.12)"  # responder blue, transparent
 SPIKE_SHADE = "rgba(136, 34, 85, 0.14)"  # spike wine, transparent
-GRADE_COLOURS: tuple[str, ...] = ("#FEE391", "#FEC44F", "#FE9929", "#D95F0E", "#7F2704")  # CTCAE 1–5
+# CTCAE grades 1–5: ColorBrewer Oranges, starting dark enough that grade 1 shows on white.
+GRADE_COLOURS: tuple[str, ...] = ("#FDBE85", "#FD8D3C", "#E6550D", "#A63603", "#4A1502")
 
 
 def outcome_colour(outcome: object) -> str:

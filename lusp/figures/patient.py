@@ -28,8 +28,8 @@ from lusp.figures.hb_unit import hb_factor, hb_text
 REFERENCE_HB_G_L: tuple[float, ...] = (60.0, 100.0, 115.0)
 
 # Vertical layout of the trajectory figure (paper fractions): Hb panel below, dose strip above.
-_HB_DOMAIN = (0.0, 0.76)
-_DOSE_DOMAIN = (0.83, 1.0)
+_HB_DOMAIN = (0.0, 0.74)
+_DOSE_DOMAIN = (0.80, 0.97)
 _FONT = dict(family="Arial, Helvetica, sans-serif", size=15, color="#222222")
 
 SORT_KEYS: dict[str, str] = {
@@ -195,16 +195,19 @@ def trajectory_figure(
     max_units = float(per_day_units["units"].max()) if len(per_day_units) else 2.0
 
     outcome = str(row.get("outcome", "")) if _present(row.get("outcome")) else ""
-    heading = title if title is not None else " · ".join(
-        str(x) for x in (row.get("patient_id"), row.get("diagnosis"), palette.OUTCOME_LABELS.get(outcome, outcome))
-        if _present(x) and str(x)
-    )
+    if title is not None:
+        heading = title
+    else:  # ID and outcome on the title line; the (often long) diagnosis below, smaller
+        heading = " · ".join(str(x) for x in (row.get("patient_id"), palette.OUTCOME_LABELS.get(outcome, outcome))
+                             if _present(x) and str(x))
+        if _present(row.get("diagnosis")):
+            heading += f"<br><span style='font-size:14px;color:#555555'>{row['diagnosis']}</span>"
     fig.update_layout(
         title=dict(text=heading, font=dict(size=19, color=palette.outcome_colour(outcome)), x=0.01),
         font=_FONT,
         template="plotly_white",
-        height=560,
-        margin=dict(l=70, r=70, t=60, b=90),
+        height=600,
+        margin=dict(l=70, r=70, t=78, b=90),
         hovermode="closest",
         bargap=0,
         legend=dict(orientation="h", yanchor="top", y=-0.13, x=0, font=dict(size=13)),
@@ -214,7 +217,8 @@ def trajectory_figure(
         yaxis2=dict(title="RBC units transfused", overlaying="y", side="right", showgrid=False,
                     range=[0, max(max_units, 2.0) / 0.45], rangemode="tozero", dtick=1),
         yaxis3=dict(title=dict(text="Dose<br>(mg/kg)", font=dict(size=13)), domain=list(_DOSE_DOMAIN),
-                    range=[0.7, 2.05], tickvals=[1.0, 1.25, 1.5, 1.75], anchor="x", showgrid=True),
+                    range=[0.75, 2.15], tickvals=[1.0, 1.25, 1.5, 1.75], tickfont=dict(size=11), anchor="x",
+                    showgrid=True),
     )
     if not len(hb):
         fig.add_annotation(text="No Hb measurements for this patient", xref="x domain", yref="y domain",

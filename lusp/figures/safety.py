@@ -37,7 +37,7 @@ def ae_by_grade_chart(events: pd.DataFrame) -> alt.Chart:
     )
     order = counts.groupby("term")["events"].sum().sort_values(ascending=False).index.tolist()
     grades = [f"Grade {g}" for g in range(1, 6)] + ["Grade unknown"]
-    chart = alt.Chart(counts).mark_bar().encode(
+    chart = alt.Chart(counts).mark_bar(stroke="white", strokeWidth=1).encode(
         y=alt.Y("term:N", sort=order, title="Adverse event (term)"),
         x=alt.X("events:Q", title="Number of events", axis=alt.Axis(tickMinStep=1, format="d")),
         color=alt.Color("grade_text:N", title="CTCAE grade",
@@ -76,7 +76,8 @@ def course_chart(events: pd.DataFrame, table: pd.DataFrame) -> alt.LayerChart:
         tooltip=[alt.Tooltip("patient_id:N", title="Patient"), alt.Tooltip("category:N", title="Event"),
                  alt.Tooltip("term:N", title="Term"), alt.Tooltip("day:Q", title="Day")],
     )
-    labels = alt.Chart(course).mark_text(align="left", dx=10, fontSize=12).encode(y=y, x="day:Q", text="term:N")
+    # Left of the marker and above the line: text to the right would run into the legend.
+    labels = alt.Chart(course).mark_text(align="right", dx=-12, dy=-12, fontSize=13).encode(y=y, x="day:Q", text="term:N")
     chart = alt.layer(follow, marks, labels).properties(
         width=_WIDTH, height=max(60, 44 * len(ids)),
         title=alt.Title("Disease progression and transformation", subtitle="Line = follow-up, coloured by outcome"),
