@@ -105,6 +105,11 @@ def _screenshot(page, name: str) -> None:
     page.set_viewport_size({"width": 1400, "height": 900})
 
 
+def _see(locator, timeout_ms: int = 30_000) -> None:
+    """Wait until ``locator`` shows (a loaded machine may draw a run's last elements late)."""
+    locator.first.wait_for(state="visible", timeout=timeout_ms)
+
+
 def _no_exception(page) -> None:
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.get_by_text("Something went wrong while drawing this page").count() == 0
@@ -131,7 +136,7 @@ def test_upload_report_mapping_and_patients_page_in_the_browser(server, browser)
     page.goto(f"{server}/data")
     _settle(page)
     _no_exception(page)
-    assert page.get_by_text("SYNTHETIC demo cohort").first.is_visible()
+    _see(page.get_by_text("SYNTHETIC demo cohort"))
     _screenshot(page, "upload_1_demo")
 
     # a bad Hb cell: refused, the report names it, the demo stays in force
@@ -142,10 +147,11 @@ def test_upload_report_mapping_and_patients_page_in_the_browser(server, browser)
     _settle(page)
     _no_exception(page)
     error = page.locator('[data-testid="stAlertContentError"]').first
+    _see(error)
     assert "not loaded" in error.inner_text()
     assert "still SYNTHETIC demo cohort (22 patients)" in error.inner_text()
-    assert page.get_by_text("Validation report").is_visible()
-    assert page.locator('[data-testid="stDataFrame"]').first.is_visible()
+    _see(page.get_by_text("Validation report"))
+    _see(page.locator('[data-testid="stDataFrame"]'))
     _screenshot(page, "upload_2_error_report")
 
     # a zip whose Hb column is "Wert": the mapping form opens; map it by hand
@@ -154,8 +160,8 @@ def test_upload_report_mapping_and_patients_page_in_the_browser(server, browser)
                          for n, f in tables().items()})
     _cohort_input(page).set_input_files([_payload("clinic.zip", renamed, "application/zip")])
     _settle(page)
-    assert page.get_by_text("Map columns by hand").is_visible()
-    assert page.get_by_text("Required but not found").first.is_visible()
+    _see(page.get_by_text("Map columns by hand"))
+    _see(page.get_by_text("Required but not found"))
     page.get_by_role("combobox", name="Field for Wert").click()
     page.keyboard.type("hb_g_l")
     page.get_by_role("option", name="hb_g_l (required)").click()
@@ -163,17 +169,17 @@ def test_upload_report_mapping_and_patients_page_in_the_browser(server, browser)
     page.get_by_role("button", name="Apply mapping").click()
     _settle(page)
     _no_exception(page)
-    assert page.get_by_text("clinic.zip loaded: 3 patients").first.is_visible()
+    _see(page.get_by_text("clinic.zip loaded: 3 patients"))
     sidebar = page.locator('[data-testid="stSidebar"]')
-    assert sidebar.get_by_text("clinic.zip").first.is_visible()
-    assert sidebar.get_by_text("3 patients").first.is_visible()
+    _see(sidebar.get_by_text("clinic.zip"))
+    _see(sidebar.get_by_text("3 patients"))
     _screenshot(page, "upload_4_loaded")
 
     # the Patients page (same session: navigate inside the app) shows the new cohort
     sidebar.get_by_role("link", name="Patients").click()
     _settle(page)
     _no_exception(page)
-    assert page.get_by_text("Patient 1 of 3").first.is_visible()
+    _see(page.get_by_text("Patient 1 of 3"))
     _screenshot(page, "upload_5_patients")
 
     # another user, another browser context: the demo, and nothing of clinic.zip
@@ -181,11 +187,11 @@ def test_upload_report_mapping_and_patients_page_in_the_browser(server, browser)
     second = other.new_page()
     second.goto(f"{server}/data")
     _settle(second)
-    assert second.get_by_text("SYNTHETIC demo cohort").first.is_visible()
+    _see(second.get_by_text("SYNTHETIC demo cohort"))
     assert second.get_by_text("clinic.zip").count() == 0
     second.goto(f"{server}/patients")
     _settle(second)
-    assert second.get_by_text("Patient 1 of 22").first.is_visible()
+    _see(second.get_by_text("Patient 1 of 22"))
     other.close()
 
     # back to the demo in one click
@@ -193,6 +199,6 @@ def test_upload_report_mapping_and_patients_page_in_the_browser(server, browser)
     _settle(page)
     page.get_by_role("button", name="Use the demo cohort").click()
     _settle(page)
-    assert page.get_by_text("SYNTHETIC demo cohort is in force again").is_visible()
-    assert sidebar.get_by_text("SYNTHETIC demo cohort").first.is_visible()
+    _see(page.get_by_text("SYNTHETIC demo cohort is in force again"))
+    _see(sidebar.get_by_text("SYNTHETIC demo cohort"))
     user.close()
