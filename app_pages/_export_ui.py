@@ -19,6 +19,7 @@ Public functions (called from the pages and from ``_ui.show_chart``):
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any, Callable
 
 import pandas as pd
@@ -164,7 +165,7 @@ def basket_sidebar() -> None:
 # --------------------------------------------------------------------------------------
 
 
-def deck_download(results: Any, *, filters: str, hb_unit: str = "g/L", file_name: str = "luspatercept_deck.pptx",
+def deck_download(results: Any, *, filters: str, hb_unit: str = "g/L", file_name: str | None = None,
                   key: str = "deck_download") -> None:
     """The one-click deck: standard slides for ``results`` plus the session's basket.
 
@@ -173,6 +174,8 @@ def deck_download(results: Any, *, filters: str, hb_unit: str = "g/L", file_name
     from lusp.export.deck import build_deck
 
     items = basket().items  # captured now: the deferred build runs outside the session
+    # e.g. luspatercept_study_2026-11-25.pptx: several decks of a meeting stay apart
+    file_name = file_name or f"luspatercept_{results.criteria}_{date.today().isoformat()}.pptx"
 
     def build() -> bytes:
         return build_deck(results, filters=filters, hb_unit=hb_unit, basket=DeckBasket(items))

@@ -358,3 +358,13 @@ def test_deck_command_bad_input_exits_2_without_traceback(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "give a name ending in .pptx" in err and "Traceback" not in err
     assert not (tmp_path / "deck.pptx").exists()
+
+
+def test_demo_deck_speaker_notes_carry_the_results(demo_deck, demo_results):
+    from lusp.analysis import summarize
+    from lusp.narrative import results_paragraph
+
+    headline = demo_deck.slides[1]
+    assert headline.notes_slide.notes_text_frame.text == results_paragraph(summarize(demo_results), demo_results)
+    rates = demo_deck.slides[2].notes_slide.notes_text_frame.text
+    assert "14 / 22" in rates and "95 % CI" in rates

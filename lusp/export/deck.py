@@ -929,14 +929,18 @@ def standard_slides(
     title_lines.append(f"Response criteria: {results.criteria_label} · dose review: {results.protocol_label}")
     title_lines.append(f"Prepared {today.isoformat()} with the Luspatercept Cohort Explorer")
     slides = [Slide("title", "Luspatercept outside its approved indications: cohort results", bullets=tuple(title_lines))]
-    slides.append(Slide("numbers", STANDARD_TITLES[0], headlines=headline_numbers(summary, hb_unit=hb_unit),
+    results_text, methods_text = _narrative(results)
+    headlines = headline_numbers(summary, hb_unit=hb_unit)
+    slides.append(Slide("numbers", STANDARD_TITLES[0], headlines=headlines, notes=results_text,
                         caption="Intention to treat: patients who cannot be evaluated count as non-responders"))
     if not len(table):
         return slides
 
     rates = figures.response_rates_frame(summary)
     slides.append(_chart_slide(STANDARD_TITLES[1], lambda: figures.response_rates_chart(rates, criteria_label=results.criteria_label),
-                               caption="Clopper–Pearson exact intervals; TD = transfusion-dependent at baseline"))
+                               caption="Clopper–Pearson exact intervals; TD = transfusion-dependent at baseline",
+                               notes="\n".join(f"{h.label}: {h.value} — {h.detail}" for h in headlines[1:4])
+                               + f"\nResponse as defined by {results.criteria_label}."))
 
     td = table["td_baseline"].astype("boolean").fillna(False).astype(bool)
     if td.any():
@@ -945,9 +949,15 @@ def standard_slides(
     if table["hb_rise_g_l"].notna().any():
         threshold = getattr(results.params, "ntd_rise_g_l", None)
         slides.append(_chart_slide(STANDARD_TITLES[3], lambda: figures.waterfall(table, hb_unit=hb_unit, threshold_g_l=threshold),
-                                   caption="Peak transfusion-unaffected Hb after day 0 minus baseline, one bar per patient"))
+                                   caption="Peak transfusion-unaffected Hb after day 0 minus baseline, one bar per patient",
+                                   notes="Hb measured 1–14 days after a transfusion is left out, so a bar is the drug's "
+                                         "effect, not the transfusion's. The dashed line is the NTD response threshold; "
+                                         "for TD patients response is transfusion independence, not this change."))
     slides.append(_chart_slide(STANDARD_TITLES[4], lambda: figures.swimmer(
-        table, figures.swimmer_marks(results.cohort.doses, results.cohort.events, table["patient_id"]))))
+        table, figures.swimmer_marks(results.cohort.doses, results.cohort.events, table["patient_id"])),
+        notes="One bar per patient from the first dose to the end of follow-up, coloured by outcome. The dark band "
+              "is the longest transfusion-free run when it reached transfusion independence; triangles are dose "
+              "escalations, other symbols progression, transformation, death and grade ≥ 3 adverse events."))
 
     spike_ids = table.loc[table["transient_spike"].astype("boolean").fillna(False).astype(bool), "patient_id"].astype(str).tolist()
     pages = max(math.ceil(len(spike_ids) / SPIKES_PER_SLIDE), 1)
@@ -965,7 +975,10 @@ def standard_slides(
     if len(subgroups):
         overall = (summary["response_rate"]["overall"] or {}).get("rate")
         slides.append(_chart_slide(STANDARD_TITLES[6], lambda: figures.forest_plot(subgroups, overall_rate=overall, covariate_label="Subgroup"),
-                                   caption="Exploratory: small subgroups, exact 95 % CIs, no adjustment for multiple comparisons"))
+                                   caption="Exploratory: small subgroups, exact 95 % CIs, no adjustment for multiple comparisons",
+                                   notes="Each row is a subgroup's response rate with its exact 95 % CI and counts; the "
+                                         "dashed line is the whole selection. With groups this small, overlapping "
+                                         "intervals are the rule: a hypothesis for a larger study, not a finding."))
 
     slides.append(Slide("table", STANDARD_TITLES[7], table=deck_patient_table(table, hb_unit=hb_unit),
                         cell_colours={"Outcome": _outcome_text_colour},
@@ -977,7 +990,6 @@ def standard_slides(
     bullets += [_param_line(d) for d in describe(results.params)]
     if results.protocol_params is not None:
         bullets += [_param_line(d, prefix="Protocol — ") for d in describe(results.protocol_params)]
-    results_text, methods_text = _narrative(results)
     slides.append(Slide("text", STANDARD_TITLES[9], bullets=tuple(bullets),
                         notes=f"RESULTS\n{results_text}\n\nMETHODS\n{methods_text}"))
     return slides
