@@ -290,7 +290,7 @@ facts = pd.DataFrame([
     ("Time", f"calendar dates {source.date_range[0]} … {source.date_range[1]}, converted to study days"
      if source.uses_dates and source.date_range else "study days (day 0 = first dose)"),
     ("Identifier columns dropped", ", ".join(source.dropped_identifier_columns) or "none"),
-    ("Extra columns (covariates / ignored)", ", ".join(source.unmapped_columns) or "none"),
+    ("Extra columns", ", ".join(source.unmapped_columns) or "none"),
 ], columns=["", "value"])
 read_col, tables_col = st.columns([1, 1], gap="large")
 read_col.dataframe(facts, hide_index=True, width="stretch", key="w_data_facts",
