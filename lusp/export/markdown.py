@@ -31,7 +31,7 @@ def results_markdown(results: Any, *, filters: str = "all patients", today: _dt.
     if source.synthetic:
         lines += ["> **SYNTHETIC DATA** — invented patients calibrated to the source study; not real patients.", ""]
     lines += [
-        f"- **Cohort:** {_md(source.name)}" + (f" ({source.date_range[0]} – {source.date_range[1]})" if source.date_range else ""),
+        f"- **Cohort:** {_md(source.name)}" + (f" (calendar dates {source.date_range[0]} – {source.date_range[1]})" if source.date_range else ""),
         f"- **Patients:** {summary['n_patients']} ({summary['n_td']} TD, {summary['n_ntd']} NTD at baseline)",
         f"- **Filters:** {_md(filters or 'all patients')}",
         f"- **Response criteria:** {_md(results.criteria_label)}",
