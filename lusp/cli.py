@@ -246,10 +246,6 @@ def _cmd_deck(args: argparse.Namespace) -> int:
         print(f"deck:::{out}: the deck is a PowerPoint file; give a name ending in .pptx", file=sys.stderr)
         return EXIT_BAD_INPUT
     cohort = load_cohort_or_exit(args)
-    if _is_synthetic_workbook(args.paths):
-        from dataclasses import replace
-
-        cohort = replace(cohort, source=replace(cohort.source, synthetic=True))
     started = time.perf_counter()
     try:
         results = analyze(cohort, criteria=args.criteria)
@@ -265,24 +261,6 @@ def _cmd_deck(args: argparse.Namespace) -> int:
     seconds = time.perf_counter() - started
     print(f"Wrote the slide deck ({len(results.table)} patients, criteria {args.criteria}) to {out} in {seconds:.1f} s.")
     return EXIT_OK
-
-
-def _is_synthetic_workbook(paths) -> bool:
-    """True for a workbook whose ``about`` sheet says SYNTHETIC DATA (the demo cohort),
-    so the deck carries the SYNTHETIC badge whichever way the demo was opened."""
-    if len(paths) != 1 or Path(paths[0]).suffix.lower() != ".xlsx":
-        return False
-    try:
-        from python_calamine import CalamineWorkbook
-
-        workbook = CalamineWorkbook.from_path(str(paths[0]))
-        if "about" not in [name.lower() for name in workbook.sheet_names]:
-            return False
-        name = next(n for n in workbook.sheet_names if n.lower() == "about")
-        rows = workbook.get_sheet_by_name(name).to_python(nrows=3)
-    except Exception:  # noqa: BLE001 — an unreadable about sheet just means "not the demo"
-        return False
-    return any("SYNTHETIC" in str(cell) for row in rows for cell in row)
 
 
 def _add_deck(subparsers) -> None:

@@ -249,6 +249,9 @@ def load_cohort(sources, *, mapping: Mapping | None = None, max_bytes: int | Non
             reporter.add("error", "empty_file", ", ".join(f.name for f in files), "", None, "", "",
                          "No table could be read from the file(s).")
         raise CohortLoadError(reporter.report())
+    # A workbook that declares itself synthetic on a documentation sheet (the bundled demo's
+    # `about` sheet) is labelled so wherever it is shown, however it was opened.
+    synthetic = synthetic or _declares_synthetic(raws)
     loader = _Loader(reporter, mapping)
     cohort_tables, info = loader.run(raws)
     report = reporter.report()
@@ -266,6 +269,17 @@ def load_cohort(sources, *, mapping: Mapping | None = None, max_bytes: int | Non
         unmapped_columns=tuple(info["unmapped"]),
     )
     return Cohort(**cohort_tables, report=report, source=source)
+
+
+def _declares_synthetic(raws: list[RawTable]) -> bool:
+    """True when a documentation sheet (``about``, ``readme`` …) says SYNTHETIC in capitals."""
+    for raw in raws:
+        if syn.normalise_name(raw.sheet) not in syn.IGNORED_SHEETS:
+            continue
+        cells = [*raw.header, *raw.body.head(5).to_numpy(dtype=object).ravel().tolist()]
+        if any("SYNTHETIC" in str(cell) for cell in cells):
+            return True
+    return False
 
 
 def inspect_columns(sources, *, mapping: Mapping | None = None, max_bytes: int | None = None) -> list[TableColumns]:

@@ -46,3 +46,17 @@ def test_results_paragraph_backs_each_rise_with_its_paired_test(demo):
     assert "Wilcoxon signed-rank, n = 22 pairs" in text  # Hb: all 22 have both values
     assert "Wilcoxon signed-rank, n = 16 pairs" in text  # burden: the 16 TD patients
     assert "SYNTHETIC" in text
+
+
+def test_the_demo_workbook_declares_itself_synthetic_to_the_loader():
+    # The about sheet says SYNTHETIC: the label follows the file, however it is opened.
+    assert load_cohort(DEMO).source.synthetic is True
+
+
+def test_a_template_built_cohort_is_not_labelled_synthetic(tmp_path):
+    # The template's instructions sheet is documentation too, but it does not say SYNTHETIC.
+    from lusp.template import write_template
+
+    path = tmp_path / "template.xlsx"
+    write_template(path)
+    assert load_cohort(path).source.synthetic is False
