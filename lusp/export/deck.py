@@ -120,6 +120,8 @@ class Slide:
     bullets: tuple[str, ...] = ()
     notes: str = ""
     alt_text: str = ""
+    #: Set when a long table is split: every part keeps the whole table's column widths.
+    table_layout: Any = None
 
 
 @dataclass(frozen=True)
@@ -351,7 +353,7 @@ def _draw_table(slide: Any, spec: Slide, top_in: float) -> None:
     from pptx.util import Inches
 
     table_frame = spec.table if spec.table is not None else pd.DataFrame()
-    layout = _table_layout(table_frame, tuple(spec.cell_colours or ()))
+    layout = spec.table_layout or _table_layout(table_frame, tuple(spec.cell_colours or ()))
     n_rows, n_cols = len(table_frame) + 1, max(len(table_frame.columns), 1)
     heights = [layout.header_h_in] + [layout.row_h_in(row) for row in table_frame.itertuples(index=False, name=None)]
     shape = slide.shapes.add_table(
@@ -562,24 +564,25 @@ def _avg_char_in(size_pt: float) -> float:
 
 #: Approximate Arial advance widths in em, by character class (enough to lay tables out
 #: without font files: uppercase and digits are wider than the average lowercase).
-_EM_UPPER, _EM_LOWER, _EM_DIGIT, _EM_NARROW, _EM_OTHER = 0.70, 0.52, 0.56, 0.28, 0.60
+_EM_UPPER, _EM_LOWER, _EM_DIGIT, _EM_NARROW, _EM_OTHER = 0.68, 0.52, 0.56, 0.29, 0.60
 
 
 def _text_width_in(text: str, size_pt: float) -> float:
-    """Estimated width of ``text`` in Arial at ``size_pt`` (5 % margin for bold cells)."""
+    """Estimated width of ``text`` in Arial at ``size_pt``."""
     em = 0.0
     for ch in str(text):
         if ch.isupper():
             em += _EM_UPPER
         elif ch.isdigit():
             em += _EM_DIGIT
-        elif ch in " .,:;|!'il-()[]/":
+        elif ch in " .,:;|!'iljtfr-()[]/":
             em += _EM_NARROW
         elif ch.islower():
             em += _EM_LOWER
         else:
             em += _EM_OTHER if ord(ch) < 0x2E80 else 1.0  # CJK glyphs are a full em
-    return em * size_pt / 72 * 1.1
+    # 4 % margin: calibrated on LibreOffice's rendering of the demo deck (Liberation Sans)
+    return em * size_pt / 72 * 1.04
 
 
 def _fit_font_pt(lines: Sequence[str], width_in: float, height_in: float, max_pt: float, min_pt: float) -> float:
@@ -646,12 +649,15 @@ def _table_layout(frame: pd.DataFrame, marked: Sequence[str] = (), width_in: flo
     while True:
         natural = _natural_widths_in(frame, size)
         # room for the outcome swatch ("■ ") in marked columns
-        natural = [w + (_text_width_in("■ ", size) if c in marked else 0.0) for w, c in zip(natural, frame.columns)]
+        # (the square renders wider than its estimate and bold words need room: add margin)
+        natural = [w + (_text_width_in("■ ", size) + 0.15 if c in marked else 0.0) for w, c in zip(natural, frame.columns)]
         total = sum(natural)
         if total <= width_in:
             widths = [w * width_in / total for w in natural]
             break
-        flexible = [i for i, w in enumerate(natural) if w > 1.8]
+        # Long free text (diagnoses, reasons) wraps; short labels such as the outcome words
+        # keep their natural width, however wide the swatch makes them.
+        flexible = [i for i, (w, c) in enumerate(zip(natural, frame.columns)) if w > 1.8 and c not in marked]
         fixed = sum(w for i, w in enumerate(natural) if i not in flexible)
         room = width_in - fixed
         if flexible and room >= 1.6 * len(flexible):
@@ -684,15 +690,15 @@ def _split_table(slide: Slide) -> list[Slide]:
     frame = slide.table if slide.table is not None else pd.DataFrame()
     layout = _table_layout(frame, tuple(slide.cell_colours or ()))
     top = BODY_TOP_IN + (CAPTION_HEIGHT_IN if slide.caption else 0.0) + 0.05
-    room = BODY_BOTTOM_IN - top - layout.header_h_in
+    room = BODY_BOTTOM_IN - top - layout.header_h_in - 0.1  # keep clear of the footer rule
     heights = [layout.row_h_in(row) for row in frame.itertuples(index=False, name=None)]
     pages = _paginate(heights, room, TABLE_ROWS_PER_SLIDE)
     if len(pages) <= 1:
-        return [slide]
+        return [replace(slide, table_layout=layout)]
     out = []
     for index, (first, last) in enumerate(pages):
         chunk = frame.iloc[first:last].reset_index(drop=True)
-        out.append(replace(slide, title=f"{slide.title} ({index + 1} of {len(pages)})", table=chunk))
+        out.append(replace(slide, title=f"{slide.title} ({index + 1} of {len(pages)})", table=chunk, table_layout=layout))
     return out
 
 
