@@ -21,9 +21,6 @@ from lusp.params import describe
 
 log = logging.getLogger("lusp.app")
 
-st.set_page_config(page_title="Luspatercept Cohort Explorer", page_icon="🩸", layout="wide",
-                   initial_sidebar_state="expanded")
-
 PAGES = [
     st.Page("app_pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
     st.Page("app_pages/patients.py", title="Patients", icon=":material/monitor_heart:"),
@@ -179,13 +176,34 @@ def _protocol_widget() -> None:
 
 
 def main() -> None:
+    from app_pages import _export_ui  # the export helper's widgets: downloads, deck basket, presentation
+
     app_state.init()
+    presenting = _export_ui.present_mode()
+    st.set_page_config(page_title="Luspatercept Cohort Explorer", page_icon="🩸", layout="wide",
+                       initial_sidebar_state="collapsed" if presenting else "expanded")
+    if presenting:
+        # Presentation mode: one hidden page, no controls but its own switch back; the
+        # filters and parameters in force stay as they were set.
+        page = st.navigation([st.Page("app_pages/present.py", title="Presentation", icon=":material/slideshow:")],
+                             position="hidden")
+        try:
+            page.run()
+            app_state.write_query_params()
+        except Exception as exc:
+            log.exception("presentation failed")
+            _friendly_error(exc)
+        return
     page = st.navigation(PAGES)
     try:
         sidebar_cohort()
+        with st.sidebar:
+            _export_ui.present_toggle()
         sidebar_criteria()
         full = app_state.full_results()
         sidebar_filters(full)
+        with st.sidebar:
+            _export_ui.basket_sidebar()
         if app_state.ignored_query_params():
             st.toast("Some link settings could not be applied: " + ", ".join(app_state.ignored_query_params()))
             st.session_state[app_state.IGNORED_QUERY] = ()

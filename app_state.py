@@ -451,6 +451,8 @@ def query_params() -> dict[str, str]:
 def write_query_params() -> None:
     """Rewrite the URL from the state (no rerun: the browser just updates its address)."""
     wanted = query_params()
+    if "present" in st.query_params:  # presentation mode's own switch (app_pages/_export_ui.py)
+        wanted["present"] = st.query_params["present"]
     if dict(st.query_params) != wanted:
         st.query_params.from_dict(wanted)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 import app_state
-from app_pages import _ui
+from app_pages import _export_ui, _ui
 from lusp.narrative import methods_paragraph, results_paragraph
 from lusp.params import describe
 
@@ -18,6 +18,8 @@ if results.table.empty:
 
 s = app_state.summary()
 rates = s["response_rate"]
+with st.expander("For the meeting: slide deck, text and tables", icon=":material/download:"):
+    _export_ui.overview_exports(results)
 
 st.subheader("Response")
 c1, c2, c3, c4 = st.columns(4)
