@@ -173,6 +173,7 @@ def trajectory_figure(
             text=labels,
             textposition="top center",
             textfont=dict(size=13, color=palette.DOSE),
+            cliponaxis=False,  # the label over a 1.75 mg/kg dose sits above the strip's top
             name="Luspatercept dose (mg/kg)",
             yaxis="y3",
             customdata=dose_dates,
@@ -217,7 +218,7 @@ def trajectory_figure(
         yaxis2=dict(title="RBC units transfused", overlaying="y", side="right", showgrid=False,
                     range=[0, max(max_units, 2.0) / 0.45], rangemode="tozero", dtick=1),
         yaxis3=dict(title=dict(text="Dose<br>(mg/kg)", font=dict(size=13)), domain=list(_DOSE_DOMAIN),
-                    range=[0.75, 2.15], tickvals=[1.0, 1.25, 1.5, 1.75], tickfont=dict(size=11), anchor="x",
+                    range=[0.75, 2.15], tickvals=[1.0, 1.5], tickfont=dict(size=11), anchor="x",
                     showgrid=True),
     )
     if not len(hb):
