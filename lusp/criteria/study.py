@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from lusp.cohort import Cohort
 from lusp.criteria import common
@@ -259,11 +260,12 @@ def window_text(days: int) -> str:
     return f"{days // 7} weeks" if days % 7 == 0 else f"{days} days"
 
 
-def _reasons(table: pd.DataFrame, p: StudyParams) -> np.ndarray:
+def _reasons(table: pd.DataFrame, p: StudyParams) -> pa.Array:
     """One plain-language sentence per patient (SPEC §3's example is the TD responder case).
 
-    Built column-wise: every variant is assembled for every patient with object-array
-    concatenation, then the right one is selected.
+    Built column-wise with Arrow string kernels (:func:`lusp.criteria.common.concat`): every
+    variant is assembled for every patient, then the right one is selected — a few dozen
+    whole-column operations instead of a Python string join per patient.
     """
     def col(name: str) -> np.ndarray:
         return table[name].to_numpy(dtype=np.float64, na_value=np.nan)
@@ -271,23 +273,22 @@ def _reasons(table: pd.DataFrame, p: StudyParams) -> np.ndarray:
     def flag(name: str) -> np.ndarray:
         return table[name].to_numpy(dtype=bool, na_value=False)
 
-    txt, concat = common.as_text, common.concat
+    txt, concat, where = common.as_text, common.concat, common.text_where
     td, evaluable, responder = flag("td_baseline"), flag("evaluable"), flag("responder")
     tf_len = col("longest_tf_days")
-    why_not = table["not_evaluable_reason"].fillna("").to_numpy(dtype=object)
+    why_not = pa.array(table["not_evaluable_reason"].fillna("").array, type=pa.string())
     spike = flag("transient_spike") & ~responder
-    spike_text = np.full(len(table), "", dtype=object)
-    if spike.any():
-        spike_text[spike] = concat(
-            "; transient Hb spike to ", txt(col("early_peak_hb_g_l")[spike]), " g/L on day ",
-            txt(col("early_peak_day")[spike]), " fell back by day ", txt(col("spike_fall_day")[spike]),
-            np.where(flag("spike_after_transfusion")[spike], " (transfusion in the week before the peak)", "").astype(object),
-        )
+    # Formatted for every patient (NaN → "—") and blanked where there is no spike to report.
+    spike_text = where(spike, concat(
+        "; transient Hb spike to ", txt(col("early_peak_hb_g_l")), " g/L on day ",
+        txt(col("early_peak_day")), " fell back by day ", txt(col("spike_fall_day")),
+        where(flag("spike_after_transfusion"), " (transfusion in the week before the peak)", ""),
+    ), "")
     not_evaluable = concat("; ", why_not, " → not evaluable (counted as non-responder).")
     tf_span = concat("day ", txt(col("tf_start_day")), " to day ", txt(col("tf_end_day")), " (", txt(tf_len), " days ")
     td_text = concat(
         "TD at baseline (", txt(col("units_baseline")), f" U in {window_text(p.baseline_window_days)})",
-        np.select(
+        common.text_select(
             [~evaluable, responder, tf_len > 0],
             [
                 not_evaluable,
@@ -296,17 +297,17 @@ def _reasons(table: pd.DataFrame, p: StudyParams) -> np.ndarray:
                        f"< {p.ti_days}) → not transfusion independent → non-responder", spike_text, "."),
             ],
             concat("; no transfusion-free day after day 0 → non-responder", spike_text, "."),
-        ).astype(object),
+        ),
     )
-    ntd_text = concat("NTD at baseline", np.where(
+    ntd_text = concat("NTD at baseline", where(
         evaluable,
         concat("; Hb ", txt(col("baseline_hb_g_l")), " → peak ", txt(col("peak_hb_g_l")), " g/L on day ",
                txt(col("peak_hb_day")), " (rise ", txt(col("hb_rise_g_l")), " g/L ",
-               np.where(responder, "≥ ", "< ").astype(object), fmt_number(p.ntd_rise_g_l), ") → ",
-               np.where(responder, "responder", "non-responder").astype(object), spike_text, "."),
+               where(responder, "≥ ", "< "), fmt_number(p.ntd_rise_g_l), ") → ",
+               where(responder, "responder", "non-responder"), spike_text, "."),
         not_evaluable,
-    ).astype(object))
-    return np.where(td, td_text, ntd_text)
+    ))
+    return where(td, td_text, ntd_text)
 
 
 def methods_text(params: StudyParams | None = None) -> str:

@@ -46,14 +46,16 @@ def findings_frame(parts: list[pd.DataFrame], patient_ids: pd.Series, rule_order
     code = frame["code"].to_numpy(dtype=np.int64)
     rank_rule = pd.Index(rule_order).get_indexer(frame["rule"])
     order = np.lexsort((rank_rule, frame["day"].to_numpy(dtype=np.int64), code))
-    ids = patient_ids.astype("string").to_numpy(dtype=object)
+    # ``take`` on the column's own array: an Arrow string column is reordered in Arrow, never
+    # round-tripped through 10⁵ Python str objects.
+    ids = patient_ids.astype("string").array
     return pd.DataFrame(
         {
-            "patient_id": pd.array(ids[code[order]], dtype="string"),
+            "patient_id": pd.array(ids.take(code[order]), dtype="string"),
             "day": pd.array(frame["day"].to_numpy(dtype=np.int64)[order], dtype="Int64"),
-            "rule": pd.array(frame["rule"].to_numpy(dtype=object)[order], dtype="string"),
-            "kind": pd.array(frame["kind"].to_numpy(dtype=object)[order], dtype="string"),
-            "message": pd.array(frame["message"].to_numpy(dtype=object)[order], dtype="string"),
+            "rule": pd.array(frame["rule"].array.take(order), dtype="string"),
+            "kind": pd.array(frame["kind"].array.take(order), dtype="string"),
+            "message": pd.array(frame["message"].array.take(order), dtype="string"),
         }
     )
 

@@ -12,10 +12,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from lusp.cohort import Cohort
 from lusp.criteria import common
 from lusp.criteria.common import concat
+from lusp.criteria.common import text_where as where
 from lusp.params import param
 from lusp.protocol.common import (
     DOSE_EPS,
@@ -140,30 +142,32 @@ def review(cohort: Cohort, results_table: pd.DataFrame, params: StudyProtocolPar
         """Append the findings of ``rule`` at ``mask``; ``build(mask)`` makes their messages."""
         if mask.any():
             kinds = kind[mask] if isinstance(kind, np.ndarray) else kind
-            # Object columns: the text is converted to the string dtype once, in findings_frame.
+            n_found = int(mask.sum())
+            # The message stays an Arrow string column (built by Arrow kernels, see
+            # common.concat) all the way into findings_frame: no Python str per finding.
             parts.append(pd.DataFrame({"code": code[mask], "day": day[mask],
-                                       "rule": pd.Series(rule, index=range(int(mask.sum())), dtype=object),
-                                       "kind": pd.Series(kinds, index=range(int(mask.sum())), dtype=object),
-                                       "message": pd.Series(build(mask), dtype=object)}))
+                                       "rule": pd.Series(rule, index=range(n_found), dtype=object),
+                                       "kind": pd.Series(kinds, index=range(n_found), dtype=object),
+                                       "message": pd.array(build(mask), dtype="string")}))
 
-    # Messages are built column-wise: object arrays of formatted values joined with "+".
-    def t(values: np.ndarray, m: np.ndarray, fmt=fmt_value) -> np.ndarray:
+    # Messages are built column-wise: Arrow string columns of formatted values, concatenated.
+    def t(values: np.ndarray, m: np.ndarray, fmt=fmt_value) -> pa.Array:
         return common.as_text(values[m], fmt)
 
-    def dated(m: np.ndarray) -> np.ndarray:
-        return "day " + t(day, m, str) + ": "
+    def dated(m: np.ndarray) -> pa.Array:
+        return concat("day ", t(day, m, str), ": ")
 
     # First dose and interval.
     m = ~later & (np.abs(dose - p.start_dose_mg_kg) > DOSE_EPS)
-    add("first_dose", m, lambda m: dated(m) + "first dose " + t(dose, m, fmt_dose)
-        + f" mg/kg (protocol: start at {fmt_dose(p.start_dose_mg_kg)})")
+    add("first_dose", m, lambda m: concat(dated(m), "first dose ", t(dose, m, fmt_dose),
+                                          f" mg/kg (protocol: start at {fmt_dose(p.start_dose_mg_kg)})"))
     gap = day - steps["prev_day"].to_numpy()
     m = later & (gap < p.min_interval_days)
-    add("short_interval", m, lambda m: dated(m) + "dose given " + t(gap, m, str)
-        + f" days after the previous one (protocol: every 21 days, ≥ {p.min_interval_days})")
+    add("short_interval", m, lambda m: concat(dated(m), "dose given ", t(gap, m, str),
+                                              f" days after the previous one (protocol: every 21 days, ≥ {p.min_interval_days})"))
     m = dose > max_dose + DOSE_EPS
-    add("above_max", m, lambda m: dated(m) + t(dose, m, fmt_dose)
-        + f" mg/kg is above the protocol maximum {fmt_dose(max_dose)} mg/kg")
+    add("above_max", m, lambda m: concat(dated(m), t(dose, m, fmt_dose),
+                                         f" mg/kg is above the protocol maximum {fmt_dose(max_dose)} mg/kg"))
 
     # Escalations: one step at a time, after enough doses, only without response.
     escalated = later & (dose > prev + DOSE_EPS)
@@ -177,14 +181,14 @@ def review(cohort: Cohort, results_table: pd.DataFrame, params: StudyProtocolPar
         return ", ".join(fmt_dose(v) for v in levels[(levels > a + DOSE_EPS) & (levels < b - DOSE_EPS)])
 
     m = escalated & (levels_skipped > 0)
-    add("skipped_step", m, lambda m: dated(m) + "escalated from " + t(prev, m, fmt_dose) + " to "
-        + t(dose, m, fmt_dose) + " mg/kg, skipping "
-        + np.array([skipped(pair) for pair in zip(prev[m].tolist(), dose[m].tolist())], dtype=object)
-        + " (protocol: one step at a time)")
+    add("skipped_step", m, lambda m: concat(
+        dated(m), "escalated from ", t(prev, m, fmt_dose), " to ", t(dose, m, fmt_dose), " mg/kg, skipping ",
+        np.array([skipped(pair) for pair in zip(prev[m].tolist(), dose[m].tolist())], dtype=object),
+        " (protocol: one step at a time)"))
     m = escalated & (at_level < p.doses_per_level)
-    add("early_escalation", m, lambda m: dated(m) + "escalated to " + t(dose, m, fmt_dose) + " mg/kg after "
-        + t(at_level, m, str) + np.where(at_level[m] == 1, " dose at ", " doses at ").astype(object)
-        + t(prev, m, fmt_dose) + f" (protocol: ≥ {p.doses_per_level})")
+    add("early_escalation", m, lambda m: concat(
+        dated(m), "escalated to ", t(dose, m, fmt_dose), " mg/kg after ", t(at_level, m, str),
+        where(at_level[m] == 1, " dose at ", " doses at "), t(prev, m, fmt_dose), f" (protocol: ≥ {p.doses_per_level})"))
 
     # The escalation criterion, judged over the level's days so far (level start … day − 1).
     window_days = day - level_start
@@ -200,18 +204,17 @@ def review(cohort: Cohort, results_table: pd.DataFrame, params: StudyProtocolPar
     met = np.where(td, reduction >= p.td_reduction_pct, rise >= p.ntd_rise_g_l)
     judgeable = td_judgeable | ntd_judgeable
 
-    def criterion(m: np.ndarray, relation: str) -> np.ndarray:
-        out = np.empty(int(m.sum()), dtype=object)
-        is_td = td[m]
-        mt, mn = m & td, m & ~td
-        if mt.any():
-            out[is_td] = concat("transfusion burden ", t(burden_before, mt), " → ", t(burden_now, mt),
-                                " U/28 d since day ", t(level_start, mt, str), ", reduction ", t(reduction, mt),
-                                f" % {relation} {fmt_value(p.td_reduction_pct)} %")
-        if mn.any():
-            out[~is_td] = concat("Hb peak ", t(level_peak, mn), " g/L since day ", t(level_start, mn, str),
-                                 ", rise ", t(rise, mn), f" g/L {relation} {fmt_value(p.ntd_rise_g_l)} g/L")
-        return out
+    def criterion(m: np.ndarray, relation: str) -> pa.Array:
+        # Both wordings for every finding at ``m`` (the unused one formats NaN as "nan"), then
+        # the TD or NTD one per row: two column operations instead of a scatter by mask.
+        return where(
+            td[m],
+            concat("transfusion burden ", t(burden_before, m), " → ", t(burden_now, m),
+                   " U/28 d since day ", t(level_start, m, str), ", reduction ", t(reduction, m),
+                   f" % {relation} {fmt_value(p.td_reduction_pct)} %"),
+            concat("Hb peak ", t(level_peak, m), " g/L since day ", t(level_start, m, str),
+                   ", rise ", t(rise, m), f" g/L {relation} {fmt_value(p.ntd_rise_g_l)} g/L"),
+        )
 
     m = escalated & judgeable & met
     add("escalation_criterion_met", m, lambda m: concat(
@@ -254,8 +257,8 @@ def review(cohort: Cohort, results_table: pd.DataFrame, params: StudyProtocolPar
         t(rise_hb - pre_hb, m), " g/L above the pre-dose ", t(pre_hb, m),
         f" g/L within {p.reduce_window_days} days without a transfusion (protocol: reduce the next dose when "
         f"the rise is > {fmt_value(p.reduce_rise_g_l)} g/L; ",
-        np.where(reduced[m], "it was reduced)", np.where(no_next[m], "no later dose)", concat(
-            "next dose ", t(next_dose, m, fmt_dose), " mg/kg)"))).astype(object)), kind=kind)
+        common.text_select([reduced[m], no_next[m]], ["it was reduced)", "no later dose)"],
+                           concat("next dose ", t(next_dose, m, fmt_dose), " mg/kg)"))), kind=kind)
 
     return findings_frame(parts, cohort.patients["patient_id"], RULES)
 
