@@ -82,5 +82,7 @@ st.markdown(methods_paragraph(results))
 source = "data/demo_cohort.xlsx" if app_state.is_demo() else "YOUR_FILE"
 options = " ".join(f"{d['cli']} {d['value']}" for d in describe(app_state.params()) if d["value"] != d["default"])
 command = f"python -m lusp summary {source} --criteria {app_state.criteria_name()}" + (f" {options}" if options else "")
+if app_state.protocol() != "study":
+    command += f" --protocol {app_state.protocol()}"
 st.markdown("To copy (run from the project folder; the command line analyses the whole cohort, without the sidebar filters):")
 st.code(command, language="bash")
