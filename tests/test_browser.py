@@ -156,3 +156,25 @@ def test_spike_patient_and_g_dl(server, page):
     assert page.get_by_text("Transient spike", exact=False).first.is_visible()
     assert page.get_by_text("Hb (g/dL)").first.is_visible()
     _screenshot(page, "patients_spike_g_dl")
+
+
+def test_click_in_the_grid_opens_that_patient(server, page):
+    """A click in the second panel of the small multiples opens that patient (rise order)."""
+    from lusp.analysis import analyze
+    from lusp.figures.patient import small_multiples_order
+    from lusp.load import load_cohort
+
+    table = analyze(load_cohort(ROOT / "data" / "demo_cohort.xlsx", synthetic=True)).table
+    second = small_multiples_order(table, "rise")[1]
+    page.goto(f"{server}/patients")
+    _settle(page)
+    grid = page.get_by_test_id("stVegaLiteChart").last
+    grid.scroll_into_view_if_needed()
+    page.wait_for_timeout(1000)
+    box = grid.bounding_box()
+    # Panels are 150 px wide, 20 px apart, after a ~60 px y axis; the selection picks the
+    # nearest point, so the middle of panel 2 is enough.
+    page.mouse.click(box["x"] + 60 + 150 + 20 + 75, box["y"] + 110)
+    page.wait_for_function(f"() => window.location.search.includes('patient={second}')", timeout=30_000)
+    _settle(page)
+    _no_error(page, "patients after a grid click")

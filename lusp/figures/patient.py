@@ -343,7 +343,8 @@ def small_multiples(
     ends = data["patient_id"].map(end_day).astype("Float64").fillna(10**6)
     data = data[(data["day"] >= -56) & (data["day"] <= ends)].drop(columns="hb_g_l")
     data["day"] = data["day"].astype("int64")
-    pick = alt.selection_point(name=selection_name, fields=["patient_id"], on="click", clear="dblclick")
+    # nearest: a click anywhere in a panel picks its closest point, i.e. that patient.
+    pick = alt.selection_point(name=selection_name, fields=["patient_id"], on="click", clear="dblclick", nearest=True)
     colour = alt.Color("outcome:N", scale=palette.altair_outcome_scale(), title="Outcome",
                        legend=alt.Legend(orient="top", labelExpr=_legend_words_expr(), labelLimit=320))
     x = alt.X("day:Q", title="Study day", axis=alt.Axis(tickCount=4, labelFontSize=10, titleFontSize=11))
