@@ -212,3 +212,20 @@ def test_every_page_follows_another_criteria_set(criteria):
         at = _page(at, path)
         assert not at.exception, (criteria, path, [e.value for e in at.exception])
         assert not at.error, (criteria, path, [e.value for e in at.error])
+
+
+def test_any_covariate_filter(demo_table):
+    patients = load_cohort(DEMO, synthetic=True).patients
+    at = _app()
+    at.selectbox(key="w_f_cov").set_value("sex").run()
+    at.multiselect(key="w_f_cov_levels").set_value(["F"]).run()
+    _ok(at)
+    assert _metric(at, "Patients") == str(int((patients["sex"] == "F").sum()))
+    # A numeric covariate is a range: the whole range keeps everyone.
+    at.selectbox(key="w_f_cov").set_value("weight_kg").run()
+    _ok(at)
+    assert _metric(at, "Patients") == "22"
+    low, high = at.slider(key="w_f_cov_range").value
+    at.slider(key="w_f_cov_range").set_value((low, (low + high) / 2)).run()
+    weight = patients["weight_kg"].astype("Float64")
+    assert _metric(at, "Patients") == str(int(weight.between(low, (low + high) / 2).fillna(False).sum()))
