@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
+from lusp.criteria import common
 from lusp.cohort import EVENT_CATEGORIES, TABLE_COLUMNS, TABLES, Cohort, SourceInfo, empty_table
 from lusp.io import synonyms as syn
 from lusp.io.readers import RawTable, read_file
@@ -1026,7 +1027,10 @@ class _Loader:
                 cols["patient_id"] = pd.Series(patients["patient_id"].astype("string").array.take(codes), index=frame.index)
             if table == "transfusions":
                 cols["product"] = cols["product"].fillna("RBC")
-            result[table] = _sorted(pd.DataFrame(cols), frame["_pid"].to_numpy(dtype="int64"))
+            result[table] = _sorted(pd.DataFrame(cols), codes)
+            # Hand the codes to the analysis (it would otherwise hash these ids again). The
+            # sorted table is ordered by code first, so its codes are the sorted codes.
+            common.remember_codes(result[table]["patient_id"], result["patients"], np.sort(codes, kind="stable"))
         return result
 
 
