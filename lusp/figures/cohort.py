@@ -371,7 +371,10 @@ def swimmer(table: pd.DataFrame, marks: pd.DataFrame) -> alt.LayerChart:
         points = alt.Chart(marks).mark_point(filled=True, size=130, fill="#111111", stroke="white", strokeWidth=1.2).encode(
             y=y, x="day:Q",
             shape=alt.Shape("mark:N", title="Event", scale=alt.Scale(domain=list(EVENT_SHAPES),
-                                                                    range=list(EVENT_SHAPES.values()))),
+                                                                    range=list(EVENT_SHAPES.values())),
+                            # the marks' white outline would make white legend symbols
+                            legend=alt.Legend(symbolFillColor="#111111", symbolStrokeColor="#111111",
+                                              symbolSize=130)),
             tooltip=[alt.Tooltip("patient_id:N", title="Patient"), alt.Tooltip("day:Q", title="Day"),
                      alt.Tooltip("mark:N", title="Event"), alt.Tooltip("detail:N", title="Detail")],
         )

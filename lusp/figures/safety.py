@@ -73,7 +73,8 @@ def course_chart(events: pd.DataFrame, table: pd.DataFrame) -> alt.LayerChart:
     marks = alt.Chart(course).mark_point(filled=True, size=200, color="#111111").encode(
         y=y, x="day:Q",
         shape=alt.Shape("category:N", title="Event", scale=alt.Scale(domain=list(COURSE_SHAPES),
-                                                                    range=list(COURSE_SHAPES.values()))),
+                                                                    range=list(COURSE_SHAPES.values())),
+                        legend=alt.Legend(symbolFillColor="#111111", symbolStrokeColor="#111111", symbolSize=130)),
         tooltip=[alt.Tooltip("patient_id:N", title="Patient"), alt.Tooltip("category:N", title="Event"),
                  alt.Tooltip("term:N", title="Term"), alt.Tooltip("day:Q", title="Day")],
     )
