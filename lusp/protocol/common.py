@@ -131,21 +131,24 @@ def pre_dose_hb(timeline: common.Timeline, code: np.ndarray, day: np.ndarray) ->
 def max_unaffected_hb_between(timeline: common.Timeline, code: np.ndarray, lo_day: np.ndarray, hi_day: np.ndarray) -> np.ndarray:
     """Highest transfusion-unaffected Hb of each patient in ``lo_day … hi_day`` (NaN if none).
 
-    Expands each window into its Hb rows (``np.repeat``): memory is proportional to the
-    number of (window, Hb) pairs, which for dose-level windows is a few per dose.
+    Each window is a contiguous slice ``lo:hi`` of the timeline's Hb rows, and
+    ``np.maximum.reduceat`` over the interleaved bounds ``[lo₀, hi₀, lo₁, hi₁, …]`` takes the
+    maximum of every slice in one pass in C. (Dose-level windows overlap and can hold dozens
+    of Hb rows each; expanding them into (window, row) pairs cost ~0.8 s at 10⁵ patients.)
+    The odd results (from ``hiᵢ`` to ``loᵢ₊₁``) are discarded; where a bound pair is
+    decreasing, ``reduceat`` returns one element, also discarded.
     """
     lo = np.searchsorted(timeline.hb_key, common.day_key(code, lo_day), side="left")
     hi = np.searchsorted(timeline.hb_key, common.day_key(code, hi_day), side="right")
-    counts = np.maximum(hi - lo, 0)
     out = np.full(len(code), np.nan)
-    total = int(counts.sum())
-    if total == 0:
+    nonempty = hi > lo
+    if not nonempty.any():
         return out
-    owner = np.repeat(np.arange(len(code)), counts)
-    rows = np.repeat(lo, counts) + (np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts))
-    values = np.where(timeline.hb_affected[rows], -np.inf, timeline.hb_g_l[rows])
-    best = np.full(len(code), -np.inf)
-    np.maximum.at(best, owner, values)
+    # Affected values never win; a trailing −inf keeps every bound (≤ len) a valid index.
+    values = np.append(np.where(timeline.hb_affected, -np.inf, timeline.hb_g_l), -np.inf)
+    bounds = np.empty(2 * len(code), dtype=np.int64)
+    bounds[0::2], bounds[1::2] = lo, hi
+    best = np.where(nonempty, np.maximum.reduceat(values, bounds)[0::2], -np.inf)
     out[np.isfinite(best)] = best[np.isfinite(best)]
     return out
 
