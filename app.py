@@ -17,6 +17,7 @@ import app_state
 from lusp.criteria import CRITERIA
 from lusp.figures.cohort import covariate_kind
 from lusp.figures.palette import OUTCOME_LABELS, OUTCOMES
+from lusp.narrative import plural
 from lusp.params import describe
 
 log = logging.getLogger("lusp.app")
@@ -46,7 +47,7 @@ def sidebar_cohort() -> None:
         else:
             st.badge(cohort.source.name, icon=":material/description:", color="blue")
             n_warnings = len(cohort.report.warnings)
-            st.caption(f"{cohort.n_patients} patients · not synthetic: treat as patient data · uploaded this "
+            st.caption(f"{plural(cohort.n_patients, 'patient')} · not synthetic: treat as patient data · uploaded this "
                        "session, kept in memory only"
                        + (f" · **{n_warnings} loading warning(s)**, listed on the Data page" if n_warnings else ""))
 
@@ -226,7 +227,16 @@ def _friendly_error(exc: Exception) -> None:
     else:
         st.error("Something went wrong while drawing this page. The details are in the server log "
                  "(they are kept off the screen because they can contain patient values). Try another "
-                 "page, reset the parameters, or reload the demo cohort on the Data page.")
+                 "page, reset the parameters, or go back to the demo cohort.")
+        # The failure may come from the cohort or parameters in force, which every page
+        # (the Data page included) needs: offer the way out here, not on a page that fails too.
+        left, right = st.columns(2)
+        if left.button("Reset the parameters to their defaults", key="w_error_reset"):
+            app_state.reset_params()
+            st.rerun()
+        if not app_state.is_demo() and right.button("Use the demo cohort", key="w_error_demo_any"):
+            app_state.use_demo()
+            st.rerun()
 
 
 main()

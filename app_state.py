@@ -47,6 +47,11 @@ Session-state keys (the state of record)
     switch back to the demo, so the files are not loaded again on the next run).
 ``DATA_NOTICE`` ("_data_notice")
     ``(kind, text)`` shown once at the top of the Data page (e.g. "mapping applied"), or absent.
+``deck_basket``, ``deck_basket_notice`` (accessors in ``app_pages/_export_ui.py``)
+    The session's deck basket (a :class:`lusp.export.deck.DeckBasket`: charts and tables the
+    user added, with the filters in force then) and the one-time notice after an add.
+``present_mode``, ``present_step`` (accessors in ``app_pages/_export_ui.py``)
+    Presentation mode on/off (also ``?present=1``) and the screen shown.
 
 Widget keys (``"w_…"``) belong to the sidebar and pages; each mirrors one key above and is
 re-seeded from it when Streamlit drops a widget that was not drawn (e.g. the parameter

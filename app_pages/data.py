@@ -17,10 +17,11 @@ import streamlit as st
 import app_state
 from lusp.cohort import TABLES
 from lusp.criteria import CRITERIA
-from lusp.export.tables import to_csv_bytes
+from lusp.export.tables import to_csv_bytes, to_xlsx_bytes
 from lusp.intake import attempt_load, choices_to_mapping, fingerprint, merge_mapping, problems_frame, what_was_read
 from lusp.io import synonyms as syn
 from lusp.load import mapping_from_json, mapping_to_json
+from lusp.narrative import plural
 from lusp.readiness import readiness
 from lusp.template import template_bytes, visits_template_bytes
 
@@ -44,7 +45,7 @@ def _where(problem) -> str:
 def cohort_label(cohort) -> str:
     """"SYNTHETIC demo cohort (22 patients)" or "cohort.xlsx (3 patients)"."""
     name = "SYNTHETIC demo cohort" if app_state.is_demo() else cohort.source.name
-    return f"{name} ({cohort.n_patients} patients)"
+    return f"{name} ({plural(cohort.n_patients, 'patient')})"
 
 
 def use_demo() -> None:
@@ -94,7 +95,7 @@ with left:
                     "It contains no real patient data.")
     else:
         st.badge("Your upload", icon=":material/description:", color="blue")
-        st.markdown(f"**{cohort.source.name}** — {cohort.n_patients} patients, loaded in this session "
+        st.markdown(f"**{cohort.source.name}** — {plural(cohort.n_patients, 'patient')}, loaded in this session "
                     f"({cohort.source.shape or 'file'}: {', '.join(cohort.source.files)}). Every page shows this "
                     "cohort until you upload another or go back to the demo.")
 with right:
@@ -142,7 +143,7 @@ if attempt is not None:
     n_errors, n_warnings = len(attempt.report.errors), len(attempt.report.warnings)
     st.subheader("Result of the upload")
     if attempt.loaded:
-        loaded_text = f"**{names}** loaded: {attempt.cohort.n_patients} patients, now in force on every page."
+        loaded_text = f"**{names}** loaded: {plural(attempt.cohort.n_patients, 'patient')}, now in force on every page."
         if n_warnings:
             st.warning(loaded_text + f" {n_warnings} warning(s) below: the data loaded, but read them.",
                        icon=":material/warning:")
@@ -257,9 +258,15 @@ if attempt is not None:
                      column_config={"row": st.column_config.TextColumn("row", help="As numbered in your file: "
                                                                         "Excel row, or CSV line (header = line 1)"),
                                     "message": st.column_config.TextColumn("message", width="large")})
-        st.download_button(f"Download {len(shown)} row(s) as CSV", data=to_csv_bytes(shown),
-                           file_name="validation_report.csv", mime="text/csv", key="w_report_csv",
-                           on_click="ignore", icon=":material/download:")
+        csv_col, xlsx_col = st.columns(2)
+        csv_col.download_button(f"Download {len(shown)} row(s) as CSV", data=to_csv_bytes(shown),
+                                file_name="validation_report.csv", mime="text/csv", key="w_report_csv",
+                                on_click="ignore", icon=":material/download:")
+        xlsx_col.download_button(f"Download {len(shown)} row(s) as XLSX",
+                                 data=to_xlsx_bytes(shown, sheet_name="validation report"),
+                                 file_name="validation_report.xlsx", key="w_report_xlsx", on_click="ignore",
+                                 mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                                 icon=":material/table_view:")
 
 # ----------------------------------------------------------------------------- saved mapping
 # open when a hand mapping has just loaded a file: that is the moment to save it for next month

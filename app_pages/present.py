@@ -16,6 +16,7 @@ import streamlit as st
 
 import app_state
 from app_pages import _export_ui
+from lusp.narrative import plural
 from lusp.export.deck import headline_numbers, slide_subgroups
 from lusp.export.images import ImageExportError, figure_to_image, png_size
 from lusp.figures import (
@@ -145,6 +146,6 @@ cohort_name = "SYNTHETIC demo cohort" if app_state.is_demo() else app_state.coho
 badge = '<span class="lusp-synthetic">SYNTHETIC DATA</span>' if app_state.is_demo() or results.cohort.source.synthetic else ""
 st.markdown(
     f'<div class="lusp-footer">{badge}{escape(cohort_name)} · criteria: {escape(app_state.criteria_label())} · '
-    f"filters: {escape(app_state.describe_filters())} ({len(table)} patients)</div>",
+    f"filters: {escape(app_state.describe_filters())} ({plural(len(table), 'patient')})</div>",
     unsafe_allow_html=True,
 )

@@ -32,7 +32,8 @@ def _g_l(value: float | None, digits: int = 2) -> str:
     return "—" if value is None else f"{value:.{digits}f} g/L"
 
 
-def _plural(n: int, one: str, many: str | None = None) -> str:
+def plural(n: int, one: str, many: str | None = None) -> str:
+    """``1 patient``, ``2 patients``: a count with its noun agreeing (pages use it too)."""
     return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
@@ -58,7 +59,7 @@ def results_paragraph(summary: dict[str, Any], results: Any) -> str:
     if getattr(getattr(results.cohort, "source", None), "synthetic", False):
         parts.append("SYNTHETIC demo cohort (not real patients).")
     parts.append(
-        f"Of {_plural(n, 'patient')}, {s['n_td']} were transfusion-dependent (TD) and {s['n_ntd']} "
+        f"Of {plural(n, 'patient')}, {s['n_td']} were transfusion-dependent (TD) and {s['n_ntd']} "
         f"non-transfusion-dependent (NTD) at baseline."
     )
     rr = s["response_rate"]
@@ -71,10 +72,10 @@ def results_paragraph(summary: dict[str, Any], results: Any) -> str:
     )
     if s.get("n_not_evaluable"):
         parts.append(
-            f"{_plural(s['n_not_evaluable'], 'patient')} could not be evaluated and "
+            f"{plural(s['n_not_evaluable'], 'patient')} could not be evaluated and "
             f"{'is' if s['n_not_evaluable'] == 1 else 'are'} counted as non-responders."
         )
-    parts.append(f"Hb rose above baseline within days 1–14 in {_plural(s['n_early_rise'], 'patient')}.")
+    parts.append(f"Hb rose above baseline within days 1–14 in {plural(s['n_early_rise'], 'patient')}.")
     measure = POST_HB_WORDS.get(s.get("post_hb_measure"), "post-treatment Hb")
     parts.append(
         f"Mean Hb was {_g_l(s['mean_baseline_hb_g_l'])} at baseline and {_g_l(s['mean_post_hb_g_l'])} "
@@ -95,13 +96,13 @@ def results_paragraph(summary: dict[str, Any], results: Any) -> str:
                 f"before and {s['td_nonresponder_burden_after_u28']:.1f} after treatment"
             )
         parts.append(
-            f"Of the {_plural(s['n_td_nonresponders'], 'TD non-responder')}, {s['n_spike_td_nonresponders']} had a "
+            f"Of the {plural(s['n_td_nonresponders'], 'TD non-responder')}, {s['n_spike_td_nonresponders']} had a "
             f"transient Hb spike in the first week that fell back{burden}."
         )
     if s.get("protocol"):
         parts.append(
-            f"The dose review found {_plural(s['n_protocol_findings'], 'deviation')} from the protocol in "
-            f"{_plural(s['n_patients_with_findings'], 'patient')}."
+            f"The dose review found {plural(s['n_protocol_findings'], 'deviation')} from the protocol in "
+            f"{plural(s['n_patients_with_findings'], 'patient')}."
         )
     return " ".join(parts)
 

@@ -144,6 +144,7 @@ def test_report_filters_by_severity_and_table():
     next(m for m in at.multiselect if m.label == "Table").set_value(["hb"]).run()
     assert set(report_frame(at)["table"]) == {"hb"}
     assert at.download_button(key="w_report_csv").label == "Download 1 row(s) as CSV"
+    assert at.download_button(key="w_report_xlsx").label == "Download 1 row(s) as XLSX"
 
 
 def test_an_unmatched_column_is_mapped_by_hand_and_the_mapping_round_trips_as_json():

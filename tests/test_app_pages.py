@@ -229,3 +229,31 @@ def test_any_covariate_filter(demo_table):
     at.slider(key="w_f_cov_range").set_value((low, (low + high) / 2)).run()
     weight = patients["weight_kg"].astype("Float64")
     assert _metric(at, "Patients") == str(int(weight.between(low, (low + high) / 2).fillna(False).sum()))
+
+
+def test_a_page_failure_on_an_upload_offers_the_way_back_to_the_demo():
+    """If the analysis of an uploaded cohort fails, every page (Data included) fails with
+    it: the error boundary itself must offer the demo cohort and the default parameters."""
+    from dataclasses import replace
+
+    from streamlit.testing.v1 import AppTest
+
+    import app_state
+    from lusp import load_cohort
+
+    demo = load_cohort(Path(__file__).resolve().parents[1] / "data" / "demo_cohort.xlsx")
+    # A cohort no loader would produce (doses without their dose column) stands in for an
+    # upload whose analysis breaks.
+    broken = replace(demo, doses=demo.doses.drop(columns=["dose_mg_kg"]))
+    at = AppTest.from_file("../app.py", default_timeout=60)
+    at.run()
+    at.session_state[app_state.COHORT] = broken
+    at.session_state[app_state.COHORT_TOKEN] = "upload:broken"
+    at.session_state[app_state.ANALYSIS_CACHE] = {}
+    at.run()
+    assert "Something went wrong" in " ".join(e.value for e in at.error)
+    demo_button = next(b for b in at.button if b.label == "Use the demo cohort")
+    assert any(b.label == "Reset the parameters to their defaults" for b in at.button)
+    demo_button.click().run()
+    assert not at.error
+    assert at.session_state[app_state.COHORT_TOKEN] == "demo"
