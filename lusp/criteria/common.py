@@ -271,9 +271,15 @@ def _build_timeline(cohort: Cohort, exclusion_days: int) -> Timeline:
     hb_g_l = hb["hb_g_l"].to_numpy(dtype=np.float64)
     usable = (hb_code >= 0) & np.isfinite(hb_g_l)
     rows = np.flatnonzero(usable)
-    order = rows[_sort_by_key_then_descending(day_key(hb_code[rows], hb_day[rows]), hb_g_l[rows])]
-    hb_code, hb_day, hb_g_l = hb_code[order], hb_day[order], hb_g_l[order]
+    if len(rows) < len(usable):
+        hb_code, hb_day, hb_g_l = hb_code[rows], hb_day[rows], hb_g_l[rows]
     hb_key = day_key(hb_code, hb_day)
+    sub = _sort_by_key_then_descending(hb_key, hb_g_l)
+    # A loaded cohort is usually in timeline order already; then the four 6·10⁶-row
+    # gathers are skipped (the arrays are read-only views, never written to).
+    if not np.array_equal(sub, np.arange(len(sub))):
+        hb_code, hb_day, hb_g_l, hb_key = hb_code[sub], hb_day[sub], hb_g_l[sub], hb_key[sub]
+    order = rows[sub]
 
     affected = transfusion_affected(hb_key, hb_code, hb_day, tx_key, tx_code, tx_day, exclusion_days)
     return Timeline(

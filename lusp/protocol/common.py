@@ -82,8 +82,15 @@ def dose_steps(cohort: Cohort) -> pd.DataFrame:
     day = doses["day"].to_numpy(dtype=np.int64)
     dose = doses["dose_mg_kg"].to_numpy(dtype=np.float64)
     keep = codes >= 0
-    order = np.lexsort((dose[keep], day[keep], codes[keep]))
-    codes, day, dose = codes[keep][order], day[keep][order], dose[keep][order]
+    codes, day, dose = codes[keep], day[keep], dose[keep]
+    # A loaded cohort is already sorted by patient and day: an O(n) check saves the lexsort.
+    same_code = codes[1:] == codes[:-1]
+    same_day = same_code & (day[1:] == day[:-1])
+    in_order = bool(((codes[1:] > codes[:-1]) | (same_code & (day[1:] > day[:-1]))
+                     | (same_day & (dose[1:] >= dose[:-1]))).all())
+    if not in_order:
+        order = np.lexsort((dose, day, codes))
+        codes, day, dose = codes[order], day[order], dose[order]
     n = len(codes)
     first = np.r_[True, codes[1:] != codes[:-1]] if n else np.zeros(0, bool)
     last = np.r_[codes[1:] != codes[:-1], True] if n else np.zeros(0, bool)
