@@ -100,3 +100,21 @@ def three_patients() -> SimpleNamespace:
     cohort = SimpleNamespace(patients=patients, hb=hb.drop(columns="transfusion_affected"),
                              transfusions=transfusions, doses=doses, events=events, labs=labs)
     return SimpleNamespace(table=table, hb=hb, cohort=cohort)
+
+
+@pytest.fixture(scope="module")
+def server():
+    """The app served on a free local port for one browser-test module."""
+    from tests.browser_support import streamlit_server
+
+    with streamlit_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser(server):
+    """Debian's Chromium (Playwright) for one browser-test module."""
+    from tests.browser_support import chromium
+
+    with chromium() as instance:
+        yield instance

@@ -266,4 +266,4 @@ def test_both_templates_are_offered_and_load_back_through_the_page(key, name):
     data = template_bytes() if key == "w_template_workbook" else visits_template_bytes()
     upload(at, [(name, data)])
     assert not at.error, [e.value for e in at.error]
-    assert at.sidebar.caption[0].value.startswith("1 patients")  # the example patient P01
+    assert at.sidebar.caption[0].value.startswith("1 patient ·")  # the example patient P01

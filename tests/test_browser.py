@@ -3,24 +3,11 @@ Debian's Chromium. Visits every page, asserts no error box, switches patients, a
 one screenshot per page under ``test-artifacts/screens/`` (look at them)."""
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-SCREENS = ROOT / "test-artifacts" / "screens"
-CHROMIUM = "/usr/bin/chromium"
+from tests.browser_support import BROWSER_MARKS, ROOT, SCREENS, settle
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (make debs)"),
-]
+pytestmark = BROWSER_MARKS
 
 PAGES = [  # (url path, title on the page, screenshot name)
     ("", "Overview", "overview"),
@@ -32,73 +19,11 @@ PAGES = [  # (url path, title on the page, screenshot name)
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def server():
-    """``streamlit run app.py`` on a free port, headless; stopped after the module."""
-    port = _free_port()
-    env = dict(os.environ, STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1",
-         # Other work in the tree must not pop up "source file changed" (it looks like a run).
-         "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        process.kill()
-        pytest.fail("streamlit did not start: " + process.stdout.read().decode(errors="replace")[-2000:])
-    yield url
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-
-
-@pytest.fixture(scope="module")
-def page(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"],
-        )
-        context = browser.new_context(viewport={"width": 1600, "height": 1000})
-        yield context.new_page()
-        browser.close()
-
-
-def _settle(page) -> None:
-    """Wait until Streamlit has finished the run: the page title is drawn, then neither the
-    running indicator nor a stale element is seen for 1.5 s (charts draw after the run)."""
-    page.locator("h1").first.wait_for(timeout=30_000)
-    quiet = 0
-    for _ in range(360):
-        busy = page.locator('[data-testid="stStatusWidget"], [data-stale="true"], [data-testid="stSkeleton"]').count()
-        quiet = quiet + 1 if busy == 0 else 0
-        if quiet >= 5:
-            return
-        page.wait_for_timeout(250)
-    busy = {sel: page.locator(sel).count() for sel in
-            ('[data-testid="stStatusWidget"]', '[data-stale="true"]', '[data-testid="stSkeleton"]')}
-    raise AssertionError(f"the app did not settle within 90 s: {busy}")
+def page(browser):
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    yield context.new_page()
+    context.close()
 
 
 def _screenshot(page, name: str) -> None:
@@ -120,7 +45,7 @@ def _no_error(page, where: str) -> None:
 @pytest.mark.parametrize("path, title, shot", PAGES, ids=[p[2] for p in PAGES])
 def test_every_page_renders_without_error(server, page, path, title, shot):
     page.goto(f"{server}/{path}")
-    _settle(page)
+    settle(page)
     page.get_by_role("heading", name=title).first.wait_for(timeout=30_000)
     _no_error(page, title)
     assert page.get_by_text("SYNTHETIC demo cohort").first.is_visible()
@@ -129,17 +54,17 @@ def test_every_page_renders_without_error(server, page, path, title, shot):
 
 def test_patient_switch_by_button_and_link(server, page):
     page.goto(f"{server}/patients")
-    _settle(page)
+    settle(page)
     assert page.get_by_text("Patient 1 of 22").is_visible()
     page.get_by_role("button", name="Next ▶").click()
-    _settle(page)
+    settle(page)
     assert page.get_by_text("Patient 2 of 22").is_visible()
     _no_error(page, "patients after Next")
     # The URL remembers the patient: opening the link in a fresh load shows the same one.
     page.wait_for_function("() => window.location.search.includes('patient=')", timeout=10_000)
     link = page.url
     page.goto(link)
-    _settle(page)
+    settle(page)
     assert page.get_by_text("Patient 2 of 22").is_visible()
 
 
@@ -151,7 +76,7 @@ def test_spike_patient_and_g_dl(server, page):
     table = analyze(load_cohort(ROOT / "data" / "demo_cohort.xlsx", synthetic=True)).table
     spike = table.loc[table["outcome"] == "transient spike", "patient_id"].iloc[0]
     page.goto(f"{server}/patients?patient={spike}&unit=g%2FdL")
-    _settle(page)
+    settle(page)
     _no_error(page, "spike patient")
     assert page.get_by_text("Transient spike", exact=False).first.is_visible()
     assert page.get_by_text("Hb (g/dL)").first.is_visible()
@@ -167,7 +92,7 @@ def test_click_in_the_grid_opens_that_patient(server, page):
     table = analyze(load_cohort(ROOT / "data" / "demo_cohort.xlsx", synthetic=True)).table
     second = small_multiples_order(table, "rise")[1]
     page.goto(f"{server}/patients")
-    _settle(page)
+    settle(page)
     grid = page.get_by_test_id("stVegaLiteChart").last
     grid.scroll_into_view_if_needed()
     page.wait_for_timeout(1000)
@@ -176,5 +101,5 @@ def test_click_in_the_grid_opens_that_patient(server, page):
     # nearest point, so the middle of panel 2 is enough.
     page.mouse.click(box["x"] + 60 + 150 + 20 + 75, box["y"] + 110)
     page.wait_for_function(f"() => window.location.search.includes('patient={second}')", timeout=30_000)
-    _settle(page)
+    settle(page)
     _no_error(page, "patients after a grid click")

@@ -8,92 +8,14 @@ Data page in each state go to ``test-artifacts/screens/upload_*.png``.
 """
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
+from tests.browser_support import BROWSER_MARKS, SCREENS, settle
 from tests.test_load_shapes import HB, csv_bytes, tables, zip_bytes
 
-ROOT = Path(__file__).resolve().parents[1]
-SCREENS = ROOT / "test-artifacts" / "screens"
-CHROMIUM = "/usr/bin/chromium"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (make debs)"),
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server():
-    """``streamlit run app.py`` on a free port, headless; stopped after the module."""
-    port = _free_port()
-    env = dict(os.environ, STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1",
-         # other work may edit sources meanwhile: a "source file changed" prompt would never settle
-         "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        process.kill()
-        pytest.fail("streamlit did not start within 60 s")
-    yield url
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-
-
-@pytest.fixture(scope="module")
-def browser(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"],
-        )
-        yield chromium
-        chromium.close()
-
-
-def _settle(page) -> None:
-    """Wait until Streamlit has finished the run (no running indicator or stale element for 1.25 s)."""
-    page.locator("h1").first.wait_for(timeout=30_000)
-    quiet = 0
-    for _ in range(480):
-        busy = page.locator('[data-testid="stStatusWidget"], [data-stale="true"], [data-testid="stSkeleton"]').count()
-        quiet = quiet + 1 if busy == 0 else 0
-        if quiet >= 5:
-            return
-        page.wait_for_timeout(250)
-    raise AssertionError("the app did not settle within 120 s")
+pytestmark = BROWSER_MARKS
 
 
 def _screenshot(page, name: str) -> None:
@@ -123,7 +45,7 @@ def _remove_uploaded_files(page) -> None:
     buttons = page.get_by_role("button", name=re.compile(r"^Remove "))
     while buttons.count():
         buttons.first.click()
-        _settle(page)
+        settle(page)
 
 
 def _payload(name: str, data: bytes, mime: str = "text/csv") -> dict:
@@ -134,7 +56,7 @@ def test_upload_report_mapping_and_patients_page_in_the_browser(server, browser)
     user = browser.new_context(viewport={"width": 1400, "height": 900})
     page = user.new_page()
     page.goto(f"{server}/data")
-    _settle(page)
+    settle(page)
     _no_exception(page)
     _see(page.get_by_text("SYNTHETIC demo cohort"))
     _screenshot(page, "upload_1_demo")
@@ -144,7 +66,7 @@ def test_upload_report_mapping_and_patients_page_in_the_browser(server, browser)
     hb.loc[1, "hb_g_l"] = "eighty"
     bad = [_payload(f"{n}.csv", csv_bytes(hb if n == "hb" else f)) for n, f in tables().items()]
     _cohort_input(page).set_input_files(bad)
-    _settle(page)
+    settle(page)
     _no_exception(page)
     error = page.locator('[data-testid="stAlertContentError"]').first
     _see(error)
@@ -159,7 +81,7 @@ def test_upload_report_mapping_and_patients_page_in_the_browser(server, browser)
     renamed = zip_bytes({f"{n}.csv": csv_bytes(f.rename(columns={"hb_g_l": "Wert"}) if n == "hb" else f)
                          for n, f in tables().items()})
     _cohort_input(page).set_input_files([_payload("clinic.zip", renamed, "application/zip")])
-    _settle(page)
+    settle(page)
     _see(page.get_by_text("Map columns by hand"))
     _see(page.get_by_text("Required but not found"))
     page.get_by_role("combobox", name="Field for Wert").click()
@@ -167,7 +89,7 @@ def test_upload_report_mapping_and_patients_page_in_the_browser(server, browser)
     page.get_by_role("option", name="hb_g_l (required)").click()
     _screenshot(page, "upload_3_mapping")
     page.get_by_role("button", name="Apply mapping").click()
-    _settle(page)
+    settle(page)
     _no_exception(page)
     _see(page.get_by_text("clinic.zip loaded: 3 patients"))
     sidebar = page.locator('[data-testid="stSidebar"]')
@@ -177,7 +99,7 @@ def test_upload_report_mapping_and_patients_page_in_the_browser(server, browser)
 
     # the Patients page (same session: navigate inside the app) shows the new cohort
     sidebar.get_by_role("link", name="Patients").click()
-    _settle(page)
+    settle(page)
     _no_exception(page)
     _see(page.get_by_text("Patient 1 of 3"))
     _screenshot(page, "upload_5_patients")
@@ -186,19 +108,19 @@ def test_upload_report_mapping_and_patients_page_in_the_browser(server, browser)
     other = browser.new_context(viewport={"width": 1400, "height": 900})
     second = other.new_page()
     second.goto(f"{server}/data")
-    _settle(second)
+    settle(second)
     _see(second.get_by_text("SYNTHETIC demo cohort"))
     assert second.get_by_text("clinic.zip").count() == 0
     second.goto(f"{server}/patients")
-    _settle(second)
+    settle(second)
     _see(second.get_by_text("Patient 1 of 22"))
     other.close()
 
     # back to the demo in one click
     sidebar.get_by_role("link", name="Data").click()
-    _settle(page)
+    settle(page)
     page.get_by_role("button", name="Use the demo cohort").click()
-    _settle(page)
+    settle(page)
     _see(page.get_by_text("SYNTHETIC demo cohort is in force again"))
     _see(sidebar.get_by_text("SYNTHETIC demo cohort"))
     user.close()
