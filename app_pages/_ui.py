@@ -169,6 +169,11 @@ def value_text(value: Any) -> str:
     return str(value)
 
 
+def number_text(value: Any, digits: int = 2) -> str:
+    """A summary number to ``digits`` decimals, or "—" when it cannot be computed."""
+    return "—" if value is None or pd.isna(value) else f"{float(value):.{digits}f}"
+
+
 def rows_height(n_rows: int) -> int:
     """A ``st.dataframe`` height (px) that shows ``n_rows`` rows without a scroll bar."""
     return 38 + 35 * n_rows

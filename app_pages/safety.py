@@ -7,7 +7,8 @@ import streamlit as st
 
 import app_state
 from app_pages import _ui
-from lusp.figures.safety import adverse_events, ae_by_grade_chart, blast_labs, blasts_chart, course_chart, course_events
+from lusp.figures.safety import (adverse_events, ae_by_grade_chart, blast_labs, blasts_chart, course_chart,
+                                 course_events, safety_counts)
 
 results = app_state.results()
 _ui.page_header("Safety", results)
@@ -26,15 +27,15 @@ if ae.empty:
     _ui.empty("No adverse event is recorded for the patients shown (the cohort file has no events table, or it "
               "lists none of category adverse_event).")
 else:
-    graded = ae["grade"].astype("Int64")
+    counts = safety_counts(events)
     c1, c2, c3 = st.columns(3)
-    c1.metric("Adverse events", len(ae))
-    c2.metric("Patients with an adverse event", f"{ae['patient_id'].nunique()} of {len(table)}")
-    c3.metric("Grade ≥ 3 events", int((graded >= 3).fillna(False).sum()))
+    c1.metric("Adverse events", counts["n_adverse_events"])
+    c2.metric("Patients with an adverse event", f"{counts['n_patients_with_ae']} of {len(table)}")
+    c3.metric("Grade ≥ 3 events", counts["n_grade3plus"])
     _ui.show_chart(_ui.altair_spec("ae", lambda: ae_by_grade_chart(events)), key="ae_by_grade")
     related = ae["related"] if "related" in ae.columns else pd.Series(pd.NA, index=ae.index)
     listing = pd.DataFrame({"patient": ae["patient_id"].astype(str), "day": ae["day"], "term": ae["term"],
-                            "CTCAE grade": graded, "related": related})
+                            "CTCAE grade": ae["grade"].astype("Int64"), "related": related})
     _ui.show_table(listing, key="ae_table")
 
 st.subheader("Progression and transformation")

@@ -26,12 +26,11 @@ if td.empty:
 s = app_state.summary()
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("TD patients", len(td))
-c2.metric("RBC units, baseline window", f"{td['units_baseline'].astype('Float64').sum():g}")
-c3.metric("RBC units after day 0", f"{td['units_after'].astype('Float64').sum():g}")
+c2.metric("RBC units, baseline window", f"{s['td_units_baseline']:g}")
+c3.metric("RBC units after day 0", f"{s['td_units_after']:g}")
 c4.metric("Transfusion independent", f"{s['n_ti']} of {s['n_td']}")
-before = td["burden_before_u28"].astype("Float64").mean()
-after = td["burden_after_u28"].astype("Float64").mean()
-st.caption(f"Mean burden of the {len(td)} TD patients: {before:.2f} → {after:.2f} RBC units per 28 days "
+st.caption(f"Mean burden of the {s['n_td']} TD patients: {_ui.number_text(s['td_burden_before_u28'])} → "
+           f"{_ui.number_text(s['td_burden_after_u28'])} RBC units per 28 days "
            "(before = baseline window; after = day 1 to end of follow-up).")
 
 spec = _ui.altair_spec("burden", lambda: burden_dumbbell(table))
@@ -42,8 +41,8 @@ nonresponders = td[~td["responder"].astype("boolean").fillna(False).astype(bool)
 if nonresponders.empty:
     _ui.empty("Every TD patient in this selection achieved transfusion independence.")
 else:
-    n_spike = int(nonresponders["transient_spike"].astype("boolean").fillna(False).sum())
-    st.markdown(f"**{len(nonresponders)}** TD patients were still transfused; **{n_spike}** of them had the transient "
+    st.markdown(f"**{s['n_td_nonresponders']}** TD patients were still transfused; **{s['n_spike_td_nonresponders']}** "
+                f"of them had the transient "
                 f"first-week Hb spike (mean burden {s['td_nonresponder_burden_before_u28']:.1f} → "
                 f"{s['td_nonresponder_burden_after_u28']:.1f} U/28 d).")
     frame = pd.DataFrame({

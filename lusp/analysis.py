@@ -239,6 +239,9 @@ def summarize(results: Results) -> dict[str, Any]:
         - ``n_td_nonresponders``, ``n_spike_td_nonresponders``,
           ``td_nonresponder_burden_before_u28``, ``td_nonresponder_burden_after_u28``
           (means over TD non-responders with a value);
+        - ``td_units_baseline``, ``td_units_after`` (RBC units of the TD patients in the
+          baseline window and after day 0), ``td_burden_before_u28``, ``td_burden_after_u28``
+          (means over TD patients with a value);
         - ``n_protocol_findings`` (deviations), ``n_patients_with_findings``;
         - ``criteria``, ``protocol``, ``params``, ``protocol_params`` ({name: value}).
     """
@@ -286,6 +289,10 @@ def summarize(results: Results) -> dict[str, Any]:
         "n_spike_td_nonresponders": int((td_nonresponders & spike).sum()),
         "td_nonresponder_burden_before_u28": _mean(t["burden_before_u28"][td_nonresponders]),
         "td_nonresponder_burden_after_u28": _mean(t["burden_after_u28"][td_nonresponders]),
+        "td_units_baseline": float(t["units_baseline"].astype("Float64")[td].sum()),
+        "td_units_after": float(t["units_after"].astype("Float64")[td].sum()),
+        "td_burden_before_u28": _mean(t["burden_before_u28"][td]),
+        "td_burden_after_u28": _mean(t["burden_after_u28"][td]),
         "n_protocol_findings": int(len(deviations)),
         "n_patients_with_findings": int(deviations["patient_id"].nunique()),
         "params": _param_values(results.params),

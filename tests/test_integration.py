@@ -60,3 +60,30 @@ def test_a_template_built_cohort_is_not_labelled_synthetic(tmp_path):
     path = tmp_path / "template.xlsx"
     write_template(path)
     assert load_cohort(path).source.synthetic is False
+
+
+def test_td_transfusion_totals_match_a_direct_count_of_the_transfusions_table(demo):
+    # Independent of the analysis: count RBC units straight from the canonical table.
+    summary = summarize(analyze(demo))
+    table = analyze(demo).table
+    td_ids = set(table.loc[table["td_baseline"].astype(bool), "patient_id"])
+    tx = demo.transfusions[demo.transfusions["patient_id"].isin(td_ids)]
+    baseline_units = tx.loc[tx["day"].between(-56, 0), "units"].sum()
+    assert summary["td_units_baseline"] == baseline_units
+    # Before = units in the 56-day window × 28 / 56, averaged over the 16 TD patients.
+    assert summary["td_burden_before_u28"] == pytest.approx(baseline_units * 28 / 56 / 16)
+
+
+def test_safety_counts_on_a_hand_built_events_table():
+    import pandas as pd
+
+    from lusp.figures.safety import safety_counts
+
+    events = pd.DataFrame({
+        "patient_id": ["P1", "P1", "P2", "P3"],
+        "category": ["adverse_event", "adverse_event", "adverse_event", "progression"],
+        "grade": pd.array([3, 1, pd.NA, 4], dtype="Int64"),
+    })
+    # 3 adverse events (the progression is not one) in 2 patients; grade ≥ 3: only P1's
+    # grade 3 (the ungraded event is not counted, the grade-4 row is a progression).
+    assert safety_counts(events) == {"n_adverse_events": 3, "n_patients_with_ae": 2, "n_grade3plus": 1}

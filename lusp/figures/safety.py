@@ -23,6 +23,24 @@ def adverse_events(events: pd.DataFrame) -> pd.DataFrame:
     return events[events["category"].astype("string").fillna("") == "adverse_event"]
 
 
+def safety_counts(events: pd.DataFrame) -> dict[str, int]:
+    """Adverse-event counts for the Safety page and the deck.
+
+    Returns
+    -------
+    dict
+        ``n_adverse_events``, ``n_patients_with_ae`` and ``n_grade3plus`` (events of CTCAE
+        grade ≥ 3; an event without a grade is not counted as ≥ 3).
+    """
+    ae = adverse_events(events)
+    grade = ae["grade"].astype("Int64")
+    return {
+        "n_adverse_events": int(len(ae)),
+        "n_patients_with_ae": int(ae["patient_id"].nunique()),
+        "n_grade3plus": int((grade >= 3).fillna(False).sum()),
+    }
+
+
 def ae_by_grade_chart(events: pd.DataFrame) -> alt.Chart:
     """Adverse events counted by term, stacked by CTCAE grade (1 light → 5 dark).
 
