@@ -211,6 +211,34 @@ def test_streamlit_config_keeps_the_privacy_settings():
     assert config["client"]["toolbarMode"] == "viewer"
     assert config["server"]["enableXsrfProtection"] is True
     assert 1 <= config["server"]["maxUploadSize"] <= 200
+    assert config["browser"]["serverAddress"] == "localhost"
+
+
+def test_the_server_never_asks_an_outside_service_for_its_address():
+    """Headless Streamlit looks up the machine's public IP (an outbound HTTP call) unless
+    browser.serverAddress is set: started as `make run` starts it, it must print only the
+    local URL and never try that lookup."""
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+                                "--server.fileWatcherType", "none"],
+                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        output, deadline = "", time.monotonic() + 60
+        while "URL:" not in output and time.monotonic() < deadline and process.poll() is None:
+            output += process.stdout.readline()
+        time.sleep(1)  # the external lookup, when made, is logged right after the URLs
+    finally:
+        process.terminate()
+        output += process.communicate(timeout=15)[0]
+    assert f"URL: http://localhost:{port}" in output, output
+    assert "External" not in output and "external IP" not in output, output
 
 
 def test_a_page_failure_shows_our_sentence_not_a_traceback():
