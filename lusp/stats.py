@@ -611,3 +611,108 @@ def km_unsupported_reason(frame: pd.DataFrame) -> str:
     if not frame["event"].astype(bool).any():
         return "no event observed yet (every patient censored)"
     return ""
+
+
+# ---------------------------------------------------------------------------------------
+# Subgroup response rates with Fisher's exact test (the forest plot's numbers, issue 7).
+# They live here, not in lusp.figures: figure builders draw results, they do not compute them.
+# ---------------------------------------------------------------------------------------
+
+#: Columns of :func:`subgroup_table`.
+SUBGROUP_COLUMNS = (
+    "covariate", "level", "responders", "n", "rate", "ci_low", "ci_high", "cutoff",
+    "compared_with", "responders_other", "n_other", "p_value", "fisher",
+)
+
+
+def covariate_kind(values: pd.Series) -> str:
+    """``"numeric"`` (split at a cut-off) or ``"categorical"`` (levels as they are)."""
+    if pd.api.types.is_bool_dtype(values) or values.dtype == "boolean":
+        return "categorical"
+    if pd.api.types.is_numeric_dtype(values) and values.dropna().nunique() > 2:
+        return "numeric"
+    return "categorical"
+
+
+def subgroup_table(
+    table: pd.DataFrame, patients: pd.DataFrame, covariate: str, *, cutoff: float | None = None
+) -> pd.DataFrame:
+    """Response rate with exact 95 % CI in each level of a patient covariate, and Fisher's
+    exact test of each level against the other patients.
+
+    Categorical (and boolean) covariates are taken as they are (booleans read "yes"/"no");
+    a numeric covariate is split into ``< cutoff`` and ``≥ cutoff``, the cut-off defaulting
+    to the median of the patients shown. Missing values form their own "missing" level,
+    which is shown but left out of every test (it is not a subgroup anyone chose).
+
+    Returns
+    -------
+    DataFrame
+        One row per level, levels in natural order, "missing" last:
+
+        - ``covariate, level, responders, n, rate, ci_low, ci_high`` — the level's rate
+          (missing responder counts as not responding, intention to treat);
+        - ``cutoff`` — the numeric split used, else None;
+        - ``compared_with`` — the other level's name for a two-level split, "all other
+          levels" for more than two, "" for the missing level or a single level;
+        - ``responders_other, n_other, p_value`` — the comparison group's counts and the
+          two-sided Fisher p (NaN where no test is possible);
+        - ``fisher`` — the counts-with-p sentence (no p-value is ever shown without them).
+
+    Notes
+    -----
+    Exploratory: see :data:`SUBGROUP_CAPTION`. With two levels both rows carry the same
+    test (level vs the other); with more, each level is tested against the rest pooled.
+    """
+    merged = table[["patient_id", "responder"]].merge(
+        patients[["patient_id", covariate]], on="patient_id", how="left"
+    )
+    values = merged[covariate]
+    if covariate_kind(values) == "numeric":
+        numeric = pd.to_numeric(values, errors="coerce").astype("Float64")
+        if cutoff is None:
+            cutoff = float(numeric.median()) if numeric.notna().any() else 0.0
+        # a missing value compares as NA, which np.where cannot read; it is set apart below
+        below = (numeric < cutoff).fillna(False).to_numpy(dtype=bool)
+        level = pd.Series(np.where(below, f"< {cutoff:g}", f"≥ {cutoff:g}"), index=merged.index, dtype="string")
+        level[numeric.isna().to_numpy(dtype=bool)] = pd.NA
+        order = [f"< {cutoff:g}", f"≥ {cutoff:g}"]
+    else:
+        cutoff = None
+        if pd.api.types.is_bool_dtype(values) or values.dtype == "boolean":
+            level = values.astype("boolean").map({True: "yes", False: "no"}).astype("string")
+            order = ["yes", "no"]
+        else:
+            level = values.astype("string")
+            order = sorted(level.dropna().unique().tolist())
+    merged["level"] = level.fillna("missing")
+    if (merged["level"] == "missing").any():
+        order = order + ["missing"]
+    merged["is_responder"] = merged["responder"].astype("boolean").fillna(False).astype(bool)
+    counts = merged.groupby("level", sort=False)["is_responder"].agg(["sum", "size"])
+    present = [name for name in order if name in counts.index]
+    tested = [name for name in present if name != "missing"]
+    known = merged[merged["level"] != "missing"].rename(columns={"level": "_level"})
+    fisher = (fisher_by_subgroup(known, "_level", outcome="is_responder").set_index("level")
+              if len(tested) >= 2 else None)
+    rows = []
+    for name in present:
+        k, n = int(counts.loc[name, "sum"]), int(counts.loc[name, "size"])
+        low, high = clopper_pearson(k, n)
+        row = {"covariate": covariate, "level": name, "responders": k, "n": n, "rate": k / n,
+               "ci_low": float(low), "ci_high": float(high), "cutoff": cutoff, "compared_with": "",
+               "responders_other": pd.NA, "n_other": pd.NA, "p_value": float("nan"), "fisher": ""}
+        if fisher is not None and name in fisher.index:
+            test = fisher.loc[name]
+            other = [t for t in tested if t != name]
+            row["compared_with"] = other[0] if len(other) == 1 else "all other levels"
+            row["responders_other"] = int(test["events_other"])
+            row["n_other"] = int(test["n_other"])
+            row["p_value"] = float(test["p_value"])
+            row["fisher"] = (f"{k}/{n} vs {row['compared_with']} {row['responders_other']}/{row['n_other']} "
+                             f"(Fisher's exact, {_fmt_p(row['p_value'])})")
+        rows.append(row)
+    out = pd.DataFrame(rows, columns=list(SUBGROUP_COLUMNS))
+    out["responders_other"] = out["responders_other"].astype("Int64")
+    out["n_other"] = out["n_other"].astype("Int64")
+    return out

@@ -148,7 +148,8 @@ def test_response_rates_frame_from_summary_keys():
     assert list(frame["responders"]) == [14, 9, 5]
     spec = response_rates_chart(frame, criteria_label="Study").to_dict()
     texts = spec["datasets"][next(iter(spec["datasets"]))]
-    assert texts[1]["label"].startswith("9/16  56.2 %") or texts[1]["label"].startswith("9/16  56.3 %")
+    # 9/16 = 56.25 %: half-up to 56.3, as lusp.narrative.percent and every table say
+    assert texts[1]["label"].startswith("9/16  56.3 % (95 % CI 36.3–")
     no_ntd = dict(summary, n_ntd=0)
     assert list(response_rates_frame(no_ntd)["group"]) == ["All patients", "TD at baseline"]
 
@@ -189,3 +190,43 @@ def test_builders_do_not_mutate_inputs(three_patients):
     small_multiples(three_patients.hb, three_patients.table, ["A"])
     pd.testing.assert_frame_equal(three_patients.table, before)
     pd.testing.assert_frame_equal(three_patients.hb, hb_before)
+
+
+def test_swimmer_marks_without_any_escalation(three_patients):
+    # B and C stay at 1.0 mg/kg: no escalation; B's progression and grade-3 AE remain.
+    marks = swimmer_marks(three_patients.cohort.doses, three_patients.cohort.events, ["B", "C"])
+    assert set(zip(marks["patient_id"], marks["day"], marks["mark"])) == {
+        ("B", 90, "progression"), ("B", 35, "grade ≥ 3 adverse event")}
+    assert swimmer_marks(three_patients.cohort.doses, three_patients.cohort.events, ["C"]).empty
+
+
+def test_swimmer_without_any_ti_renders_at_its_width(three_patients):
+    import vl_convert as vlc
+
+    # B (no TI) and C (NTD): no TI band to draw; the chart must still have a finite width.
+    table = three_patients.table[three_patients.table["patient_id"].isin(["B", "C"])]
+    marks = swimmer_marks(three_patients.cohort.doses, three_patients.cohort.events, ["B", "C"])
+    svg = vlc.vegalite_to_svg(swimmer(table, marks).to_dict())
+    width = float(svg.split('width="', 1)[1].split('"', 1)[0])
+    assert 640 <= width < 2000
+
+
+def test_km_chart_steps_censor_ticks_and_counts():
+    from lusp.figures.cohort import km_chart
+    from lusp.stats import kaplan_meier, km_median
+
+    # 5 patients: TI reached on days 10, 10, 30; censored at 20 and 60.
+    # S: 1 → 3/5 = 0.6 at day 10 → 0.6·(1 − 1/2) = 0.3 at day 30; median = 30 days.
+    km = kaplan_meier([10, 10, 20, 30, 60], [True, True, False, True, False])
+    spec = km_chart(km, title="Time to TI", y_title="Reached TI (%)", rising=True, n_label="TD patients",
+                    median_days=km_median(km)).to_dict()
+    rows = spec["datasets"][next(iter(spec["datasets"]))]
+    assert [r["time"] for r in rows] == [0, 10, 20, 30, 60]
+    assert [round(r["y_pct"], 6) for r in rows] == [0, 40, 40, 70, 70]  # 1 − S, in %
+    line, ticks = spec["layer"][1], spec["layer"][2]
+    assert line["mark"]["interpolate"] == "step-after"
+    assert ticks["mark"]["type"] == "tick" and ticks["transform"] == [{"filter": "datum.n_censored > 0"}]
+    assert spec["title"]["subtitle"].startswith("n = 5 TD patients, 3 events; median 30 days")
+    falling = km_chart(km, title="Duration", y_title="Still TI (%)").to_dict()
+    assert [round(r["y_pct"], 6) for r in falling["datasets"][next(iter(falling["datasets"]))]] == [
+        100, 60, 60, 30, 30]

@@ -17,6 +17,10 @@ import pandas as pd
 
 from lusp.figures import palette
 from lusp.figures.hb_unit import hb_factor
+from lusp.narrative import percent
+# The subgroup numbers are statistics and live in lusp.stats; re-exported here for callers
+# that imported them from the figures before the move.
+from lusp.stats import covariate_kind, subgroup_table  # noqa: F401
 
 _WIDTH = 640
 _AXIS = dict(labelFontSize=13, titleFontSize=14)
@@ -123,8 +127,9 @@ def response_rates_frame(summary: Mapping[str, Any]) -> pd.DataFrame:
 
 def _rate_text(frame: pd.DataFrame) -> pd.Series:
     return frame.apply(
-        lambda r: f"{int(r['responders'])}/{int(r['n'])}  {100 * r['rate']:.1f} % "
-                  f"(95 % CI {100 * r['ci_low']:.1f}–{100 * r['ci_high']:.1f})",
+        # half-up, as the narrative and the tables round: 9/16 reads 56.3 % everywhere
+        lambda r: f"{int(r['responders'])}/{int(r['n'])}  {percent(r['rate'])} % "
+                  f"(95 % CI {percent(r['ci_low'])}–{percent(r['ci_high'])})",
         axis=1,
     )
 
@@ -149,82 +154,6 @@ def response_rates_chart(rates: pd.DataFrame, *, criteria_label: str = "") -> al
         title=alt.Title("Response rate", subtitle=subtitle),
     )
     return _configure(chart)
-
-
-def _exact_ci(responders: int, n: int, alpha: float = 0.05) -> tuple[float, float]:
-    """Clopper–Pearson interval (falls back here only until ``lusp.stats`` provides it)."""
-    try:
-        from lusp.stats import clopper_pearson  # the project's one implementation
-    except ImportError:  # pragma: no cover - removed once lusp.stats lands
-        from scipy.stats import beta
-
-        low = 0.0 if responders == 0 else float(beta.ppf(alpha / 2, responders, n - responders + 1))
-        high = 1.0 if responders == n else float(beta.ppf(1 - alpha / 2, responders + 1, n - responders))
-        return low, high
-    interval = clopper_pearson(responders, n)
-    if isinstance(interval, Mapping):
-        return float(interval["ci_low"]), float(interval["ci_high"])
-    return float(interval[-2]), float(interval[-1])
-
-
-def covariate_kind(values: pd.Series) -> str:
-    """``"numeric"`` (split at a cut-off) or ``"categorical"`` (levels as they are)."""
-    if pd.api.types.is_bool_dtype(values) or values.dtype == "boolean":
-        return "categorical"
-    if pd.api.types.is_numeric_dtype(values) and values.dropna().nunique() > 2:
-        return "numeric"
-    return "categorical"
-
-
-def subgroup_table(
-    table: pd.DataFrame, patients: pd.DataFrame, covariate: str, *, cutoff: float | None = None
-) -> pd.DataFrame:
-    """Response rate with exact 95 % CI in each level of a patient covariate.
-
-    Categorical (and boolean) covariates are taken as they are (booleans read "yes"/"no");
-    a numeric covariate is split into ``< cutoff`` and ``≥ cutoff``, the cut-off defaulting
-    to the median of the patients shown. Missing values form their own "missing" level.
-
-    Returns
-    -------
-    DataFrame
-        ``covariate, level, responders, n, rate, ci_low, ci_high, cutoff`` — one row per
-        level, levels in natural order, "missing" last.
-    """
-    merged = table[["patient_id", "responder"]].merge(
-        patients[["patient_id", covariate]], on="patient_id", how="left"
-    )
-    values = merged[covariate]
-    if covariate_kind(values) == "numeric":
-        numeric = values.astype("Float64")
-        if cutoff is None:
-            cutoff = float(numeric.median()) if numeric.notna().any() else 0.0
-        level = pd.Series(np.where(numeric.fillna(np.nan) < cutoff, f"< {cutoff:g}", f"≥ {cutoff:g}"),
-                          index=merged.index, dtype="string")
-        level[numeric.isna()] = pd.NA
-        order = [f"< {cutoff:g}", f"≥ {cutoff:g}"]
-    else:
-        cutoff = None
-        if pd.api.types.is_bool_dtype(values) or values.dtype == "boolean":
-            level = values.astype("boolean").map({True: "yes", False: "no"}).astype("string")
-            order = ["yes", "no"]
-        else:
-            level = values.astype("string")
-            order = sorted(level.dropna().unique().tolist())
-    merged["level"] = level.fillna("missing")
-    if (merged["level"] == "missing").any():
-        order = order + ["missing"]
-    merged["is_responder"] = _is_true(merged["responder"])
-    counts = merged.groupby("level", sort=False)["is_responder"].agg(["sum", "size"])
-    rows = []
-    for name in order:
-        if name not in counts.index:
-            continue
-        k, n = int(counts.loc[name, "sum"]), int(counts.loc[name, "size"])
-        low, high = _exact_ci(k, n)
-        rows.append({"covariate": covariate, "level": name, "responders": k, "n": n, "rate": k / n,
-                     "ci_low": low, "ci_high": high, "cutoff": cutoff})
-    return pd.DataFrame(rows, columns=["covariate", "level", "responders", "n", "rate", "ci_low", "ci_high", "cutoff"])
 
 
 def forest_plot(subgroups: pd.DataFrame, *, overall_rate: float | None = None, covariate_label: str = "") -> alt.LayerChart:
@@ -320,7 +249,9 @@ def swimmer_marks(doses: pd.DataFrame, events: pd.DataFrame, patient_ids) -> pd.
         "patient_id": up["patient_id"].astype(str),
         "day": up["day"].astype("int64"),
         "mark": "dose escalation",
-        "detail": "escalated to " + up["dose_mg_kg"].map(lambda v: f"{v:g}") + " mg/kg",
+        # a list, not string arithmetic on a Series: with no escalation the Series is empty
+        # and of object dtype, which the string concatenation rejects
+        "detail": [f"escalated to {float(v):g} mg/kg" for v in up["dose_mg_kg"]],
     })
     ev = events[events["patient_id"].astype(str).isin(keep)]
     category = ev["category"].astype("string")
@@ -366,7 +297,9 @@ def swimmer(table: pd.DataFrame, marks: pd.DataFrame) -> alt.LayerChart:
         tooltip=[alt.Tooltip("patient_id:N", title="Patient"), alt.Tooltip("ti_start:Q", title="TI from day"),
                  alt.Tooltip("ti_end:Q", title="to day")],
     )
-    layers = [bars, ti_band]
+    # An empty band layer leaves its colour scale without a domain, which Vega reads as an
+    # infinitely wide chart: draw it only when some patient reached TI.
+    layers = [bars, ti_band] if len(ti) else [bars]
     if len(marks):
         points = alt.Chart(marks).mark_point(filled=True, size=130, fill="#111111", stroke="white", strokeWidth=1.2).encode(
             y=y, x="day:Q",
@@ -383,4 +316,56 @@ def swimmer(table: pd.DataFrame, marks: pd.DataFrame) -> alt.LayerChart:
         width=_WIDTH, height=max(120, 26 * len(frame)),
         title=alt.Title("Time on study", subtitle="Bar = follow-up coloured by outcome; black band = transfusion-free run that reached TI (TD patients)"),
     ).resolve_scale(color="independent", shape="independent")
+    return _configure(chart)
+
+
+# ---------------------------------------------------------------------------------------
+# Kaplan–Meier
+# ---------------------------------------------------------------------------------------
+def km_chart(km: pd.DataFrame, *, title: str, y_title: str, rising: bool = False, n_label: str = "patients",
+             median_days: float | None = None) -> alt.LayerChart:
+    """Kaplan–Meier step curve with its pointwise 95 % band and censor ticks.
+
+    Parameters
+    ----------
+    km : DataFrame
+        The estimate of :func:`lusp.stats.kaplan_meier` (``time, n_at_risk, n_events,
+        n_censored, survival, ci_low, ci_high``), first row at time 0.
+    title, y_title : str
+        Chart title and y-axis title (with its unit, %).
+    rising : bool
+        Draw ``1 − S(t)`` (share who reached the event, e.g. time to TI) instead of ``S(t)``
+        (share still event-free, e.g. still transfusion independent).
+    n_label : str
+        Noun for the patients counted in the subtitle ("TD patients").
+    median_days : float, optional
+        The median (NaN or None when not reached), written in the subtitle.
+    """
+    frame = km[["time", "n_at_risk", "n_events", "n_censored"]].copy()
+    survival = km["survival"].astype("float64")
+    low, high = km["ci_low"].astype("float64"), km["ci_high"].astype("float64")
+    # the band of 1 − S is the mirror of the band of S
+    frame["y_pct"] = 100 * ((1 - survival) if rising else survival)
+    frame["band_low_pct"] = 100 * ((1 - high) if rising else low)
+    frame["band_high_pct"] = 100 * ((1 - low) if rising else high)
+    n, events = int(km["n_at_risk"].iloc[0]), int(km["n_events"].sum())
+    x = alt.X("time:Q", title="Days since the first luspatercept dose", scale=alt.Scale(domainMin=0))
+    y_scale = alt.Scale(domain=[0, 100])
+    tooltip = [alt.Tooltip("time:Q", title="Day"), alt.Tooltip("y_pct:Q", title=y_title, format=".1f"),
+               alt.Tooltip("n_at_risk:Q", title="At risk"), alt.Tooltip("n_events:Q", title="Events"),
+               alt.Tooltip("n_censored:Q", title="Censored")]
+    colour = palette.OUTCOME_COLOURS["responder"]
+    base = alt.Chart(frame)
+    band = base.mark_area(interpolate="step-after", opacity=0.18, color=colour).encode(
+        x=x, y=alt.Y("band_low_pct:Q", scale=y_scale, title=y_title), y2="band_high_pct:Q")
+    step = base.mark_line(interpolate="step-after", strokeWidth=3, color=colour).encode(
+        x=x, y=alt.Y("y_pct:Q", scale=y_scale, title=y_title), tooltip=tooltip)
+    censored = base.transform_filter("datum.n_censored > 0").mark_tick(
+        orient="vertical", size=16, thickness=2, color="#222222").encode(x=x, y=alt.Y("y_pct:Q", scale=y_scale),
+                                                                        tooltip=tooltip)
+    median = "not reached" if median_days is None or median_days != median_days else f"{median_days:g} days"
+    subtitle = (f"n = {n} {n_label}, {events} event{'s' if events != 1 else ''}; median {median}. "
+                "Ticks = censored at end of follow-up; band = pointwise 95 % CI")
+    chart = alt.layer(band, step, censored).properties(
+        width=_WIDTH, height=300, title=alt.Title(title, subtitle=subtitle))
     return _configure(chart)
