@@ -102,7 +102,7 @@ with info_col:
             ("Transfusion independence", _ui.flag_text(row["ti_achieved"])),
             ("Transient spike", _ui.flag_text(row["transient_spike"])
              + (" (after a transfusion)" if pd.notna(row["spike_after_transfusion"]) and bool(row["spike_after_transfusion"]) else "")),
-            ("Doses (max)", f"{int(row['n_doses'])} ({float(row['max_dose_mg_kg']):g} mg/kg)"
+            ("Doses", f"{int(row['n_doses'])} dose{'' if int(row['n_doses']) == 1 else 's'} (max {float(row['max_dose_mg_kg']):.2f} mg/kg)"
              if pd.notna(row["n_doses"]) and pd.notna(row["max_dose_mg_kg"]) else "—"),
             ("Follow-up", "—" if pd.isna(row["followup_days"]) else f"{int(row['followup_days'])} days"),
         ],

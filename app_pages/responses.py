@@ -2,22 +2,40 @@
 the waterfall of best Hb change and the swimmer plot of time on study."""
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 import app_state
 from app_pages import _ui
 from lusp.figures.cohort import (
-    covariate_kind,
     forest_plot,
+    km_chart,
     response_rates_chart,
     response_rates_frame,
-    subgroup_table,
     swimmer,
     swimmer_marks,
     waterfall,
 )
+from lusp.narrative import percent
+from lusp.stats import (
+    SUBGROUP_CAPTION,
+    covariate_kind,
+    kaplan_meier,
+    km_median,
+    km_unsupported_reason,
+    subgroup_table,
+    ti_time_to_event,
+)
 
 SWIMMER_MAX_PATIENTS = 80  # one bar per patient stays readable up to about this many
+
+
+def _rate_text(rate: dict) -> str:
+    """'56.3 % (95 % CI 29.9–80.2)': half-up, as the narrative rounds (9/16 is 56.3 %)."""
+    if rate.get("rate") is None or pd.isna(rate["rate"]):
+        return "—"
+    return f"{percent(rate['rate'])} % (95 % CI {percent(rate['ci_low'])}–{percent(rate['ci_high'])})"
+
 
 results = app_state.results()
 _ui.page_header("Responses & subgroups", results)
@@ -60,9 +78,21 @@ else:
     spec = _ui.altair_spec("forest", lambda: forest_plot(subgroups, overall_rate=overall, covariate_label=covariate),
                            covariate, cutoff)
     _ui.show_chart(spec, key="forest_plot")
-    st.caption("Exploratory: subgroups of a small cohort; the counts are beside every rate. "
-               "Intervals are exact 95 % CIs.")
-    _ui.show_table(_ui.rounded(subgroups.drop(columns=["cutoff"]), 3), key="subgroup_table")
+    shown_subgroups = subgroups.assign(
+        responders=[f"{k}/{n}" for k, n in zip(subgroups["responders"], subgroups["n"])],
+        rate=[_rate_text({"rate": r, "ci_low": lo, "ci_high": hi})
+              for r, lo, hi in zip(subgroups["rate"], subgroups["ci_low"], subgroups["ci_high"])],
+    )[["level", "responders", "rate", "fisher"]].rename(
+        columns={"responders": "responders / n", "rate": "rate (exact 95 % CI)",
+                 "fisher": "Fisher's exact test (counts, p)"})
+    _ui.show_table(shown_subgroups, key="subgroup_table")
+    tested = subgroups[subgroups["fisher"] != ""]
+    how = ("each level against all other patients pooled" if len(tested) > 2
+           else "one level against the other" if len(tested) == 2 else "")
+    st.caption(f"Exploratory, small n. Intervals are exact 95 % CIs. {SUBGROUP_CAPTION}"
+               + (f" Tested: {how}." if how else " Fewer than two levels with patients: no test.")
+               + (" Patients with the covariate missing are shown but not tested." if
+                  (subgroups["level"] == "missing").any() else ""))
 
 st.subheader("Waterfall of best Hb change")
 with_rise = int(table["hb_rise_g_l"].notna().sum())
@@ -88,6 +118,29 @@ if len(table) > SWIMMER_MAX_PATIENTS:
     st.caption(f"The {SWIMMER_MAX_PATIENTS} longest follow-ups of {len(table)} patients are drawn; narrow the filters "
                "to see others.")
 
+st.subheader("Transfusion independence over time (Kaplan–Meier)")
+KM_VIEWS = (
+    ("time_to_ti", "Time to transfusion independence", "Reached TI (%)", True, "TD patients",
+     "Time to transfusion independence among TD patients: the first day of the transfusion-free run that made "
+     "them independent; patients who never reached TI are censored at the end of follow-up."),
+    ("ti_duration", "Duration of transfusion independence", "Still transfusion independent (%)", False,
+     "patients with TI",
+     "Duration of TI: length of the transfusion-free run; a run still going at the end of follow-up is censored."),
+)
+for kind, km_title, y_title, rising, n_label, explain in KM_VIEWS:
+    durations = app_state.cached("km_" + kind, lambda kind=kind: ti_time_to_event(table, kind))
+    reason = km_unsupported_reason(durations)
+    if reason:
+        _ui.empty(f"{km_title}: no Kaplan–Meier curve, {reason}.")
+        continue
+    km = app_state.cached("km_fit_" + kind, lambda durations=durations: kaplan_meier(
+        durations["time_days"], durations["event"]))
+    spec = _ui.altair_spec("km_chart_" + kind, lambda km=km, km_title=km_title, y_title=y_title, rising=rising,
+                           n_label=n_label: km_chart(km, title=km_title, y_title=y_title, rising=rising,
+                                                     n_label=n_label, median_days=km_median(km)), kind)
+    _ui.show_chart(spec, key="km_" + kind)
+    st.caption(explain)
+
 # --- Concordance of criteria sets and trial endpoints (issue 7) -------------------------
 from lusp.concordance import compare as _compare_sets  # noqa: E402
 from lusp.criteria import CRITERIA as _CRITERIA  # noqa: E402
@@ -108,7 +161,7 @@ st.caption(f"Every patient shown, classified under each criteria set. The set in
 _ui.show_table(
     concord.rates.assign(
         responders=[f"{k}/{n}" for k, n in zip(concord.rates["k"], concord.rates["n"])],
-        rate=[_ui.rate_text({"rate": r, "ci_low": lo, "ci_high": hi})
+        rate=[_rate_text({"rate": r, "ci_low": lo, "ci_high": hi})
               for r, lo, hi in zip(concord.rates["rate"], concord.rates["ci_low"], concord.rates["ci_high"])],
     )[["label", "responders", "rate", "n_not_evaluable"]].rename(columns={"label": "criteria set", "n_not_evaluable": "not evaluable"}),
     key="concordance_rates",
@@ -142,7 +195,7 @@ endpoint_table = app_state.cached("trial_endpoints", lambda: _endpoint_rates(_tr
 _ui.show_table(
     endpoint_table.assign(
         responders=[f"{k}/{n}" for k, n in zip(endpoint_table["k"], endpoint_table["n"])],
-        rate=[_ui.rate_text({"rate": r, "ci_low": lo, "ci_high": hi})
+        rate=[_rate_text({"rate": r, "ci_low": lo, "ci_high": hi})
               for r, lo, hi in zip(endpoint_table["rate"], endpoint_table["ci_low"], endpoint_table["ci_high"])],
     )[["label", "responders", "rate"]].rename(columns={"label": "endpoint (TD patients)"}),
     key="trial_endpoints",

@@ -1017,9 +1017,9 @@ def build_deck(
 
 
 def slide_subgroups(results: Any, covariates: Sequence[str] | None = None) -> pd.DataFrame:
-    """Subgroup rows (``lusp.figures.subgroup_table``) of several covariates, levels
+    """Subgroup rows (``lusp.stats.subgroup_table``) of several covariates, levels
     prefixed with the covariate name, at most :data:`SUBGROUP_MAX_ROWS` rows."""
-    from lusp import figures
+    from lusp.stats import subgroup_table
 
     patients = results.cohort.patients
     explicit = covariates is not None
@@ -1029,7 +1029,7 @@ def slide_subgroups(results: Any, covariates: Sequence[str] | None = None) -> pd
         if name not in patients.columns or patients[name].isna().all():
             continue
         try:
-            part = figures.subgroup_table(results.table, patients, name)
+            part = subgroup_table(results.table, patients, name)
         except (TypeError, ValueError):
             # One covariate the subgroup builder cannot split (e.g. odd values in an
             # uploaded column) must not cost the whole deck; the others still show.
