@@ -9,7 +9,8 @@ import streamlit as st
 import app_state
 from app_pages import _ui
 from lusp.figures import palette
-from lusp.figures.patient import SORT_KEYS, patient_trajectory, small_multiples, small_multiples_order
+from lusp.figures.patient import SORT_KEYS, dose_text, patient_trajectory, small_multiples, small_multiples_order
+from lusp.narrative import plural
 
 GRID_MAX_PANELS = 60  # beyond this the grid is unreadable and slow; the caption says so
 
@@ -102,7 +103,7 @@ with info_col:
             ("Transfusion independence", _ui.flag_text(row["ti_achieved"])),
             ("Transient spike", _ui.flag_text(row["transient_spike"])
              + (" (after a transfusion)" if pd.notna(row["spike_after_transfusion"]) and bool(row["spike_after_transfusion"]) else "")),
-            ("Doses", f"{int(row['n_doses'])} dose{'' if int(row['n_doses']) == 1 else 's'} (max {float(row['max_dose_mg_kg']):.2f} mg/kg)"
+            ("Doses", f"{plural(int(row['n_doses']), 'dose')} (max {dose_text(float(row['max_dose_mg_kg']))} mg/kg)"
              if pd.notna(row["n_doses"]) and pd.notna(row["max_dose_mg_kg"]) else "—"),
             ("Follow-up", "—" if pd.isna(row["followup_days"]) else f"{int(row['followup_days'])} days"),
         ],

@@ -89,7 +89,7 @@ else:
     tested = subgroups[subgroups["fisher"] != ""]
     how = ("each level against all other patients pooled" if len(tested) > 2
            else "one level against the other" if len(tested) == 2 else "")
-    st.caption(f"Exploratory, small n. Intervals are exact 95 % CIs. {SUBGROUP_CAPTION}"
+    st.caption(f"{SUBGROUP_CAPTION} Intervals are exact 95 % CIs."
                + (f" Tested: {how}." if how else " Fewer than two levels with patients: no test.")
                + (" Patients with the covariate missing are shown but not tested." if
                   (subgroups["level"] == "missing").any() else ""))
