@@ -144,9 +144,10 @@ def rate_text(rate: dict | None, k: int | None = None, n: int | None = None) -> 
     """``{rate, ci_low, ci_high}`` (fractions) as "63.6 % (95 % CI 40.7–82.8)"."""
     if not rate or rate.get("rate") is None or pd.isna(rate.get("rate")):
         return "—"
+    from lusp.narrative import percent  # half-up, as the narrative and deck round (9/16 → 56.3 %)
+
     counts = f"{k}/{n} · " if k is not None and n is not None else ""
-    return (f"{counts}{100 * rate['rate']:.1f} % (95 % CI {100 * rate['ci_low']:.1f}–"
-            f"{100 * rate['ci_high']:.1f})")
+    return f"{counts}{percent(rate['rate'])} % (95 % CI {percent(rate['ci_low'])}–{percent(rate['ci_high'])})"
 
 
 def flag_text(value: Any) -> str:

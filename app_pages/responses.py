@@ -2,7 +2,6 @@
 the waterfall of best Hb change and the swimmer plot of time on study."""
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 import app_state
@@ -16,7 +15,6 @@ from lusp.figures.cohort import (
     swimmer_marks,
     waterfall,
 )
-from lusp.narrative import percent
 from lusp.stats import (
     SUBGROUP_CAPTION,
     covariate_kind,
@@ -28,13 +26,6 @@ from lusp.stats import (
 )
 
 SWIMMER_MAX_PATIENTS = 80  # one bar per patient stays readable up to about this many
-
-
-def _rate_text(rate: dict) -> str:
-    """'56.3 % (95 % CI 29.9–80.2)': half-up, as the narrative rounds (9/16 is 56.3 %)."""
-    if rate.get("rate") is None or pd.isna(rate["rate"]):
-        return "—"
-    return f"{percent(rate['rate'])} % (95 % CI {percent(rate['ci_low'])}–{percent(rate['ci_high'])})"
 
 
 results = app_state.results()
@@ -80,7 +71,7 @@ else:
     _ui.show_chart(spec, key="forest_plot")
     shown_subgroups = subgroups.assign(
         responders=[f"{k}/{n}" for k, n in zip(subgroups["responders"], subgroups["n"])],
-        rate=[_rate_text({"rate": r, "ci_low": lo, "ci_high": hi})
+        rate=[_ui.rate_text({"rate": r, "ci_low": lo, "ci_high": hi})
               for r, lo, hi in zip(subgroups["rate"], subgroups["ci_low"], subgroups["ci_high"])],
     )[["level", "responders", "rate", "fisher"]].rename(
         columns={"responders": "responders / n", "rate": "rate (exact 95 % CI)",
@@ -161,7 +152,7 @@ st.caption(f"Every patient shown, classified under each criteria set. The set in
 _ui.show_table(
     concord.rates.assign(
         responders=[f"{k}/{n}" for k, n in zip(concord.rates["k"], concord.rates["n"])],
-        rate=[_rate_text({"rate": r, "ci_low": lo, "ci_high": hi})
+        rate=[_ui.rate_text({"rate": r, "ci_low": lo, "ci_high": hi})
               for r, lo, hi in zip(concord.rates["rate"], concord.rates["ci_low"], concord.rates["ci_high"])],
     )[["label", "responders", "rate", "n_not_evaluable"]].rename(columns={"label": "criteria set", "n_not_evaluable": "not evaluable"}),
     key="concordance_rates",
@@ -195,7 +186,7 @@ endpoint_table = app_state.cached("trial_endpoints", lambda: _endpoint_rates(_tr
 _ui.show_table(
     endpoint_table.assign(
         responders=[f"{k}/{n}" for k, n in zip(endpoint_table["k"], endpoint_table["n"])],
-        rate=[_rate_text({"rate": r, "ci_low": lo, "ci_high": hi})
+        rate=[_ui.rate_text({"rate": r, "ci_low": lo, "ci_high": hi})
               for r, lo, hi in zip(endpoint_table["rate"], endpoint_table["ci_low"], endpoint_table["ci_high"])],
     )[["label", "responders", "rate"]].rename(columns={"label": "endpoint (TD patients)"}),
     key="trial_endpoints",

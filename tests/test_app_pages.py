@@ -65,6 +65,8 @@ def test_overview_headline_reproduces_the_study(demo_table):
     assert _metric(at, "NTD responders") == "5 of 6"
     assert _metric(at, "Mean Hb before → after (g/L; post = peak)") == "60.6 → 96.2"
     assert any("63.6 % (95 % CI 40.7–82.8)" in c.value for c in at.caption)
+    # 9/16 = 56.25 %: rounded half-up as the study, the narrative and the deck print it.
+    assert any("56.3 % (95 % CI 29.9–80.2)" in c.value for c in at.caption)
 
 
 def test_td_filter_leaves_the_ntd_patients_on_every_page(demo_table):
