@@ -207,6 +207,24 @@ def _fmt(x) -> str:
 # ----------------------------------------------------------------------------- public API
 
 
+def _read_raw_tables(sources, mapping: Mapping | None, max_bytes: int | None):
+    """The read stage shared by :func:`load_cohort` and :func:`inspect_columns`: check the
+    hand mapping, read every source, and split each file into its sheets / CSV tables.
+
+    Returns ``(reporter, mapping, files, raws)``; problems so far are in ``reporter``.
+    """
+    reporter = _Reporter()
+    mapping = _check_mapping(mapping, reporter)
+    files, source_problems = read_sources(sources, max_bytes)
+    reporter.extend(source_problems)
+    raws: list[RawTable] = []
+    for file in files:
+        tables, problems = read_file(file, _text_column_predicate(mapping))
+        raws.extend(tables)
+        reporter.extend(problems)
+    return reporter, mapping, files, raws
+
+
 def load_cohort(sources, *, mapping: Mapping | None = None, max_bytes: int | None = None,
                 synthetic: bool = False) -> Cohort:
     """Read cohort file(s) into a validated canonical :class:`~lusp.cohort.Cohort`.
@@ -236,15 +254,7 @@ def load_cohort(sources, *, mapping: Mapping | None = None, max_bytes: int | Non
     CohortLoadError
         With ``.report`` listing every problem, when there is at least one error.
     """
-    reporter = _Reporter()
-    mapping = _check_mapping(mapping, reporter)
-    files, source_problems = read_sources(sources, max_bytes)
-    reporter.extend(source_problems)
-    raws: list[RawTable] = []
-    for file in files:
-        tables, problems = read_file(file, _text_column_predicate(mapping))
-        raws.extend(tables)
-        reporter.extend(problems)
+    reporter, mapping, files, raws = _read_raw_tables(sources, mapping, max_bytes)
     if reporter.has_errors or not raws:
         if not reporter.problems:
             reporter.add("error", "empty_file", ", ".join(f.name for f in files), "", None, "", "",
@@ -289,15 +299,7 @@ def inspect_columns(sources, *, mapping: Mapping | None = None, max_bytes: int |
 
     Raises :class:`CohortLoadError` when a file cannot be read at all.
     """
-    reporter = _Reporter()
-    mapping = _check_mapping(mapping, reporter)
-    files, problems = read_sources(sources, max_bytes)
-    reporter.extend(problems)
-    raws: list[RawTable] = []
-    for file in files:
-        tables, problems = read_file(file, _text_column_predicate(mapping))
-        raws.extend(tables)
-        reporter.extend(problems)
+    reporter, mapping, files, raws = _read_raw_tables(sources, mapping, max_bytes)
     if reporter.has_errors:
         raise CohortLoadError(reporter.report())
     out = []
