@@ -21,6 +21,7 @@ from lusp.export.deck import (
     render_deck,
 )
 from lusp.export.images import figure_to_image, png_size
+from tests.offline_support import needs_network_namespace, run_offline
 
 
 def _png() -> bytes:
@@ -289,19 +290,8 @@ def test_deck_with_basket_appends_captioned_slides(demo_results, png):
     assert not any(_title(s).startswith("Transient") for s in prs.slides)
 
 
-def _network_namespace_available() -> bool:
-    import subprocess
-
-    try:
-        return subprocess.run(["unshare", "-n", "true"], capture_output=True, timeout=10).returncode == 0
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-
-
-@pytest.mark.skipif(not _network_namespace_available(), reason="`unshare -n` not permitted here")
+@needs_network_namespace
 def test_deck_and_markdown_build_with_the_network_off():
-    import subprocess
-    import sys
     import textwrap
 
     # A fresh interpreter in a network namespace: any CDN or remote fetch would fail.
@@ -320,8 +310,7 @@ def test_deck_and_markdown_build_with_the_network_off():
         print("offline-deck-ok")
         """
     )
-    done = subprocess.run(["unshare", "-n", sys.executable, "-c", script], cwd=DEMO.parents[1],
-                          capture_output=True, text=True, timeout=300)
+    done = run_offline(script, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "offline-deck-ok" in done.stdout
 

@@ -1,17 +1,15 @@
 """Image exports: PNG at projector width, well-formed SVG, and both work offline."""
 from __future__ import annotations
 
-import subprocess
-import sys
 import textwrap
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import altair as alt
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
+from tests.offline_support import needs_network_namespace, run_offline
 from lusp.export.images import (
     MIN_PNG_WIDTH_PX,
     figure_to_image,
@@ -20,7 +18,6 @@ from lusp.export.images import (
     png_size,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def _plotly_figure() -> go.Figure:
@@ -87,14 +84,7 @@ def test_modebar_saves_png_at_projector_resolution():
     assert options["filename"] == "hb_P01"
 
 
-def _network_namespace_available() -> bool:
-    try:
-        return subprocess.run(["unshare", "-n", "true"], capture_output=True, timeout=10).returncode == 0
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-
-
-@pytest.mark.skipif(not _network_namespace_available(), reason="`unshare -n` not permitted here")
+@needs_network_namespace
 def test_every_image_and_table_export_works_with_the_network_off():
     # A fresh interpreter in a network namespace with no interfaces but loopback down:
     # any CDN fetch (plotly.js, MathJax, Vega) would fail or hang.
@@ -115,13 +105,7 @@ def test_every_image_and_table_export_works_with_the_network_off():
         print("offline-ok")
         """
     )
-    done = subprocess.run(
-        ["unshare", "-n", sys.executable, "-c", script],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = run_offline(script, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "offline-ok" in done.stdout
 
