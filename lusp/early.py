@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from lusp.criteria import common
+from lusp.protocol.common import fmt_dose
 from lusp.protocol.decision import first_review_day, recommend
 from lusp.stats import clopper_pearson
 
@@ -159,10 +160,13 @@ def review_picture(results, review_day: int | None = None) -> pd.DataFrame:
         if not np.isnan(change[i]) and change[i] >= rise_thr:
             looked_good.append(f"Hb was {common.fmt_number(change[i])} g/L above baseline on day {last_day[i]}")
         if td[i] and not np.isnan(reduction[i]):
-            text = f"burden was down {common.fmt_number(round(reduction[i], 1))} % by day {day}"
-            (looked_good if reduction[i] >= red_thr else looked_bad).append(
-                text if reduction[i] >= red_thr else f"burden was down only {common.fmt_number(round(reduction[i], 1))} % "
-                                                      f"by day {day} (< {common.fmt_number(red_thr)} %)")
+            pct = common.fmt_number(round(abs(reduction[i]), 1))
+            if reduction[i] >= red_thr:
+                looked_good.append(f"burden was down {pct} % by day {day}")
+            elif reduction[i] >= 0:
+                looked_bad.append(f"burden was down only {pct} % by day {day} (< {common.fmt_number(red_thr)} %)")
+            else:
+                looked_bad.append(f"burden was up {pct} % by day {day}")
         if not td[i] and not np.isnan(change[i]) and change[i] < rise_thr:
             looked_bad.append(f"Hb was only {common.fmt_number(change[i])} g/L above baseline on day {last_day[i]}")
         action = decision["action"].iloc[i]
@@ -321,6 +325,54 @@ def signs_frame(signs: dict[str, SignTable]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def review_display(picture: pd.DataFrame, *, hb_unit: str = "g/L", compact: bool = False) -> pd.DataFrame:
+    """The review table as shown on the page and the slide: words, units, one row per patient.
+
+    ``compact`` drops the long columns (rule judged, reason) for a slide.
+    """
+    from lusp.figures.hb_unit import hb_factor
+
+    factor = hb_factor(hb_unit)
+
+    def hb(value, signed=False) -> str:
+        if value is None or pd.isna(value):
+            return "–"
+        v = float(value) * factor
+        text = f"{v:.0f}" if hb_unit == "g/L" else f"{v:.1f}"
+        text = text.replace("-", "−")
+        return ("+" if signed and text.strip("0.") and not text.startswith("−") else "") + text
+
+    def flag(value) -> str:
+        return "–" if value is None or pd.isna(value) else ("yes" if bool(value) else "no")
+
+    def burden(row) -> str:
+        if not bool(row["td_baseline"]) or pd.isna(row["burden_so_far_u28"]):
+            return "NTD"
+        red = row["burden_reduction_so_far_pct"]
+        return (f"{common.fmt_number(row['burden_before_u28'])} → {common.fmt_number(round(row['burden_so_far_u28'], 1))}"
+                + ("" if pd.isna(red) else f" ({'+' if red < 0 else '−'}{common.fmt_number(abs(round(red)))} %)"))
+
+    def protocol(row) -> str:
+        dose = row["recommended_dose_mg_kg"]
+        return str(row["action"]) + ("" if pd.isna(dose) else f" at {fmt_dose(float(dose))} mg/kg")
+
+    frame = pd.DataFrame({
+        "Patient": picture["patient_id"].astype(str),
+        "TD": [("TD" if bool(v) else "NTD") for v in picture["td_baseline"].fillna(False)],
+        f"Hb change at review ({hb_unit})": [hb(v, True) for v in picture["hb_change_g_l"]],
+        f"Week-1 rise ({hb_unit})": [hb(v, True) for v in picture["first_week_rise_g_l"]],
+        "Burden U/28 d: before → so far": [burden(r) for _, r in picture.iterrows()],
+        "Spike seen": [flag(v) for v in picture["spike_seen"]],
+        "Protocol says": [protocol(r) for _, r in picture.iterrows()],
+        "Outcome": picture["outcome"].astype(str),
+        "Early picture misled?": [("–" if pd.isna(t) else str(t)) for t in picture["misled_how"]],
+    })
+    if not compact:
+        frame["Protocol judged"] = picture["judged"].astype(str).to_numpy()
+        frame["Reason (outcome)"] = picture["reason"].astype(str).to_numpy()
+    return frame
+
+
 # --------------------------------------------------------------------------------------
 # Hb over time by outcome group
 # --------------------------------------------------------------------------------------
@@ -465,5 +517,6 @@ def post_week2_slopes(results, courses: pd.DataFrame | None = None) -> pd.DataFr
 
 __all__ = [
     "SIGNS", "SLOPE_CAVEAT", "SMALL_N_CAVEAT", "SignTable", "TIME_GROUPS", "default_review_day", "early_signs",
-    "early_signs_json", "fit_slope", "hb_courses", "post_week2_slopes", "review_picture", "signs_frame", "weekly_hb",
+    "early_signs_json", "fit_slope", "hb_courses", "post_week2_slopes", "review_display", "review_picture",
+    "signs_frame", "weekly_hb",
 ]

@@ -158,8 +158,21 @@ def test_misled_patients_come_first_failures_before_late_responders():
     assert picture.loc[0, "misled_how"].startswith("Looked like a response (Hb rose 15 g/L in week 1 and fell back by "
                                                    "day 14")
     assert picture.loc[1, "action"] == "escalate"
-    assert picture.loc[1, "misled_how"].startswith("Looked like a failure (burden was down only -33.3 % by day 42")
+    assert picture.loc[1, "misled_how"].startswith("Looked like a failure (burden was up 33.3 % by day 42")
     assert picture["review_day"].eq(42).all()
+
+
+def test_review_display_words_and_units(four_cells):
+    shown = early.review_display(early.review_picture(four_cells), hb_unit="g/dL").set_index("Patient")
+    # TP: the day-41 Hb is 1 day after the day-40 transfusion and the day-30 Hb 10 days after the day-20
+    # one (both affected), so the review-day Hb is day 14's 62 → 62 − 60 = +2 g/L = +0.2 g/dL.
+    # Burden so far: 2 U on days 20 and 40 → 4 × 28 / 42 = 2.67 U/28 d against 2.0 → up 33 %.
+    assert shown.loc["TP", "Hb change at review (g/dL)"] == "+0.2"
+    assert shown.loc["TP", "Week-1 rise (g/dL)"] == "+1.5"
+    assert shown.loc["TP", "Protocol says"] == "escalate at 1.25 mg/kg"
+    assert shown.loc["TP", "Burden U/28 d: before → so far"] == "2 → 2.7 (+33 %)"
+    assert shown.loc["NTD", "Burden U/28 d: before → so far"] == "NTD"
+    assert shown.loc["NE", "Protocol says"] == "off study"
 
 
 def test_review_picture_does_not_change_the_results_table(four_cells):
