@@ -515,8 +515,32 @@ def post_week2_slopes(results, courses: pd.DataFrame | None = None) -> pd.DataFr
                                        "converged", "note"])
 
 
+def slopes_display(slopes: pd.DataFrame, *, hb_unit: str = "g/L") -> pd.DataFrame:
+    """The slopes table in words: group, slope per week with its 95 % CI in the unit, n, note."""
+    from lusp.figures.hb_unit import hb_factor
+
+    factor = hb_factor(hb_unit)
+    digits = 2 if hb_unit == "g/L" else 3
+
+    def slope(row) -> str:
+        if row["slope_g_l_per_week"] is None or pd.isna(row["slope_g_l_per_week"]):
+            return "–"
+        est, lo, hi = (float(row[c]) * factor for c in ("slope_g_l_per_week", "ci_low", "ci_high"))
+        return f"{est:+.{digits}f} ({lo:+.{digits}f} to {hi:+.{digits}f})".replace("-", "−")
+
+    names = {"responder": "Responders", "non-responder": "Non-responders (no spike)",
+             "transient spike": "Transient spike"}
+    return pd.DataFrame({
+        "Group": [names.get(g, g) for g in slopes["group"]],
+        f"Slope, {hb_unit} per week (95 % CI)": [slope(r) for _, r in slopes.iterrows()],
+        "Patients": slopes["n_patients"].astype(int).to_numpy(),
+        "Hb values": slopes["n_values"].astype(int).to_numpy(),
+        "Note": slopes["note"].fillna("").astype(str).to_numpy(),
+    })
+
+
 __all__ = [
     "SIGNS", "SLOPE_CAVEAT", "SMALL_N_CAVEAT", "SignTable", "TIME_GROUPS", "default_review_day", "early_signs",
     "early_signs_json", "fit_slope", "hb_courses", "post_week2_slopes", "review_display", "review_picture",
-    "signs_frame", "weekly_hb",
+    "signs_frame", "slopes_display", "weekly_hb",
 ]
