@@ -339,8 +339,10 @@ def review_display(picture: pd.DataFrame, *, hb_unit: str = "g/L", compact: bool
             return "–"
         v = float(value) * factor
         text = f"{v:.0f}" if hb_unit == "g/L" else f"{v:.1f}"
+        if not text.strip("-0."):  # −0.4 rounds to "-0": no sign on a zero
+            return "0" if hb_unit == "g/L" else "0.0"
         text = text.replace("-", "−")
-        return ("+" if signed and text.strip("0.") and not text.startswith("−") else "") + text
+        return ("+" if signed and not text.startswith("−") else "") + text
 
     def flag(value) -> str:
         return "–" if value is None or pd.isna(value) else ("yes" if bool(value) else "no")
@@ -350,7 +352,8 @@ def review_display(picture: pd.DataFrame, *, hb_unit: str = "g/L", compact: bool
             return "NTD"
         red = row["burden_reduction_so_far_pct"]
         return (f"{common.fmt_number(row['burden_before_u28'])} → {common.fmt_number(round(row['burden_so_far_u28'], 1))}"
-                + ("" if pd.isna(red) else f" ({'+' if red < 0 else '−'}{common.fmt_number(abs(round(red)))} %)"))
+                + ("" if pd.isna(red) else " (0 %)" if round(red) == 0
+                   else f" ({'+' if red < 0 else '−'}{common.fmt_number(abs(round(red)))} %)"))
 
     def protocol(row) -> str:
         dose = row["recommended_dose_mg_kg"]

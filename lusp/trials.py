@@ -87,6 +87,14 @@ PUBLISHED: tuple[TrialFigure, ...] = (
     ),
 )
 
+#: Endpoints in a few words, for slides and narrow tables.
+ENDPOINT_SHORT = {
+    "MEDALIST": "RBC-TI ≥ 8 wk (wk 1–24)",
+    "COMMANDS": "RBC-TI ≥ 12 wk + mean Hb ≥ +1.5 g/dL (wk 1–24)",
+    "BELIEVE": "burden ≥ 33 % and ≥ 2 U lower (wk 13–24)",
+    "BEYOND": "mean Hb ≥ +1.0 g/dL, untransfused (wk 13–24)",
+}
+
 #: Columns of :func:`trials_table`, in order; the CLI prints the first seven for every row.
 TABLE_COLUMNS = (
     "trial", "endpoint", "cohort_k", "cohort_n", "published_k", "published_n", "arm",
@@ -210,8 +218,10 @@ def trials_json(results) -> list[dict]:
     return records
 
 
-def display_table(table: pd.DataFrame) -> pd.DataFrame:
-    """The page's and slide's table: one row per trial, both arms and the cohort in words."""
+def display_table(table: pd.DataFrame, *, short: bool = False) -> pd.DataFrame:
+    """The page's and slide's table: one row per trial, both arms and the cohort in words
+    (``short``: the endpoint in a few words, :data:`ENDPOINT_SHORT`, and the cohort's TD/NTD
+    group left to the caption)."""
     from lusp.narrative import percent
 
     def rate(k, n, lo, hi) -> str:
@@ -224,17 +234,17 @@ def display_table(table: pd.DataFrame) -> pd.DataFrame:
         control = group[group["arm"] != "luspatercept"].iloc[0]
         rows.append({
             "trial": trial,
-            "endpoint": lusp_row["endpoint_label"],
+            "endpoint": ENDPOINT_SHORT.get(trial, lusp_row["endpoint_label"]) if short else lusp_row["endpoint_label"],
             "luspatercept (published)": rate(lusp_row["published_k"], lusp_row["published_n"],
                                              lusp_row["published_ci_low"], lusp_row["published_ci_high"]),
             "control (published)": f"{control['arm']}: " + rate(control["published_k"], control["published_n"],
                                                                   control["published_ci_low"], control["published_ci_high"]),
             "this cohort": rate(lusp_row["cohort_k"], lusp_row["cohort_n"], lusp_row["cohort_ci_low"],
-                                lusp_row["cohort_ci_high"]) + f" ({lusp_row['eligible']} patients)",
+                                lusp_row["cohort_ci_high"]) + ("" if short else f" ({lusp_row['eligible']} patients)"),
             "source": f"{lusp_row['citation']}; {lusp_row['analysis']}",
         })
     return pd.DataFrame(rows)
 
 
-__all__ = ["DIFFERENT_POPULATIONS", "PUBLISHED", "TABLE_COLUMNS", "TrialEndpointParams", "TrialFigure",
+__all__ = ["DIFFERENT_POPULATIONS", "ENDPOINT_SHORT", "PUBLISHED", "TABLE_COLUMNS", "TrialEndpointParams", "TrialFigure",
            "cohort_endpoints", "display_table", "trials_json", "trials_table"]
