@@ -340,3 +340,14 @@ def test_post_week2_slopes_per_group_on_a_cohort():
     row = slopes.set_index("group").loc["responder"]
     assert row["n_patients"] == 3 and row["n_values"] == 3 * 15
     assert row["slope_g_l_per_week"] == pytest.approx(1.0, abs=1e-4)
+
+
+def test_recommendation_without_a_dose_before_the_review_is_not_judged():
+    # A patient whose only recorded dose is on day 50 (the cohort factory accepts it): no level in
+    # force on day 42, so nothing to judge — said in words, not "nan mg/kg".
+    patient = _patient("D", FLAT, doses=(50,))
+    results = analyze(_cohort(patient, TP))
+    decision = recommend(results.cohort, results.table, 42).set_index("patient_id")
+    assert decision.loc["D", "action"] == "not judged"
+    assert decision.loc["D", "judged"] == "no dose recorded before day 42"
+    assert decision.loc["D", "given_day"] == 50

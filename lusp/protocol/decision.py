@@ -189,6 +189,9 @@ def recommend(cohort: Cohort, results_table: pd.DataFrame, review_day: int, prot
         if end_day[i] < review_day:
             action, recommended, rule = "off study", np.nan, ""
             judged = f"follow-up ended on day {end_day[i]}, before the review day"
+        elif np.isnan(lvl):  # day 0 is the first dose, so only a cohort without doses gets here
+            action, recommended, rule = "not judged", np.nan, ""
+            judged = f"no dose recorded before day {review_day}"
         elif held:
             action, recommended, rule = "hold", np.nan, rules.hold
             judged = (f"pre-dose Hb {fmt_value(pre_hb[i])} g/L (day {pre_day[i]}) ≥ {fmt_value(p.hold_hb_g_l)} g/L, "
