@@ -27,7 +27,9 @@ note_col.caption(f"Default: the first escalation review of the dose protocol in 
 
 # --- 1. The review, patient by patient ---------------------------------------------------
 st.subheader(f"The review on day {review_day}, patient by patient")
-picture = app_state.cached("early_picture", lambda: early.review_picture(results, review_day), review_day)
+picture = app_state.cached("early_picture", lambda: early.review_picture(results, review_day,
+                                                                         hb_unit=app_state.hb_unit()),
+                           review_day, app_state.hb_unit())
 n_misled = int(picture["misled"].sum())
 st.caption(f"**{n_misled} of {len(picture)} patients** had an early picture that misled (listed first): failures that "
            "looked like responses, then responders that looked like failures. Hb change = the last transfusion-"

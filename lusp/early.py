@@ -85,7 +85,7 @@ def _flag(series: pd.Series) -> np.ndarray:
     return series.astype("boolean").fillna(False).to_numpy(dtype=bool)
 
 
-def review_picture(results, review_day: int | None = None) -> pd.DataFrame:
+def review_picture(results, review_day: int | None = None, *, hb_unit: str = "g/L") -> pd.DataFrame:
     """What was known at the review day, beside what happened later; misled patients first.
 
     Parameters
@@ -93,6 +93,8 @@ def review_picture(results, review_day: int | None = None) -> pd.DataFrame:
     results : lusp.analysis.Results
     review_day : int, optional
         Study day of the review; default :func:`default_review_day`.
+    hb_unit : str
+        Unit of the Hb values written in ``misled_how`` (the numbers stay in g/L).
 
     Returns
     -------
@@ -150,15 +152,23 @@ def review_picture(results, review_day: int | None = None) -> pd.DataFrame:
     evaluable = _flag(table["evaluable"])
     failure = evaluable & ~responder
 
+    from lusp.figures.hb_unit import hb_factor
+
+    factor = hb_factor(hb_unit)
+
+    def hb_words(value_g_l: float) -> str:
+        return f"{common.fmt_number(value_g_l)} g/L" if hb_unit == "g/L" else f"{value_g_l * factor:.2f}".rstrip(
+            "0").rstrip(".") + f" {hb_unit}"
+
     how: list[str | None] = []
     rank = np.zeros(n, dtype=np.int64)
     for i in range(n):
         looked_good, looked_bad = [], []
         if not np.isnan(first_week[i]) and first_week[i] >= rise_thr:
-            looked_good.append(f"Hb rose {common.fmt_number(first_week[i])} g/L in week 1"
+            looked_good.append(f"Hb rose {hb_words(first_week[i])} in week 1"
                                + (" and fell back by day " + str(int(fall_day[i])) if seen[i] else ""))
         if not np.isnan(change[i]) and change[i] >= rise_thr:
-            looked_good.append(f"Hb was {common.fmt_number(change[i])} g/L above baseline on day {last_day[i]}")
+            looked_good.append(f"Hb was {hb_words(change[i])} above baseline on day {last_day[i]}")
         if td[i] and not np.isnan(reduction[i]):
             pct = common.fmt_number(round(abs(reduction[i]), 1))
             if reduction[i] >= red_thr:
@@ -168,7 +178,7 @@ def review_picture(results, review_day: int | None = None) -> pd.DataFrame:
             else:
                 looked_bad.append(f"burden was up {pct} % by day {day}")
         if not td[i] and not np.isnan(change[i]) and change[i] < rise_thr:
-            looked_bad.append(f"Hb was only {common.fmt_number(change[i])} g/L above baseline on day {last_day[i]}")
+            looked_bad.append(f"Hb was only {hb_words(change[i])} above baseline on day {last_day[i]}")
         action = decision["action"].iloc[i]
         if failure[i] and looked_good:
             how.append("Looked like a response (" + "; ".join(looked_good) + f"; protocol: {action}) but failed.")

@@ -175,6 +175,12 @@ def test_review_display_words_and_units(four_cells):
     assert shown.loc["NE", "Protocol says"] == "off study"
 
 
+def test_misled_sentence_in_the_display_unit(four_cells):
+    picture = early.review_picture(four_cells, hb_unit="g/dL").set_index("patient_id")
+    assert picture.loc["TP", "misled_how"].startswith("Looked like a response (Hb rose 1.5 g/dL in week 1")
+    assert picture.loc["TP", "first_week_rise_g_l"] == 15.0  # the numbers stay in g/L
+
+
 def test_review_picture_does_not_change_the_results_table(four_cells):
     before = four_cells.table.copy()
     early.review_picture(four_cells)

@@ -65,7 +65,7 @@ def early_slides(results: Any, *, review_day: int | None = None, hb_unit: str = 
     if not len(table):
         return []
     day = early.default_review_day(results) if review_day is None else int(review_day)
-    picture = early.review_picture(results, day)
+    picture = early.review_picture(results, day, hb_unit=hb_unit)
     signs = early.early_signs(results, day, picture)
     slides: list[Slide] = []
 
