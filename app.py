@@ -27,6 +27,7 @@ PAGES = [
     st.Page("app_pages/patients.py", title="Patients", icon=":material/monitor_heart:"),
     st.Page("app_pages/transfusions.py", title="Transfusions", icon=":material/bloodtype:"),
     st.Page("app_pages/responses.py", title="Responses & subgroups", icon=":material/insights:"),
+    st.Page("app_pages/early.py", title="Early review & trials", icon=":material/event_upcoming:"),
     st.Page("app_pages/safety.py", title="Safety", icon=":material/health_and_safety:"),
     st.Page("app_pages/data.py", title="Data", icon=":material/upload_file:"),
 ]

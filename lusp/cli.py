@@ -522,6 +522,18 @@ def _add_summary(subparsers) -> None:
     parser.set_defaults(func=_cmd_summary)
 
 
+def _add_early(subparsers) -> None:
+    from lusp.cli_early import add_early  # imported late: lusp.cli_early imports this module
+
+    add_early(subparsers)
+
+
+def _add_trials(subparsers) -> None:
+    from lusp.cli_early import add_trials
+
+    add_trials(subparsers)
+
+
 #: Each entry adds one subcommand. Add yours here (order = order in --help).
 ADD_SUBCOMMANDS: tuple[Callable, ...] = (
     _add_validate,
@@ -531,6 +543,8 @@ ADD_SUBCOMMANDS: tuple[Callable, ...] = (
     _add_compare,
     _add_analyze,
     _add_summary,
+    _add_early,
+    _add_trials,
 )
 
 
