@@ -343,11 +343,11 @@ def _run_tableone(prepared, variables, nonnormal, group_order, by, groups, with_
     sources = [("Overall", True), *((name, False) for name in group_names)]
 
     def cont(column: str, stat: str, source: str, overall: bool) -> float:
-        frame = built.cont_describe_all if overall else built.cont_describe
+        frame = built.cont_describe_all if overall and grouped else built.cont_describe
         return float(frame.loc[column, (stat, source)])
 
     def cat(column: str, level: str, stat: str, source: str, overall: bool) -> float:
-        frame = built.cat_describe_all if overall else built.cat_describe
+        frame = built.cat_describe_all if overall and grouped else built.cat_describe
         key = (column, level)
         if key not in frame.index:
             return float("nan")
@@ -380,7 +380,8 @@ def _run_tableone(prepared, variables, nonnormal, group_order, by, groups, with_
                 if not count:
                     row[out_name] = "–"
                 elif stat == "mean (SD)":
-                    sd = cont(column, "std", source, overall)
+                    # SD needs two values (n − 1); tableone gives 0 for a one-row group.
+                    sd = cont(column, "std", source, overall) if count >= 2 else float("nan")
                     row[out_name] = (f"{half_up(cont(column, 'mean', source, overall), decimals)} "
                                      f"({'–' if math.isnan(sd) else half_up(sd, decimals)})")
                 else:
