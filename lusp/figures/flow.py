@@ -33,8 +33,15 @@ def _pct(block: dict[str, Any]) -> str:
     return f"{percent(block['rate'])} % (95 % CI {percent(block['ci_low'])}–{percent(block['ci_high'])} %)"
 
 
-def flow_figure(flow: Any, *, title: str | None = None) -> go.Figure:
-    """The flow diagram: a main column of stages with the exclusions to the right."""
+def flow_figure(flow: Any, *, title: str | None = None, font_size: int = 17, wrap: int = _WRAP,
+                height: int = 760) -> go.Figure:
+    """The flow diagram: a main column of stages with the exclusions to the right.
+
+    ``font_size`` / ``wrap`` (characters per line of the exclusion box) / ``height``: the
+    defaults suit a 1600-px-wide screen or slide; the Word report draws it 1000 px wide at
+    font 14 and 48 characters, rendered at twice the scale for print.
+    """
+    font = {**_FONT, "size": font_size}
     fig = go.Figure()
     main_x, main_w = 33.0, 42.0
     side_x, side_w = 79.0, 38.0
@@ -50,7 +57,7 @@ def flow_figure(flow: Any, *, title: str | None = None) -> go.Figure:
         text = "<br>".join((f"<b>{line}</b>" if i == 0 and bold_first else line) for i, line in enumerate(safe))
         annotations.append(dict(name=name, x=cx if align == "center" else cx - w / 2 + 1.2, y=cy, xref="x", yref="y",
                                 text=text, showarrow=False, align=align, xanchor="center" if align == "center" else "left",
-                                font=_FONT))
+                                font=font))
 
     def arrow(x0: float, y0: float, x1: float, y1: float) -> None:
         annotations.append(dict(x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x", ayref="y", text="",
@@ -83,11 +90,11 @@ def flow_figure(flow: Any, *, title: str | None = None) -> go.Figure:
         reasons = reasons[: MAX_REASONS - 1] + [("other reasons", rest)]
     reason_lines: list[str] = []
     for reason, count in reasons:
-        wrapped = textwrap.wrap(f"• {reason} (n = {count})", _WRAP, subsequent_indent="   ")
+        wrapped = textwrap.wrap(f"• {reason} (n = {count})", wrap, subsequent_indent="   ")
         reason_lines.extend(wrapped)
     y_ex2 = (y_treated + y_eval) / 2
     ex_lines = [f"Not evaluable, counted as non-responders (n = {flow.n_not_evaluable})", *reason_lines]
-    ex_lines[0:1] = textwrap.wrap(ex_lines[0], _WRAP)
+    ex_lines[0:1] = textwrap.wrap(ex_lines[0], wrap)
     ex_h = max(7.0, 3.3 * len(ex_lines) + 1.5)
     box("exclusion: not evaluable", side_x, y_ex2 - (ex_h - 7.0) / 2, side_w, ex_h, ex_lines,
         fill=_EXCLUSION_FILL, bold_first=False, align="left" if reason_lines else "center")
@@ -119,8 +126,8 @@ def flow_figure(flow: Any, *, title: str | None = None) -> go.Figure:
             [f"TD status cannot be computed (n = {flow.n_td_unknown})"], fill=_EXCLUSION_FILL, bold_first=False)
 
     fig.update_layout(
-        shapes=shapes, annotations=annotations, font=_FONT, paper_bgcolor="white", plot_bgcolor="white",
-        margin=dict(l=10, r=10, t=60 if title else 10, b=10), showlegend=False, height=760,
+        shapes=shapes, annotations=annotations, font=font, paper_bgcolor="white", plot_bgcolor="white",
+        margin=dict(l=10, r=10, t=60 if title else 10, b=10), showlegend=False, height=height,
         title=dict(text=title, x=0.01, font=dict(size=22)) if title else None,
         xaxis=dict(range=[-3, 100], visible=False, fixedrange=True),
         yaxis=dict(range=[-2, 100], visible=False, fixedrange=True),
@@ -129,7 +136,7 @@ def flow_figure(flow: Any, *, title: str | None = None) -> go.Figure:
     if flow.criteria_label:
         fig.add_annotation(x=-1, y=-1.5, xref="x", yref="y", xanchor="left", yanchor="bottom", showarrow=False,
                            text=f"Response as defined by {flow.criteria_label}; intention to treat.",
-                           font=dict(family=_FONT["family"], size=13, color="#5F6B7A"))
+                           font=dict(family=_FONT["family"], size=max(font_size - 4, 10), color="#5F6B7A"))
     return fig
 
 
