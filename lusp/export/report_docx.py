@@ -215,7 +215,7 @@ def build_report(
     patient_frame = deck_patient_table(results.table, hb_unit=hb_unit)
     if "reason" in results.table.columns and len(results.table):
         patient_frame = patient_frame.assign(Reason=results.table["reason"].astype(str).to_list())
-    _word_table(doc, patient_frame, font_pt=7.5, first_col_in=0.8, last_col_in=3.0)
+    _word_table(doc, patient_frame, font_pt=7.5, first_col_in=0.8, last_col_in=2.3)
 
     for extra in extra_sections:
         item = extra if isinstance(extra, ReportSection) else ReportSection(heading=str(extra[0]), table=extra[1])
@@ -504,7 +504,7 @@ def _word_table(doc: Any, frame: pd.DataFrame, *, font_pt: float, first_col_in: 
 
 
 #: Narrow columns of any table (inches): counts and short codes.
-_NARROW_IN = {"Missing": 0.6, "p-value": 0.65, "Test": 1.25, "Responders": 1.0, "Diagnosis": 1.3, "Patients": 0.8, "Rate, %": 0.8}
+_NARROW_IN = {"Missing": 0.6, "p-value": 0.65, "Test": 1.25, "Responders": 1.0, "Diagnosis": 1.25, "Outcome": 0.95, "Patients": 0.8, "Rate, %": 0.8}
 
 
 def _set_widths(doc: Any, table: Any, columns: list[str], *, first_col_in: float | None,
