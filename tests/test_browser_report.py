@@ -55,3 +55,23 @@ def test_report_download_from_the_overview(server, page, tmp_path):
     heading.scroll_into_view_if_needed()
     page.wait_for_timeout(1500)
     page.screenshot(path=str(SCREENS / "overview_manuscript.png"))
+
+
+def test_case_summary_download_from_the_patients_page(server, page, tmp_path):
+    page.goto(f"{server}/patients?patient=DEMO-13")
+    settle(page)
+    button = page.get_by_role("button", name="Case summary (PNG)")
+    button.wait_for(timeout=30_000)
+    with page.expect_download(timeout=180_000) as info:
+        button.click()
+    download = info.value
+    assert download.suggested_filename == "patient_DEMO-13.png"
+    path = tmp_path / download.suggested_filename
+    download.save_as(path)
+    data = path.read_bytes()
+    from lusp.export.images import png_size
+    from lusp.export.patient_summary import PAGE_HEIGHT_PX, PAGE_WIDTH_PX
+
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and png_size(data) == (PAGE_WIDTH_PX, PAGE_HEIGHT_PX)
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    (SCREENS / "patient_summary_download.png").write_bytes(data)

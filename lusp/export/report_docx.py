@@ -47,6 +47,8 @@ TABLE_PT = 8.5
 FONT = "Arial"
 SYNTHETIC_TEXT = "SYNTHETIC DATA — invented patients, not real patients"
 _SYNTHETIC_FILL = "D55E00"
+#: Tables longer than this repeat their header row on every page.
+REPEAT_HEADER_MIN_ROWS = 12
 _HEADER_FILL = "E8EEF5"
 
 
@@ -161,17 +163,19 @@ def build_report(
         else:
             paragraph.add_run(part)
 
-    doc.add_heading("Results", level=1)
     table1 = table_one(results, by=table1_by, extra=table1_extra, pvalues=table1_pvalues, hb_unit=hb_unit)
     split = {"td": "by transfusion dependence at baseline", "responder": "by response (intention to treat)",
              "outcome": "by outcome class", None: ""}[table1_by]
     wide = len(table1.frame.columns) > 5  # p-values or more than two groups: a landscape page
     if wide:
         _new_section(doc, landscape=True)
+    doc.add_heading("Results", level=1)
     doc.add_heading("Baseline characteristics", level=2)
     _caption(doc, "Table", context, f"Baseline characteristics{(' ' + split) if split else ''}.")
+    # The rules sit between the caption and the table, so a table that fills its page never
+    # leaves them alone on the next one.
+    _note(doc, table1.caption(), keep_with_next=True)
     _word_table(doc, table1.frame, font_pt=TABLE_PT, first_col_in=3.0 if wide else 2.4)
-    _note(doc, table1.caption())
     if wide:
         _new_section(doc, landscape=False)
 
@@ -457,12 +461,14 @@ def _caption(doc: Any, kind: str, context: ReportContext, text: str) -> None:
     paragraph.add_run(text)
 
 
-def _note(doc: Any, text: str) -> None:
+def _note(doc: Any, text: str, *, keep_with_next: bool = False) -> None:
     from docx.shared import Pt, RGBColor
 
     if not text:
         return
     paragraph = doc.add_paragraph()
+    paragraph.paragraph_format.keep_with_next = keep_with_next
+    paragraph.paragraph_format.space_after = Pt(3)
     run = paragraph.add_run(text)
     run.italic = True
     run.font.size = Pt(8.5)
@@ -487,8 +493,11 @@ def _word_table(doc: Any, frame: pd.DataFrame, *, font_pt: float, first_col_in: 
     table = doc.add_table(rows=1, cols=n_cols)
     table.style = doc.styles["Table Grid"]
     header = table.rows[0]
-    tr_pr = header._tr.get_or_add_trPr()
-    tr_pr.append(tr_pr.makeelement(qn("w:tblHeader"), {qn("w:val"): "true"}))
+    if len(frame) > REPEAT_HEADER_MIN_ROWS:
+        # Only tables that can run over a page repeat their header: LibreOffice pushes a
+        # short repeating-header table that ends the document onto a page of its own.
+        tr_pr = header._tr.get_or_add_trPr()
+        tr_pr.append(tr_pr.makeelement(qn("w:tblHeader"), {qn("w:val"): "true"}))
     for index, name in enumerate(frame.columns):
         cell = header.cells[index]
         _cell_text(cell, str(name), font_pt, bold=True)
