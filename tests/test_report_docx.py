@@ -209,3 +209,45 @@ def test_cli_report(tmp_path, capsys):
     assert main(["report", str(DEMO), "--out", str(tmp_path / "report.pdf")]) == 2
     assert "give a name ending in .docx" in capsys.readouterr().err
     assert main(["report", str(tmp_path / "missing.xlsx"), "--out", str(out)]) == 2
+
+
+from tests.offline_support import needs_network_namespace, run_offline  # noqa: E402
+
+
+@needs_network_namespace
+def test_report_and_patient_page_build_with_the_network_cut():
+    """The whole report (every figure) and the patient page's PNG and PDF, in a fresh
+    interpreter inside a network namespace: nothing is fetched from anywhere."""
+    import textwrap
+
+    script = textwrap.dedent(
+        """
+        import io, docx
+        from lusp.analysis import analyze
+        from lusp.load import load_cohort
+        from lusp.export.report_docx import build_report
+        from lusp.export.patient_summary import patient_summary_image
+        results = analyze(load_cohort("data/demo_cohort.xlsx", synthetic=True))
+        doc = docx.Document(io.BytesIO(build_report(results)))
+        assert len(doc.inline_shapes) == 5
+        assert patient_summary_image(results, "DEMO-13", "png")[:4] == b"\\x89PNG"
+        assert patient_summary_image(results, "DEMO-13", "pdf")[:4] == b"%PDF"
+        print("offline-report-ok")
+        """
+    )
+    done = run_offline(script, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "offline-report-ok" in done.stdout
+
+
+@pytest.mark.parametrize("criteria", ["iwg2006", "iwg2018"])
+def test_every_criteria_set_reports_with_flow_counts_equal_to_its_summary(criteria):
+    results = analyze(load_cohort(DEMO, synthetic=True), criteria=criteria)
+    s = summarize(results)
+    flow = patient_flow(results)
+    assert (flow.n_evaluable, flow.n_not_evaluable) == (s["n_evaluable"], s["n_not_evaluable"])
+    assert (flow.n_td_responders, flow.n_ntd_responders) == (s["n_td_responders"], s["n_ntd_responders"])
+    assert sum(count for _, count in flow.exclusions) == s["n_not_evaluable"]
+    doc = _doc(build_report(results, figures=False))
+    assert results.criteria_label in _body_text(doc)
+    assert results_paragraph(s, results) in _body_text(doc)
