@@ -79,7 +79,8 @@ def test_flow_of_the_hand_worked_cohort(mixed):
 
 
 def _box_texts(fig) -> dict[str, str]:
-    return {a.name: html.unescape(re.sub(r"<[^>]+>", " ", a.text)) for a in fig.layout.annotations if a.name}
+    return {a.name: html.unescape(re.sub(r"<[^>]+>", " ", a.text)).replace("\u00a0", " ")
+            for a in fig.layout.annotations if a.name}
 
 
 def test_figure_boxes_show_every_count(mixed):

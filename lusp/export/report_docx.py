@@ -185,7 +185,7 @@ def build_report(
     if figures:
         from lusp.figures.flow import flow_figure
 
-        _figure(doc, context, lambda: _plotly_print_png(flow_figure(flow, font_size=14, wrap=48, height=780), 1000, 780),
+        _figure(doc, context, lambda: _plotly_print_png(flow_figure(flow, font_size=14, wrap=35, height=780), 1000, 780),
                 "Patient flow: patients in the file, treated, evaluable (each exclusion with its reason), TD / NTD "
                 "at baseline and responders (intention to treat).", alt="\n".join(flow.lines()))
 

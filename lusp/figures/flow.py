@@ -22,7 +22,7 @@ _FILL = "#F3F6FA"
 _EXCLUSION_FILL = "#FFFFFF"
 #: At most this many exclusion reasons are listed; the rest are summed as "other reasons".
 MAX_REASONS = 6
-_WRAP = 60
+_WRAP = 50
 
 
 def _pct(block: dict[str, Any]) -> str:
@@ -39,12 +39,14 @@ def flow_figure(flow: Any, *, title: str | None = None, font_size: int = 17, wra
 
     ``font_size`` / ``wrap`` (characters per line of the exclusion box) / ``height``: the
     defaults suit a 1600-px-wide screen or slide; the Word report draws it 1000 px wide at
-    font 14 and 48 characters, rendered at twice the scale for print.
+    font 14 and 35 characters, rendered at twice the scale for print.
     """
     font = {**_FONT, "size": font_size}
     fig = go.Figure()
     main_x, main_w = 33.0, 42.0
-    side_x, side_w = 79.0, 38.0
+    # Exclusions right of the TD / NTD boxes (which end at x = 69), so a long list never
+    # covers them.
+    side_x, side_w = 85.0, 29.0
     shapes: list[dict] = []
     annotations: list[dict] = []
 
@@ -90,12 +92,13 @@ def flow_figure(flow: Any, *, title: str | None = None, font_size: int = 17, wra
         reasons = reasons[: MAX_REASONS - 1] + [("other reasons", rest)]
     reason_lines: list[str] = []
     for reason, count in reasons:
-        wrapped = textwrap.wrap(f"• {reason} (n = {count})", wrap, subsequent_indent="   ")
+        # "(n = 3)" never breaks across lines: its spaces are non-breaking for textwrap.
+        wrapped = textwrap.wrap(f"• {reason} (n\u00a0=\u00a0{count})", wrap, subsequent_indent="   ")
         reason_lines.extend(wrapped)
     y_ex2 = (y_treated + y_eval) / 2
-    ex_lines = [f"Not evaluable, counted as non-responders (n = {flow.n_not_evaluable})", *reason_lines]
+    ex_lines = [f"Not evaluable, counted as non-responders (n\u00a0=\u00a0{flow.n_not_evaluable})", *reason_lines]
     ex_lines[0:1] = textwrap.wrap(ex_lines[0], wrap)
-    ex_h = max(7.0, 3.3 * len(ex_lines) + 1.5)
+    ex_h = max(7.0, 2.9 * len(ex_lines) * font_size / 17 + 2.5)
     box("exclusion: not evaluable", side_x, y_ex2 - (ex_h - 7.0) / 2, side_w, ex_h, ex_lines,
         fill=_EXCLUSION_FILL, bold_first=False, align="left" if reason_lines else "center")
     arrow(main_x, y_ex2, side_x - side_w / 2, y_ex2)
