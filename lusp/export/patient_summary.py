@@ -187,6 +187,49 @@ def summary_page_figure(results: Any, patient_id: str, *, hb_unit: str = "g/L", 
     return fig
 
 
+#: The slide version's canvas: the deck's picture area (16:9 slide minus title and footer).
+SLIDE_WIDTH_PX = 1600
+SLIDE_HEIGHT_PX = 760
+_SLIDE_TRAJECTORY_PX = (940, 480)
+
+
+def summary_slide_figure(results: Any, patient_id: str, *, hb_unit: str = "g/L",
+                         trajectory_png: bytes | None = None) -> go.Figure:
+    """The same content laid out for a slide (``SLIDE_WIDTH_PX`` × ``SLIDE_HEIGHT_PX``): the
+    slide's title names the patient and the outcome, so the figure starts with the reason."""
+    content = patient_summary(results, patient_id, hb_unit=hb_unit)
+    if trajectory_png is None:
+        from lusp.export.images import figure_to_image
+        from lusp.figures.patient import patient_trajectory
+
+        trajectory_png = figure_to_image(patient_trajectory(results, patient_id, hb_unit=hb_unit), "png",
+                                         width_px=_SLIDE_TRAJECTORY_PX[0], height_px=_SLIDE_TRAJECTORY_PX[1])
+    fig = go.Figure()
+    reason = "<br>".join(_esc(line) for line in textwrap.wrap(content.reason, 160))
+    fig.add_annotation(x=0.0, y=1.0, xref="paper", yref="paper", xanchor="left", yanchor="top", showarrow=False,
+                       align="left", text=f"<b>Why:</b> {reason}", font={**_FONT, "size": 17})
+    uri = "data:image/png;base64," + base64.b64encode(trajectory_png).decode("ascii")
+    fig.add_layout_image(dict(source=uri, xref="paper", yref="paper", x=0.0, y=0.90, sizex=0.60, sizey=0.64,
+                              xanchor="left", yanchor="top", sizing="contain", layer="above"))
+    fig.add_trace(_table(["Per-patient result", "value"], content.facts, domain=dict(x=[0.62, 1.0], y=[0.47, 0.90]),
+                         widths=[0.45, 0.55], cell_height=24))
+    rows = [("Dose course", content.dose_course[0])] + [("", line) for line in content.dose_course[1:4]]
+    if len(content.dose_course) > 4:
+        rows.append(("", f"… and {len(content.dose_course) - 4} more runs of doses"))
+    rows += [("Protocol findings" if i == 0 else "", text) for i, text in enumerate(content.findings[:2])]
+    if len(content.findings) > 2:
+        rows.append(("", f"… and {len(content.findings) - 2} more findings (on the one-page summary)"))
+    fig.add_trace(_table(["Doses and protocol review", ""], rows, domain=dict(x=[0.0, 0.60], y=[0.0, 0.25]),
+                         widths=[0.24, 0.76], cell_height=24))
+    covariates = list(content.covariates[:10]) or [("—", "no covariates recorded")]
+    fig.add_trace(_table(["Covariate", "value"], covariates, domain=dict(x=[0.62, 1.0], y=[0.0, 0.44]),
+                         widths=[0.5, 0.5], cell_height=24))
+    fig.update_layout(width=SLIDE_WIDTH_PX, height=SLIDE_HEIGHT_PX, paper_bgcolor="white", plot_bgcolor="white",
+                      margin=dict(l=10, r=10, t=10, b=10), font=_FONT, showlegend=False,
+                      xaxis=dict(visible=False), yaxis=dict(visible=False))
+    return fig
+
+
 def patient_summary_image(results: Any, patient_id: str, fmt: Literal["png", "pdf"] = "png", *,
                           hb_unit: str = "g/L") -> bytes:
     """The one-page summary as PNG (A4 landscape at 150 dpi) or a one-page PDF."""
@@ -229,14 +272,14 @@ def _trajectory_png(results: Any, patient_id: str, hb_unit: str) -> bytes:
     return figure_to_image(fig, "png", width_px=TRAJECTORY_PX[0], height_px=TRAJECTORY_PX[1])
 
 
-def _table(header: list[str], rows, *, domain: dict, widths: list[float]) -> go.Table:
+def _table(header: list[str], rows, *, domain: dict, widths: list[float], cell_height: int = 26) -> go.Table:
     rows = list(rows)
     columns = [[_esc(r[i]) for r in rows] for i in range(2)]
     return go.Table(
         domain=domain, columnwidth=widths,
         header=dict(values=[f"<b>{_esc(h)}</b>" for h in header], fill_color=_HEADER_FILL, align="left",
                     font={**_FONT, "size": 15}, height=30, line_color="#D5DBE3"),
-        cells=dict(values=columns, align="left", font={**_FONT, "size": 14}, height=26, fill_color="white",
+        cells=dict(values=columns, align="left", font={**_FONT, "size": 14}, height=cell_height, fill_color="white",
                    line_color="#D5DBE3"),
     )
 

@@ -48,16 +48,18 @@ def flow_slide(results: Any, *, filters: str = "all patients") -> Slide:
 
 
 def patient_slide(results: Any, patient_id: str, *, hb_unit: str = "g/L") -> Slide:
-    """A patient's one-page summary as an image slide; the reason, findings and dose course
-    in the speaker notes."""
-    from lusp.export.images import ImageExportError
-    from lusp.export.patient_summary import patient_summary, patient_summary_image
+    """A patient's case summary as an image slide (the page's content laid out 16:9 by
+    :func:`lusp.export.patient_summary.summary_slide_figure`); the reason, the whole dose
+    course and every finding in the speaker notes."""
+    from lusp.export.images import ImageExportError, figure_to_image
+    from lusp.export.patient_summary import SLIDE_HEIGHT_PX, SLIDE_WIDTH_PX, patient_summary, summary_slide_figure
 
     content = patient_summary(results, patient_id, hb_unit=hb_unit)
     notes = "\n".join([f"Why: {content.reason}", *content.dose_course, *content.findings])
     title = f"Patient {content.patient_id}: {content.outcome_label}"
     try:
-        png = patient_summary_image(results, patient_id, "png", hb_unit=hb_unit)
+        png = figure_to_image(summary_slide_figure(results, patient_id, hb_unit=hb_unit), "png",
+                              width_px=SLIDE_WIDTH_PX, height_px=SLIDE_HEIGHT_PX)
     except ImageExportError as error:
         bullets = (f"Why: {content.reason}", *(f"{k}: {v}" for k, v in content.facts), f"(Chart not drawn: {error})")
         return Slide("text", title, bullets=bullets, notes=notes)
