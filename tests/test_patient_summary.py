@@ -107,6 +107,10 @@ def test_manuscript_slides_in_the_deck_engine():
     assert [s.title for s in slides] == [TABLE1_TITLE, FLOW_TITLE, "Patient DEMO-13: Transient spike (non-responder)"]
     assert slides[1].kind == "image" and "Evaluable: 22" in slides[1].notes
     assert slides[2].kind == "image" and slides[2].notes.startswith("Why: TD at baseline")
+    from lusp.export.images import png_size
+    from lusp.export.patient_summary import SLIDE_HEIGHT_PX, SLIDE_WIDTH_PX
+
+    assert png_size(slides[2].images[0]) == (SLIDE_WIDTH_PX, SLIDE_HEIGHT_PX)  # laid out 16:9, not the A4 page
     prs = Presentation(io.BytesIO(manuscript_deck(slides, results)))
     texts = [" ".join(shape.text_frame.text for shape in slide.shapes if shape.has_text_frame) for slide in prs.slides]
     assert len(prs.slides) >= 3 and all("SYNTHETIC DATA" in t for t in texts)
@@ -119,13 +123,13 @@ def test_manuscript_slides_in_the_deck_engine():
 
 
 def test_patient_slide_without_a_renderer_falls_back_to_text(one, monkeypatch):
-    from lusp.export import patient_summary as module
+    from lusp.export import images
     from lusp.export.images import ImageExportError
 
     def fail(*args, **kwargs):
         raise ImageExportError("no browser")
 
-    monkeypatch.setattr(module, "patient_summary_image", fail)
+    monkeypatch.setattr(images, "figure_to_image", fail)
     slide = patient_slide(one, "P1")
     assert slide.kind == "text" and any("no browser" in b for b in slide.bullets)
 
