@@ -196,3 +196,10 @@ def test_xlsx_has_the_table_and_the_rules(results):
     assert sheet.iloc[0, 0] == "Characteristic"
     assert "68.8 (8.5)" in sheet.values
     assert any("Shapiro–Wilk" in str(v) and "criteria: study" in str(v) for v in sheet.iloc[:, 0])
+
+
+def test_inputs_are_not_mutated(results):
+    table, patients = results.table.copy(), results.cohort.patients.copy()
+    table_one(results, by="outcome", pvalues=True, extra=["center"], hb_unit="g/dL")
+    pd.testing.assert_frame_equal(results.table, table)
+    pd.testing.assert_frame_equal(results.cohort.patients, patients)
