@@ -455,7 +455,3 @@ def table1_xlsx(table1: Table1, *, caption: str = "") -> bytes:
 
     note = " ".join(filter(None, [caption, table1.caption()]))
     return to_xlsx_bytes({"Table 1": table1.frame}, notes={"Table 1": note})
-
-
-def is_missing(value: Any) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
