@@ -112,7 +112,7 @@ def build_report(
     from lusp.export.deck import deck_patient_table
     from lusp.export.tables import response_rate_table
     from lusp.flow import patient_flow
-    from lusp.narrative import methods_paragraph, percent, results_paragraph
+    from lusp.narrative import methods_paragraph, percent, reproduce_command, results_paragraph
     from lusp.table1 import table_one
 
     check_language(lang)
@@ -235,6 +235,10 @@ def build_report(
             _figure(doc, context, lambda png=item.figure_png: png, item.figure_caption or f"{item.heading}.")
     for hook in hooks:
         hook(doc, context)
+    # A closing line: the document ends on text, never on a table (LibreOffice pushes a
+    # table that ends a document onto a page of its own).
+    _note(doc, f"End of report. Prepared {today.isoformat()} with the Luspatercept Cohort Explorer; "
+               f"the numbers are reproduced by: {reproduce_command(results)}")
     _drop_final_spacer(doc)
 
     buffer = io.BytesIO()
