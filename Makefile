@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages the tests need: a browser for Playwright and kaleido, LibreOffice and
 # poppler to render the slide deck to PNGs, CJK fonts for the Chinese template/instructions.
-TEST_DEBS := chromium libreoffice-impress poppler-utils fonts-noto-cjk
+TEST_DEBS := chromium libreoffice-impress libreoffice-writer poppler-utils fonts-noto-cjk
 
 .PHONY: run test venv debs bench clean
 

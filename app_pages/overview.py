@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 import app_state
-from app_pages import _export_ui, _ui
+from app_pages import _export_ui, _manuscript_ui, _ui
 from lusp.narrative import methods_paragraph, results_paragraph
 from lusp.params import describe
 
@@ -20,6 +20,7 @@ s = app_state.summary()
 rates = s["response_rate"]
 with st.expander("For the meeting: slide deck, text and tables", icon=":material/download:"):
     _export_ui.overview_exports(results)
+    _manuscript_ui.report_download(results)
 
 st.subheader("Response")
 c1, c2, c3, c4 = st.columns(4)
@@ -73,6 +74,9 @@ else:
               "—" if before is None or after is None else f"{before:.1f} → {after:.1f} U/28 d")
     st.caption("A spike is an early peak (days 1–7) ≥ the set threshold above baseline that falls back by at least "
                "half by day 42: an Hb rise that does not last, which a single early value would misread as response.")
+
+_manuscript_ui.table1_section(results)
+_manuscript_ui.flow_section(results)
 
 st.subheader("Results")
 st.markdown(results_paragraph(s, results))

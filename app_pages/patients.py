@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 import app_state
-from app_pages import _ui
+from app_pages import _manuscript_ui, _ui
 from lusp.figures import palette
 from lusp.figures.patient import SORT_KEYS, dose_text, patient_trajectory, small_multiples, small_multiples_order
 from lusp.narrative import plural
@@ -72,6 +72,7 @@ with chart_col:
     st.caption("Filled circles: Hb used for response. Hollow circles: Hb measured within the exclusion window after "
                "an RBC transfusion (shown, not used). Shaded: transient spike (wine) and longest transfusion-free run "
                "(blue when it reached transfusion independence).")
+    _manuscript_ui.patient_summary_downloads(results, pid)
 
 with info_col:
     outcome = str(row["outcome"])

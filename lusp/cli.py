@@ -534,6 +534,113 @@ def _add_trials(subparsers) -> None:
     add_trials(subparsers)
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    import time
+
+    from lusp.export.images import ImageExportError
+    from lusp.export.report_docx import build_report, check_language
+
+    out = Path(args.out)
+    if out.suffix.lower() != ".docx":
+        print(f"report:::{out}: the report is a Word file; give a name ending in .docx", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        check_language(args.lang)
+    except ValueError as exc:
+        print(f"report:::--lang: {exc} (a Chinese edition is planned)", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    results = _analyze_from_args(args, "report")
+    started = time.perf_counter()
+    try:
+        data = build_report(results, hb_unit=args.hb_unit, lang=args.lang,
+                            table1_by=None if args.table1_by == "none" else args.table1_by,
+                            table1_pvalues=args.pvalues, figures=not args.no_figures)
+    except ImageExportError as exc:
+        print(f"report:::{out}: {exc}", file=sys.stderr)
+        return EXIT_UNEXPECTED
+    try:
+        out.write_bytes(data)
+    except OSError as exc:
+        print(f"report:::{out}: cannot write the file ({exc.strerror or exc})", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"Wrote the Word report ({len(results.table)} patients, criteria {args.criteria}) to {out} "
+          f"in {time.perf_counter() - started:.1f} s.")
+    return EXIT_OK
+
+
+def _add_report(subparsers) -> None:
+    from lusp.export.report_docx import REPORT_LANGUAGES
+
+    parser = subparsers.add_parser(
+        "report",
+        help="write the Word report (.docx): methods, Table 1, patient flow, results, figures, per-patient table",
+        description="Analyse a cohort and write an editable Word report: title, the methods paragraph with "
+        "every parameter in force, Table 1 (baseline characteristics), the patient flow, the results "
+        "paragraph with exact 95 %% CIs and a response-rate table, the key figures at print resolution with "
+        "numbered captions, and the per-patient table. Works offline.",
+    )
+    add_cohort_arguments(parser)
+    parser.add_argument("--out", required=True, metavar="FILE", help="where to write the report (.docx)")
+    parser.add_argument("--lang", default="en", metavar="LANG",
+                        help="language of the report: " + ", ".join(REPORT_LANGUAGES) + " (default: %(default)s)")
+    parser.add_argument("--hb-unit", choices=("g/L", "g/dL"), default="g/L", dest="hb_unit",
+                        help="Hb unit in the report (default: %(default)s)")
+    parser.add_argument("--table1-by", choices=("td", "responder", "outcome", "none"), default="td", dest="table1_by",
+                        help="Table 1 columns: TD/NTD, responder/non-responder, outcome class, or overall only "
+                        "(default: %(default)s)")
+    parser.add_argument("--pvalues", action="store_true", help="add p-values (tests named) to Table 1")
+    parser.add_argument("--no-figures", action="store_true", dest="no_figures",
+                        help="leave the charts out (text and tables only; no browser needed)")
+    add_analysis_arguments(parser)
+    parser.set_defaults(func=_cmd_report)
+
+
+def _cmd_patient(args: argparse.Namespace) -> int:
+    from lusp.export.images import ImageExportError
+    from lusp.export.patient_summary import patient_summary_image
+
+    out = Path(args.out or f"patient_{args.patient_id}.png")
+    fmt = out.suffix.lower().lstrip(".")
+    if fmt not in ("png", "pdf"):
+        print(f"patient:::{out}: the patient summary is a PNG or a PDF; give a name ending in .png or .pdf", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    results = _analyze_from_args(args, "patient")
+    ids = results.table["patient_id"].astype(str).tolist()
+    if args.patient_id not in ids:
+        shown = ", ".join(ids[:8]) + (f" … ({len(ids)} patients)" if len(ids) > 8 else "")
+        print(f"patient:::{args.patient_id}: no patient with this ID in the file; its IDs are {shown}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        data = patient_summary_image(results, args.patient_id, fmt, hb_unit=args.hb_unit)
+    except ImageExportError as exc:
+        print(f"patient:::{out}: {exc}", file=sys.stderr)
+        return EXIT_UNEXPECTED
+    try:
+        out.write_bytes(data)
+    except OSError as exc:
+        print(f"patient:::{out}: cannot write the file ({exc.strerror or exc})", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"Wrote the one-page summary of patient {args.patient_id} to {out}.")
+    return EXIT_OK
+
+
+def _add_patient(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "patient",
+        help="write one patient's one-page case summary (PNG or PDF)",
+        description="Analyse a cohort and write a one-page summary of one patient for a case discussion: the "
+        "Hb trajectory, the reason sentence, the transfusion burden before and after, the dose course and "
+        "protocol findings, and the covariates (A4 landscape). The calendar date of the first dose is left off.",
+    )
+    add_cohort_arguments(parser)
+    parser.add_argument("patient_id", metavar="ID", help="the patient's study ID, as in the file")
+    parser.add_argument("--out", metavar="FILE", help="where to write it (.png or .pdf; default patient_ID.png)")
+    parser.add_argument("--hb-unit", choices=("g/L", "g/dL"), default="g/L", dest="hb_unit",
+                        help="Hb unit on the page (default: %(default)s)")
+    add_analysis_arguments(parser)
+    parser.set_defaults(func=_cmd_patient)
+
+
 #: Each entry adds one subcommand. Add yours here (order = order in --help).
 ADD_SUBCOMMANDS: tuple[Callable, ...] = (
     _add_validate,
@@ -545,6 +652,8 @@ ADD_SUBCOMMANDS: tuple[Callable, ...] = (
     _add_summary,
     _add_early,
     _add_trials,
+    _add_report,
+    _add_patient,
 )
 
 
