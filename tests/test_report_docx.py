@@ -37,8 +37,31 @@ def report_bytes(demo):
              ReportSection("Early review", table=pd.DataFrame({"patient": ["DEMO-01"], "flag": [True]}),
                            text="Patients flagged at week 8.", caption="Early-review flags.")]
     calls = []
-    data = build_report(demo, extra_sections=extra, hooks=[lambda doc, ctx: calls.append((ctx.tables, ctx.figures))])
+    data = build_report(demo, extra_sections=extra, hooks=[lambda doc, ctx: calls.append((ctx.tables, ctx.figures))],
+                        trials_and_review=False)
     return data, calls
+
+
+def test_trial_comparison_and_review_day_tables_are_in_the_report(demo):
+    """By default the report carries issue 14's tables: the published trial rates beside the
+    cohort's, the day-42 picture and the early-sign 2 × 2 counts (demo: the spike among
+    evaluable TD patients — 6 failures with it, 1 without, 0 responders with it, 9 without)."""
+    doc = _doc(build_report(demo, figures=False))
+    headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
+    assert headings[-3:] == ["Beside the pivotal trials", "The review-day picture (day 42)",
+                             "Could we have known? Early signs against the eventual outcome"]
+    body = _body_text(doc)
+    assert "differ in who was treated" in body and "Small numbers" in body
+    trials = _cells(doc.tables[-3])
+    medalist = next(row for row in trials if row[0] == "MEDALIST")
+    assert medalist[2].startswith("58/153") and medalist[3].startswith("placebo: 10/76")
+    assert medalist[4].startswith("9/16")  # the demo's 9 of 16 TD patients with TI ≥ 8 weeks
+    review = _cells(doc.tables[-2])
+    assert len(review) == 1 + len(demo.table)
+    signs = _cells(doc.tables[-1])
+    header, spike = signs[0], signs[1]
+    assert [spike[header.index(c)] for c in ("n", "TP", "FP", "FN", "TN")] == ["16", "6", "0", "1", "9"]
+    assert spike[header.index("sensitivity")].startswith("6/7")
 
 
 def _doc(data: bytes):

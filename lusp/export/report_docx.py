@@ -100,10 +100,13 @@ def build_report(
     hooks: Iterable[Callable[[Any, ReportContext], None]] = (),
     figures: bool = True,
     today: _dt.date | None = None,
+    trials_and_review: bool = True,
 ) -> bytes:
     """The Word report of ``results`` (already restricted to the filters) as .docx bytes.
 
     ``figures=False`` leaves the charts out (text and tables only; no browser needed).
+    ``trials_and_review=True`` adds, after ``extra_sections``, the trial comparison and the review-day
+    tables where the cohort supports them (:func:`lusp.export.report_sections.context_sections`).
     """
     from docx import Document
     from docx.shared import Inches, Pt
@@ -221,6 +224,10 @@ def build_report(
         patient_frame = patient_frame.assign(Reason=results.table["reason"].astype(str).to_list())
     _word_table(doc, patient_frame, font_pt=7.5, first_col_in=0.8, last_col_in=2.3)
 
+    if trials_and_review:
+        from lusp.export.report_sections import context_sections
+
+        extra_sections = [*extra_sections, *context_sections(results, hb_unit=hb_unit)]
     for extra in extra_sections:
         item = extra if isinstance(extra, ReportSection) else ReportSection(heading=str(extra[0]), table=extra[1])
         doc.add_heading(item.heading, level=1)
