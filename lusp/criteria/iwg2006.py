@@ -28,9 +28,9 @@ from lusp.criteria.common import fmt_number
 from lusp.params import param
 
 NAME = "iwg2006"
-LABEL = "IWG 2006 HI-E (Cheson 2006)"
+LABEL = "IWG 2006 HI-E"  # source: Cheson et al., Blood 2006 (DESCRIPTION)
 DESCRIPTION = (
-    "IWG 2006 hematologic improvement–erythroid: Hb rise ≥ 15 g/L sustained ≥ 8 weeks, or a "
+    "IWG 2006 hematologic improvement–erythroid (Cheson et al., Blood 2006): Hb rise ≥ 15 g/L sustained ≥ 8 weeks, or a "
     "reduction of ≥ 4 RBC units per 8 weeks; pre-treatment Hb < 110 g/L."
 )
 

@@ -30,9 +30,9 @@ from lusp.criteria.common import fmt_number
 from lusp.params import param
 
 NAME = "iwg2018"
-LABEL = "IWG 2018 HI-E (Platzbecker 2019)"
+LABEL = "IWG 2018 HI-E"  # source: Platzbecker et al., Blood 2019 (DESCRIPTION)
 DESCRIPTION = (
-    "IWG 2018 hematologic improvement–erythroid by baseline transfusion burden (NTD / LTB / "
+    "IWG 2018 hematologic improvement–erythroid (Platzbecker et al., Blood 2019) by baseline transfusion burden (NTD / LTB / "
     "HTB) over 16 weeks, judged within weeks 1–24."
 )
 

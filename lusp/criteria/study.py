@@ -21,7 +21,7 @@ from lusp.criteria import common
 from lusp.params import param
 
 NAME = "study"
-LABEL = "Study definitions (SPEC §3)"
+LABEL = "Source-study definitions"
 DESCRIPTION = (
     "The source study's rules: TD → transfusion independence ≥ 56 days; NTD → Hb rise "
     "≥ 10 g/L on transfusion-unaffected values."
