@@ -125,18 +125,24 @@ class Display:
             return None
         return float(round_half_up(Decimal(repr(float(value_g_l))) * _FACTOR[self.hb_unit], self.hb_decimals(mean=mean)))
 
-    def hb_number(self, value_g_l: Any, *, signed: bool = False, mean: bool = False) -> str:
-        """"96", "9.6", "+18" — the number alone, as :meth:`hb_value` rounds it."""
+    def hb_number(self, value_g_l: Any, *, signed: bool = False, mean: bool = False,
+                  g_l_decimals: int | None = None) -> str:
+        """"96", "9.6", "+18" — the number alone, as :meth:`hb_value` rounds it.
+
+        ``g_l_decimals`` asks for more precision than a single value's (the study's means
+        to two decimals: "60.61 g/L" = "6.061 g/dL"); g/dL then shows one more decimal.
+        """
         if _missing(value_g_l):
             return "—"
         exact = Decimal(repr(float(value_g_l))) * _FACTOR[self.hb_unit]
-        return number_text(exact, self.hb_decimals(mean=mean), signed=signed)
+        decimals = self.hb_decimals(mean=mean) if g_l_decimals is None else g_l_decimals + _HB_DECIMALS[self.hb_unit]
+        return number_text(exact, decimals, signed=signed)
 
-    def hb(self, value_g_l: Any, *, signed: bool = False, mean: bool = False) -> str:
+    def hb(self, value_g_l: Any, *, signed: bool = False, mean: bool = False, g_l_decimals: int | None = None) -> str:
         """"96 g/L" / "9.6 g/dL"; "+18 g/L" with ``signed``; means one more decimal."""
         if _missing(value_g_l):
             return "—"
-        return f"{self.hb_number(value_g_l, signed=signed, mean=mean)} {self.hb_unit}"
+        return f"{self.hb_number(value_g_l, signed=signed, mean=mean, g_l_decimals=g_l_decimals)} {self.hb_unit}"
 
     def hb_title(self, what: str = "Hb") -> str:
         """An axis or column title: "Hb (g/dL)"."""

@@ -336,9 +336,9 @@ def _reasons(table: pd.DataFrame, p: StudyParams) -> pa.Array:
     )
     ntd_text = concat("NTD at baseline", where(
         evaluable,
-        concat("; Hb ", txt(col("baseline_hb_g_l")), " → peak ", txt(col("peak_hb_g_l")), " g/L on day ",
+        concat("; Hb ", txt(col("baseline_hb_g_l")), " g/L → peak ", txt(col("peak_hb_g_l")), " g/L on day ",
                txt(col("peak_hb_day")), " (rise ", txt(col("hb_rise_g_l")), " g/L ",
-               where(responder, "≥ ", "< "), fmt_number(p.ntd_rise_g_l), ") → ",
+               where(responder, "≥ ", "< "), fmt_number(p.ntd_rise_g_l), " g/L) → ",
                where(responder, "responder", "non-responder"), spike_text, "."),
         not_evaluable,
     ))
