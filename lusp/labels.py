@@ -148,6 +148,12 @@ MESSAGES: dict[str, dict[str, Any]] = {
         "column.message": "Finding",
         "column.units": "RBC units",
         "column.product": "Product",
+        # ---- short headers where a slide's width is tight (the caption spells them out) --
+        "short.td_baseline": "TD / NTD",
+        "short.burden_before_u28": "RBC U/28 d before",
+        "short.burden_after_u28": "RBC U/28 d after",
+        "short.longest_tf_days": "Longest TF run (days)",
+        "short.transient_spike": "Transient spike",
         # ---- values shown as words -------------------------------------------------------
         "outcome.responder": "responder",
         "outcome.transient spike": "transient spike",
@@ -213,6 +219,12 @@ def label(key: str, *, display: Any = None, **kwargs: Any) -> str:
 def column_label(name: str, display: Any = None) -> str:
     """The label of a result/covariate column (``KeyError`` if it has none)."""
     return label(f"column.{name}", display=display)
+
+
+def short_label(name: str, display: Any = None) -> str:
+    """A column's short header for a tight slide table (its full label when it has none)."""
+    key = f"short.{name}"
+    return label(key, display=display) if has_label(key) else column_label(name, display)
 
 
 def covariate_label(name: str, display: Any = None) -> str:

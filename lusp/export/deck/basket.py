@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from lusp.export.deck.layout import Slide
+from lusp.export.deck.layout import MAX_SLIDE_COLUMNS, Slide, _as_text_frame
 
 # --------------------------------------------------------------------------------------
 # The basket
