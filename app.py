@@ -118,9 +118,12 @@ def sidebar_criteria() -> None:
     """The criteria set and every parameter of it, generated from ``lusp.params.describe``."""
     with st.sidebar:
         st.subheader("Response criteria")
+        if st.session_state.get("w_hb_unit") in app_state.HB_UNITS:  # this run's choice, before the thresholds use it
+            app_state.set_hb_unit(st.session_state["w_hb_unit"])
         _seed("w_criteria", app_state.criteria_name())
         name = st.selectbox("Criteria set", list(CRITERIA), key="w_criteria",
-                            format_func=lambda n: CRITERIA[n].label, help=CRITERIA[app_state.criteria_name()].description or None)
+                            format_func=lambda n: CRITERIA[n].label,
+                            help=app_state.display().text(CRITERIA[app_state.criteria_name()].description) or None)
         app_state.set_criteria(name)
         items = describe(app_state.params(name))
         choice_items = [d for d in items if d["choices"]]
@@ -141,9 +144,19 @@ def sidebar_criteria() -> None:
 
 
 def _param_widget(criteria: str, item: dict) -> None:
+    from lusp.labels import unit_words
+
+    display = app_state.display()
+    if item["unit"] == "g/L" and display.hb_unit != "g/L" and not item["choices"]:
+        _hb_param_widget(criteria, item, display)
+        return
     key = f"w_param_{criteria}_{item['name']}"
-    label = item["label"] + (f" ({item['unit']})" if item["unit"] and item["unit"] not in ("day",) else "")
-    default_note = f"Default: {item['default']}" + (f" {item['unit']}" if item["unit"] else "")
+    # The unit once, in the plural ("days", "units"); a label already naming it keeps it once.
+    unit_word = unit_words(item["unit"], 2)[1] if item["unit"] else ""
+    named = unit_word and (f"({unit_word}" in item["label"] or f"({item['unit']}" in item["label"])
+    label = item["label"] + (f" ({unit_word})" if unit_word and not named else "")
+    default_value, default_unit = unit_words(item["unit"], item["default"]) if item["unit"] else (item["default"], "")
+    default_note = f"Default: {default_value}" + (f" {default_unit}" if default_unit else "")
     help_text = " ".join(x for x in (item["help"], default_note) if x)
     _seed(key, item["value"])
     if item["choices"]:
@@ -164,6 +177,24 @@ def _param_widget(criteria: str, item: dict) -> None:
             app_state.set_param(item["name"], value, criteria)
         except ValueError as exc:
             st.error(str(exc))
+
+
+def _hb_param_widget(criteria: str, item: dict, display) -> None:
+    """An Hb threshold shown and edited in the display unit (g/dL), kept in g/L inside."""
+    key = f"w_param_{criteria}_{item['name']}_{display.hb_unit}"
+    shown = display.hb_value(item["value"], mean=True)
+    _seed(key, shown)
+    low = None if item["min"] is None else float(item["min"]) * display.factor
+    high = None if item["max"] is None else float(item["max"]) * display.factor
+    help_text = " ".join(x for x in (item["help"], f"Default: {display.hb(item['default'], mean=True)}") if x)
+    value = st.number_input(f"{item['label']} ({display.hb_unit})", min_value=low, max_value=high, step=0.1,
+                            format="%.2f", key=key, help=help_text)
+    value_g_l = round(float(value) / display.factor, 6)
+    if abs(value_g_l - float(item["value"])) > 1e-6 and abs(float(value) - shown) > 1e-9:
+        try:
+            app_state.set_param(item["name"], value_g_l, criteria)
+        except ValueError as exc:
+            st.error(display.text(str(exc)))
 
 
 def _protocol_widget() -> None:

@@ -111,14 +111,16 @@ def chart_downloads(fig: Any, key: str, *, title: str | None = None, caption: st
 
 
 def table_downloads(frame: pd.DataFrame, key: str, *, title: str | None = None, caption: str | None = None,
-                    sheet_name: str | None = None) -> None:
+                    sheet_name: str | None = None, csv_frame: pd.DataFrame | None = None) -> None:
     """CSV and XLSX download buttons and an "add to deck" button for ``frame`` (the table
-    exactly as on screen: its columns, its display units)."""
+    exactly as on screen: its labels, its display units). ``csv_frame``: the machine-named
+    table the CSV carries instead (issue 12: CSV keeps machine names, for re-analysis)."""
     title = title or title_from_key(key)
     caption = current_caption() if caption is None else caption
     sheet_name = sheet_name or slug(title)[:31]
     name = slug(title)
-    csv_data, xlsx_data = _deferred_csv(frame), _deferred_xlsx(frame, sheet_name, caption)
+    csv_data = _deferred_csv(frame if csv_frame is None else csv_frame)
+    xlsx_data = _deferred_xlsx(frame, sheet_name, caption)
     columns = st.columns([1, 1, 1.4, 4])
     columns[0].download_button(
         "CSV", data=csv_data, file_name=f"{name}.csv", mime="text/csv", key=f"{key}_csv",

@@ -1,11 +1,13 @@
-"""Overview: the headline figures with exact 95 % CIs, the honest Hb reconciliation, and the
-auto-written results and methods paragraphs."""
+"""Overview: one chart that tells the cohort's story, the headline figures with exact 95 %
+CIs, the honest Hb reconciliation, and the auto-written results and methods paragraphs."""
 from __future__ import annotations
 
 import streamlit as st
 
 import app_state
 from app_pages import _export_ui, _ui
+from lusp.figures.cohort import outcome_story
+from lusp.labels import criteria_label
 from lusp.narrative import methods_paragraph, results_paragraph
 from lusp.params import describe
 
@@ -18,6 +20,10 @@ if results.table.empty:
 
 s = app_state.summary()
 rates = s["response_rate"]
+display = _ui.display()
+set_label = criteria_label(app_state.criteria_name())
+story = _ui.altair_spec("outcome_story", lambda: outcome_story(results.table, criteria_label=set_label))
+_ui.show_chart(story, key="outcome_story")
 with st.expander("For the meeting: slide deck, text and tables", icon=":material/download:"):
     _export_ui.overview_exports(results)
 
@@ -53,9 +59,9 @@ note = (f"**How the Hb numbers fit together.** The difference of the two means i
         f"the {s['n_early_rise']} patients with an early rise. These are different quantities over different "
         f"patients, so they need not agree; none is adjusted to match another.")
 if app_state.is_demo():
-    note += (" The source study reported 60.61 → 96.21 g/L with a mean rise of 39.56 g/L — a rise that is "
-             "not the difference of its means (35.60 g/L); this synthetic cohort reproduces the means and "
-             "shows both rises instead of forcing them to agree.")
+    note += _ui.text(" The source study reported 60.61 g/L → 96.21 g/L with a mean rise of 39.56 g/L — a rise that "
+                     "is not the difference of its means (35.60 g/L); this synthetic cohort reproduces the means and "
+                     "shows both rises instead of forcing them to agree.")
 st.info(note)
 
 st.subheader("The transient early spike")
@@ -70,15 +76,22 @@ else:
     t2.metric("…with a transient first-week spike", f"{s['n_spike_td_nonresponders']} of {s['n_td_nonresponders']}")
     before, after = s["td_nonresponder_burden_before_u28"], s["td_nonresponder_burden_after_u28"]
     t3.metric("Their mean RBC burden before → after",
-              "—" if before is None or after is None else f"{before:.1f} → {after:.1f} U/28 d")
+              "—" if before is None or after is None else f"{display.number(before, 1)} → {display.number(after, 1)} U/28 d")
+    if s.get("n_td_baseline_incomplete"):
+        st.warning(
+            f"{s['n_td_baseline_incomplete']} of the {s['n_td']} TD patients have fewer recorded pre-treatment days than "
+            f"the {s['baseline_window_days']}-day baseline window of {set_label}: their burden before is the rate over "
+            "the recorded days only, and their baseline unit counts are lower bounds (the Patients and Transfusions "
+            "pages show each patient's coverage).")
     st.caption("A spike is an early peak (days 1–7) ≥ the set threshold above baseline that falls back by at least "
-               "half by day 42: an Hb rise that does not last, which a single early value would misread as response.")
+               "half by day 42: an Hb rise that does not last, which a single early value would misread as response. "
+               "The Patients page shows each one's first weeks.")
 
 st.subheader("Results")
-st.markdown(results_paragraph(s, results))
+st.markdown(results_paragraph(s, results, display))
 
 st.subheader("Methods")
-st.markdown(methods_paragraph(results))
+st.markdown(methods_paragraph(results, display))
 source = "data/demo_cohort.xlsx" if app_state.is_demo() else "YOUR_FILE"
 options = " ".join(f"{d['cli']} {d['value']}" for d in describe(app_state.params()) if d["value"] != d["default"])
 command = f"python -m lusp summary {source} --criteria {app_state.criteria_name()}" + (f" {options}" if options else "")

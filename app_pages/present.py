@@ -16,6 +16,7 @@ import streamlit as st
 
 import app_state
 from app_pages import _export_ui
+from lusp.labels import criteria_label
 from lusp.narrative import plural
 from lusp.export.deck import headline_numbers, slide_subgroups
 from lusp.export.images import ImageExportError, figure_to_image, png_size
@@ -100,7 +101,7 @@ def spike_patient(patient_id: str) -> Callable[[], None]:
                            if axis.domain is None or axis.domain[1] - axis.domain[0] > 0.3 else None)
         st.plotly_chart(fig, width="stretch", config=PLOTLY_CONFIG, key=f"present_{patient_id}")
         row = table[table["patient_id"].astype(str) == patient_id].iloc[0]
-        st.markdown(escape(str(row["reason"])))
+        st.markdown(escape(str(app_state.display().text(row["reason"]))))
 
     return draw
 
@@ -108,7 +109,7 @@ def spike_patient(patient_id: str) -> Callable[[], None]:
 screens: list[tuple[str, Callable[[], None]]] = [("Headline numbers", headline)]
 if len(table):
     screens.append(("Response rates with exact 95 % CIs", altair("rates", 
-        lambda: response_rates_chart(response_rates_frame(summary), criteria_label=results.criteria_label))))
+        lambda: response_rates_chart(response_rates_frame(summary), criteria_label=criteria_label(results.criteria)))))
     if table["td_baseline"].astype("boolean").fillna(False).any():
         screens.append(("Transfusion burden before and after", altair("burden", lambda: burden_dumbbell(table))))
     if table["hb_rise_g_l"].notna().any():
@@ -122,6 +123,13 @@ if len(table):
             lambda: forest_plot(subgroups, overall_rate=summary["response_rate"]["overall"]["rate"],
                                 covariate_label="Subgroup"))))
     spikes = table.loc[table["transient_spike"].astype("boolean").fillna(False).astype(bool), "patient_id"]
+    if len(spikes):
+        from lusp.figures.spike import spike_multiples
+
+        ids = spikes.astype(str).tolist()[:9]
+        screens.append(("Transient early Hb spikes: the first 8 weeks", altair("spikes", lambda: spike_multiples(
+            results.hb, results.cohort.transfusions, table, ids, display=app_state.display(), columns=3,
+            peak_days=getattr(results.params, "spike_peak_days", 7), width=330, height=140))))
     for pid in spikes.astype(str):
         screens.append((f"Transient early spike: {pid}", spike_patient(pid)))
 
@@ -145,7 +153,7 @@ position.markdown(f"<div style='text-align:center;font-size:1.2rem;color:#5F6B7A
 cohort_name = "SYNTHETIC demo cohort" if app_state.is_demo() else app_state.cohort().source.name
 badge = '<span class="lusp-synthetic">SYNTHETIC DATA</span>' if app_state.is_demo() or results.cohort.source.synthetic else ""
 st.markdown(
-    f'<div class="lusp-footer">{badge}{escape(cohort_name)} · criteria: {escape(app_state.criteria_label())} · '
+    f'<div class="lusp-footer">{badge}{escape(cohort_name)} · criteria: {escape(criteria_label(app_state.criteria_name()))} · '
     f"filters: {escape(app_state.describe_filters())} ({plural(len(table), 'patient')})</div>",
     unsafe_allow_html=True,
 )

@@ -70,8 +70,7 @@ MESSAGES: dict[str, dict[str, Any]] = {
         "column.baseline_window_days": "Baseline window (days)",
         "column.baseline_recorded_days": "Recorded pre-treatment days",
         "column.baseline_complete": "Baseline window fully recorded",
-        "column.burden_before_text": "RBC units, baseline window",
-        "column.units_after_text": "RBC units after day 0",
+        "column.baseline_units_text": "RBC units before (baseline window)",
         # IWG extras
         "column.pretreatment_hb_g_l": "Pre-treatment Hb, averaged ({hb})",
         "column.pretreatment_hb_n": "Pre-treatment Hb values",
@@ -143,6 +142,9 @@ MESSAGES: dict[str, dict[str, Any]] = {
         "column.p_value": "Fisher p",
         "column.fisher": "Fisher's exact test (counts, p)",
         "column.day": "Day",
+        "column.n_at_risk": "At risk",
+        "column.n_events_so_far": "Events so far",
+        "column.n_censored_so_far": "Censored so far",
         "column.rule": "Rule",
         "column.kind": "Kind",
         "column.message": "Finding",
@@ -281,11 +283,12 @@ def parameter_text(description: dict[str, Any], display: Any = None, *, show_def
     return text
 
 
-def labelled(frame: pd.DataFrame, display: Any = None, *, values: bool = True) -> pd.DataFrame:
+def labelled(frame: pd.DataFrame, display: Any = None, *, values: bool = True, unknown: str = "humanise") -> pd.DataFrame:
     """A copy of ``frame`` for a reader: Hb columns in the display unit (rounded once,
     half-up), text columns through :meth:`Display.text`, booleans as yes/no and every
     column titled by the registry (covariates the registry does not know keep the user's
-    name). CSV exports do not use this: they keep machine names."""
+    name; ``unknown="keep"`` leaves a header the registry does not know as it is — a page's
+    own words). CSV exports do not use this: they keep machine names."""
     d = _display(display)
     out = d.hb_frame(frame) if values else frame.copy()
     if values:
@@ -296,5 +299,6 @@ def labelled(frame: pd.DataFrame, display: Any = None, *, values: bool = True) -
                 out[column] = series.map(lambda v: "—" if v is None or v is pd.NA else (yes if v else no)).astype(object)
             elif pd.api.types.is_string_dtype(series.dtype) or series.dtype == object:
                 out[column] = d.texts(series)
-    out.columns = [column_label(c, d) if has_label(f"column.{c}") else covariate_label(c, d) for c in out.columns]
+    out.columns = [column_label(c, d) if has_label(f"column.{c}")
+                   else (d.text(str(c)) if unknown == "keep" else covariate_label(c, d)) for c in out.columns]
     return out

@@ -28,10 +28,11 @@ from lusp.cohort import Cohort
 from lusp.criteria import common, study
 from lusp.criteria.common import fmt_number
 from lusp.timeline import RECORD_GAP_DAYS
+from lusp.labels import criteria_label
 from lusp.params import param
 
 NAME = "iwg2018"
-LABEL = "IWG 2018 HI-E"  # source: Platzbecker et al., Blood 2019 (DESCRIPTION)
+LABEL = criteria_label(NAME)  # the label registry's words (lusp.labels)
 DESCRIPTION = (
     "IWG 2018 hematologic improvement–erythroid (Platzbecker et al., Blood 2019) by baseline transfusion burden (NTD / LTB / "
     "HTB) over 16 weeks, judged within weeks 1–24."

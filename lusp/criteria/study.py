@@ -18,10 +18,11 @@ import pyarrow as pa
 
 from lusp.cohort import Cohort
 from lusp.criteria import common
+from lusp.labels import criteria_label
 from lusp.params import param
 
 NAME = "study"
-LABEL = "Source-study definitions"
+LABEL = criteria_label(NAME)  # the label registry's words (lusp.labels)
 DESCRIPTION = (
     "The source study's rules: TD → transfusion independence ≥ 56 days; NTD → Hb rise "
     "≥ 10 g/L on transfusion-unaffected values."

@@ -211,14 +211,20 @@ def waterfall(table: pd.DataFrame, *, hb_unit: str = "g/L", threshold_g_l: float
                  alt.Tooltip("outcome_words:N", title="Outcome")],
     )
     layers = [bars, alt.Chart(pd.DataFrame({"y": [0.0]})).mark_rule(color="#333333").encode(y="y:Q")]
+    subtitle = ["Peak transfusion-unaffected Hb after day 0 minus baseline"]
     if threshold_g_l is not None:
-        ref = pd.DataFrame({"y": [threshold_g_l * factor], "text": [f"+{threshold_g_l * factor:g} {hb_unit}"]})
+        from lusp.display import Display
+
+        limit = Display(hb_unit=hb_unit).hb(threshold_g_l, signed=True)
+        subtitle.append(f"Dashed line: the NTD response threshold ({limit}). TD patients respond by transfusion "
+                        "independence, not by this change: a TD bar above the line can be a non-responder.")
+        ref = pd.DataFrame({"y": [threshold_g_l * factor], "text": [f"NTD threshold {limit}"]})
         layers.append(alt.Chart(ref).mark_rule(strokeDash=[6, 4], color="#555555").encode(y="y:Q"))
         layers.append(alt.Chart(ref).mark_text(align="right", dy=-8, fontSize=12, color="#555555")
                       .encode(y="y:Q", text="text:N", x=alt.value(max(_WIDTH, 26 * len(frame)))))
     chart = alt.layer(*layers).properties(
         width=max(_WIDTH, 26 * len(frame)), height=320,
-        title=alt.Title("Waterfall of best Hb change", subtitle="Peak transfusion-unaffected Hb after day 0 minus baseline"),
+        title=alt.Title("Waterfall of best Hb change", subtitle=subtitle),
     )
     return _configure(chart)
 
@@ -368,4 +374,39 @@ def km_chart(km: pd.DataFrame, *, title: str, y_title: str, rising: bool = False
                 "Ticks = censored at end of follow-up; band = pointwise 95 % CI")
     chart = alt.layer(band, step, censored).properties(
         width=_WIDTH, height=300, title=alt.Title(title, subtitle=subtitle))
+    return _configure(chart)
+
+
+# ---------------------------------------------------------------------------------------
+# The cohort's story in one chart (the Overview's lead)
+# ---------------------------------------------------------------------------------------
+def outcome_story(table: pd.DataFrame, *, criteria_label: str = "") -> alt.LayerChart:
+    """One bar per baseline group (TD, NTD), split into outcomes, each segment labelled with
+    its count: how many responded, how many only spiked and fell back, how many did not
+    respond, how many could not be evaluated. The chart a newcomer reads first."""
+    frame = _with_words(table)
+    td = _is_true(frame["td_baseline"])
+    frame["group"] = np.where(td, "TD at baseline", "NTD at baseline")
+    counts = frame.groupby(["group", "outcome", "outcome_words"], as_index=False).size().rename(columns={"size": "n"})
+    totals = counts.groupby("group")["n"].transform("sum")
+    counts["group_label"] = counts["group"] + " (n = " + totals.astype(str) + ")"
+    order = {o: i for i, o in enumerate(palette.OUTCOMES)}
+    counts["order"] = counts["outcome"].map(order).fillna(len(order))
+    counts["label"] = counts["n"].astype(str)
+    groups = [g for g in ("TD at baseline", "NTD at baseline") if g in set(counts["group"])]
+    group_labels = [counts.loc[counts["group"] == g, "group_label"].iloc[0] for g in groups]
+    y = alt.Y("group_label:N", sort=group_labels, title=None, axis=alt.Axis(labelFontSize=15, labelFontWeight="bold"))
+    x = alt.X("n:Q", stack="zero", title="Patients", axis=alt.Axis(tickMinStep=1, format="d"))
+    base = alt.Chart(counts).encode(y=y, x=x, order=alt.Order("order:Q"))
+    bars = base.mark_bar(height=46).encode(
+        color=_outcome_colour(),
+        tooltip=[alt.Tooltip("group_label:N", title="Group"), alt.Tooltip("outcome_words:N", title="Outcome"),
+                 alt.Tooltip("n:Q", title="Patients")])
+    text = base.mark_text(color="white", fontSize=16, fontWeight="bold", dx=-12, align="right").encode(
+        text="label:N", x=alt.X("n:Q", stack="zero", bandPosition=1))
+    subtitle = ("Each bar is the patients of one baseline group, split by outcome"
+                + (f" under {criteria_label}" if criteria_label else "")
+                + "; a transient spike is an early Hb rise that fell back (not a response)")
+    chart = alt.layer(bars, text).properties(
+        width=_WIDTH, height=150, title=alt.Title("Who responded", subtitle=subtitle))
     return _configure(chart)
