@@ -16,6 +16,7 @@ import streamlit as st
 import app_state
 from lusp.criteria import CRITERIA
 from lusp.figures.cohort import covariate_kind
+from lusp.labels import covariate_label
 from lusp.figures.palette import OUTCOME_LABELS, OUTCOMES
 from lusp.narrative import plural
 from lusp.params import describe
@@ -86,7 +87,7 @@ def sidebar_filters(full) -> None:
 
         options = [c for c in full.cohort.covariate_columns if c not in _OWN_FILTERS]
         _seed("w_f_cov", current.covariate if current.covariate in options else None)
-        covariate = st.selectbox("Other covariate", options, key="w_f_cov", index=None,
+        covariate = st.selectbox("Other covariate", options, key="w_f_cov", index=None, format_func=covariate_label,
                                  placeholder="Choose a patient column…")
         new = replace(new, covariate=covariate, covariate_levels=(), covariate_range=None)
         if covariate:
@@ -97,14 +98,15 @@ def sidebar_filters(full) -> None:
                 if low < high:
                     seeded = current.covariate_range if current.covariate == covariate and current.covariate_range else (low, high)
                     _seed("w_f_cov_range", (max(low, seeded[0]), min(high, seeded[1])))
-                    chosen = st.slider(f"{covariate} range", low, high, key="w_f_cov_range")
+                    chosen = st.slider(f"{covariate_label(covariate)} range", low, high, key="w_f_cov_range")
                     if tuple(chosen) != (low, high):
                         new = replace(new, covariate_range=(float(chosen[0]), float(chosen[1])))
             else:
                 levels = sorted(app_state.level_text(values).unique().tolist())
                 seeded = [v for v in current.covariate_levels if v in levels] if current.covariate == covariate else []
                 _seed("w_f_cov_levels", seeded)
-                chosen = st.multiselect(f"{covariate}: keep", levels, key="w_f_cov_levels", placeholder="All values")
+                chosen = st.multiselect(f"{covariate_label(covariate)}: keep", levels, key="w_f_cov_levels",
+                                        placeholder="All values")
                 new = replace(new, covariate_levels=tuple(chosen))
         app_state.set_filters(new)
         kept = len(app_state.filtered_ids(full, new)) if new.active else len(table)

@@ -55,12 +55,19 @@ def _missing(value: Any) -> bool:
         return False
 
 
+def _exact(value: Any) -> Decimal:
+    """``value`` as the decimal it stands for: binary noise below 10⁻⁹ dropped, so
+    77.1 − 59.6 (= 17.499999999999993 in floating point) is the 17.5 it is."""
+    if isinstance(value, Decimal):
+        return value
+    return Decimal(repr(round(float(value), 9)))
+
+
 def round_half_up(value: float, decimals: int = 0) -> Decimal:
     """``value`` rounded half away from zero as clinical papers round (16.5 → 17, 17.5 → 18,
-    −2.5 → −3), from its shortest decimal representation (so 0.1 × 175 = 17.5 rounds up)."""
+    −2.5 → −3), from the decimal it stands for (77.1 − 59.6 = 17.5 → 18, not 17)."""
     exponent = Decimal(1).scaleb(-decimals)
-    number = value if isinstance(value, Decimal) else Decimal(repr(float(value)))
-    return number.quantize(exponent, rounding=ROUND_HALF_UP)
+    return _exact(value).quantize(exponent, rounding=ROUND_HALF_UP)
 
 
 def number_text(value: Any, decimals: int = 0, *, signed: bool = False, missing: str = "—") -> str:
@@ -78,7 +85,7 @@ def percent_text(fraction: Any, decimals: int = 1) -> str:
     """0.5625 → '56.3' (half-up: 9 of 16 is 56.3 %, not 56.2 %)."""
     if _missing(fraction):
         return "—"
-    return f"{round_half_up(Decimal(repr(float(fraction))) * 100, decimals):f}"
+    return f"{round_half_up(_exact(fraction) * 100, decimals):f}"
 
 
 # An Hb figure in a g/L sentence: a number, optionally chained to more numbers by a range or
@@ -123,7 +130,7 @@ class Display:
         value a table cell, a chart label and a sentence all show."""
         if _missing(value_g_l):
             return None
-        return float(round_half_up(Decimal(repr(float(value_g_l))) * _FACTOR[self.hb_unit], self.hb_decimals(mean=mean)))
+        return float(round_half_up(_exact(value_g_l) * _FACTOR[self.hb_unit], self.hb_decimals(mean=mean)))
 
     def hb_number(self, value_g_l: Any, *, signed: bool = False, mean: bool = False,
                   g_l_decimals: int | None = None) -> str:
@@ -134,7 +141,7 @@ class Display:
         """
         if _missing(value_g_l):
             return "—"
-        exact = Decimal(repr(float(value_g_l))) * _FACTOR[self.hb_unit]
+        exact = _exact(value_g_l) * _FACTOR[self.hb_unit]
         decimals = self.hb_decimals(mean=mean) if g_l_decimals is None else g_l_decimals + _HB_DECIMALS[self.hb_unit]
         return number_text(exact, decimals, signed=signed)
 

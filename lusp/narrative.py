@@ -7,7 +7,6 @@ disagree with the tables beside them.
 from __future__ import annotations
 
 import shlex
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from lusp.display import Display, as_display
@@ -16,8 +15,11 @@ from lusp.params import changed, describe
 
 
 def percent(fraction: float) -> str:
-    """0.5625 → '56.3' (half-up, as clinical papers round: 9 of 16 is 56.3 %, not 56.2 %)."""
-    return str(Decimal(repr(fraction * 100)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+    """0.5625 → '56.3' (half-up, as clinical papers round: 9 of 16 is 56.3 %, not 56.2 %);
+    the display context's one rounding (:func:`lusp.display.percent_text`)."""
+    from lusp.display import percent_text
+
+    return percent_text(fraction)
 
 
 def _pct(rate: dict[str, Any]) -> str:

@@ -233,12 +233,12 @@ def trajectory_figure(
 def _add_reference_lines(fig: go.Figure, row: Mapping[str, Any], hb_unit: str) -> None:
     factor = hb_factor(hb_unit)
     for level in REFERENCE_HB_G_L:
-        fig.add_shape(type="line", name=f"reference {level:g} g/L", xref="x domain", x0=0, x1=1, yref="y",
+        fig.add_shape(type="line", name=f"reference line {level:g}", xref="x domain", x0=0, x1=1, yref="y",
                       y0=level * factor, y1=level * factor, line=dict(color=palette.REFERENCE, width=1, dash="dot"),
                       layer="below")
         fig.add_annotation(text=hb_text(level, hb_unit), xref="x domain", x=1.0, xanchor="right", yref="y",
                            y=level * factor, yanchor="bottom", showarrow=False,
-                           font=dict(size=12, color="#666666"), name=f"reference {level:g} g/L")
+                           font=dict(size=12, color="#666666"), name=f"reference line {level:g}")
     baseline = row.get("baseline_hb_g_l")
     if _present(baseline):
         fig.add_shape(type="line", name="baseline", xref="x domain", x0=0, x1=1, yref="y",
