@@ -16,7 +16,7 @@ import streamlit as st
 import app_state
 from lusp.criteria import CRITERIA
 from lusp.figures.cohort import covariate_kind
-from lusp.labels import covariate_label
+from lusp.labels import choice_label, covariate_label
 from lusp.figures.palette import OUTCOME_LABELS, OUTCOMES
 from lusp.narrative import plural
 from lusp.params import describe
@@ -157,12 +157,13 @@ def _param_widget(criteria: str, item: dict) -> None:
     unit_word = unit_words(item["unit"], 2)[1] if item["unit"] else ""
     named = unit_word and (f"({unit_word}" in item["label"] or f"({item['unit']}" in item["label"])
     label = item["label"] + (f" ({unit_word})" if unit_word and not named else "")
-    default_value, default_unit = unit_words(item["unit"], item["default"]) if item["unit"] else (item["default"], "")
+    default_value, default_unit = unit_words(item["unit"], item["default"]) if item["unit"] else (
+        choice_label(item["default"]) if item["choices"] else item["default"], "")
     default_note = f"Default: {default_value}" + (f" {default_unit}" if default_unit else "")
     help_text = " ".join(x for x in (item["help"], default_note) if x)
     _seed(key, item["value"])
     if item["choices"]:
-        value = st.selectbox(label, list(item["choices"]), key=key, help=help_text)
+        value = st.selectbox(label, list(item["choices"]), key=key, help=help_text, format_func=choice_label)
     elif isinstance(item["default"], bool):
         value = st.checkbox(label, key=key, help=help_text)
     elif isinstance(item["default"], int):

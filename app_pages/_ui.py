@@ -95,12 +95,19 @@ def altair_spec(name: str, build, *parts: Any) -> dict:
     return app_state.cached(name, lambda: build().to_dict(), *parts)
 
 
-def show_table(frame: pd.DataFrame, key: str, *, height: int | None = None, column_config: dict | None = None) -> None:
+def show_table(frame: pd.DataFrame, key: str, *, height: int | None = None, column_config: dict | None = None,
+               static: bool = False) -> None:
     """A table as a clinician reads it: result and covariate columns titled by the label
     registry, Hb columns in the display unit (rounded once, half-up), sentences through the
     display, booleans yes/no (:func:`lusp.labels.labelled`). The XLSX and the deck get the
     table as shown; the CSV keeps the machine names and g/L, for re-analysis."""
     shown = labels.labelled(frame, display(), unknown="keep")
+    if static:
+        # A narrow side table (a patient's facts): plain HTML that wraps, never clips
+        # "MDS with SF3B1 mutati…" at a column edge.
+        # No download row under it: in a side column its buttons shrink to bare icons.
+        st.table(shown.set_index(shown.columns[0]) if len(shown.columns) == 2 else shown)
+        return
     kwargs: dict[str, Any] = dict(hide_index=True, width="stretch", key=key)
     if height is not None:
         kwargs["height"] = height

@@ -124,7 +124,7 @@ with info_col:
         ],
         columns=["", "Value"],
     )
-    _ui.show_table(facts, key="patient_facts", height=_ui.rows_height(len(facts)))
+    _ui.show_table(facts, key="patient_facts", static=True)
 
     st.markdown(f"**Dose-protocol review** ({results.protocol_label if hasattr(results, 'protocol_label') else ''})")
     findings = results.findings[results.findings["patient_id"].astype(str) == pid]
@@ -141,7 +141,7 @@ with info_col:
         values = covariates.iloc[0]
         shown = pd.DataFrame({"Covariate": [covariate_label(c) for c in values.index],
                               "Value": [_ui.value_text(v) for v in values.tolist()]})
-        _ui.show_table(shown, key="patient_covariates", height=_ui.rows_height(len(shown)))
+        _ui.show_table(shown, key="patient_covariates", static=True)
 
 st.divider()
 st.subheader("All patients")

@@ -165,6 +165,12 @@ MESSAGES: dict[str, dict[str, Any]] = {
         "category.LTB": "LTB (3–7 units in 16 weeks)",
         "category.HTB": "HTB (≥ 8 units in 16 weeks or ≥ 4 in 8)",
         "category.not assigned": "not assigned (baseline record too short)",
+        # ---- parameter choices shown as words --------------------------------------------
+        "choice.peak": "peak",
+        "choice.last": "last",
+        "choice.mean_d29": "mean from day 29",
+        "choice.mean": "mean of the baseline values",
+        "choice.lowest-two": "lowest mean of two values",
         # ---- parameter units: (singular, plural) -----------------------------------------
         "unit.days": ("day", "days"),
         "unit.day": ("day", "days"),
@@ -229,6 +235,12 @@ def short_label(name: str, display: Any = None) -> str:
     return label(key, display=display) if has_label(key) else column_label(name, display)
 
 
+def choice_label(value: Any, display: Any = None) -> str:
+    """A parameter choice as words ("mean_d29" → "mean from day 29")."""
+    key = f"choice.{value}"
+    return label(key, display=display) if has_label(key) else str(value)
+
+
 def covariate_label(name: str, display: Any = None) -> str:
     """A patient covariate's label; an uploaded column the registry does not know is shown
     as the user named it (it is the user's word, not a code name of ours), first letter up."""
@@ -270,6 +282,8 @@ def parameter_text(description: dict[str, Any], display: Any = None, *, show_def
         if isinstance(value, (tuple, list)):
             return " → ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in value) + (
                 f" {description['unit']}" if description.get("unit") else "")
+        if isinstance(value, str):
+            return choice_label(value, d)
         number, word = unit_words(description.get("unit") or "", value, d)
         if isinstance(number, float):
             number = f"{number:g}"

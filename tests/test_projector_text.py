@@ -46,6 +46,11 @@ def _code_names() -> set[str]:
     names |= set(concordance.wide.columns) | set(concordance.agreement.columns) | set(concordance.rates.columns)
     names |= set(subgroup_table(analyze(cohort).table, cohort.patients, "sex").columns)
     names |= set(cohort.covariate_columns) | {"patient_id"}
+    from lusp.params import describe
+
+    for name in SETS:  # parameter names and their machine choices ("mean_d29")
+        for item in describe(analyze(cohort, name).params):
+            names |= {item["name"], *(item["choices"] or ())}
     # A code name is one with an underscore: plain words ("diagnosis", "outcome", "reason")
     # are English as well as column names.
     return {n for n in names if "_" in n}
@@ -75,9 +80,9 @@ def _element_texts(at: AppTest) -> tuple[list[str], list[str]]:
         texts += [str(e.value) for e in getattr(at, kind)]
     for metric in at.metric:
         texts += [str(metric.label), str(metric.value)]
-    for frame in at.dataframe:
+    for frame in [*at.dataframe, *at.table]:
         value = frame.value
-        texts += [str(c) for c in value.columns]
+        texts += [str(c) for c in value.columns] + [str(i) for i in value.index if isinstance(i, str)]
         for column in value.columns:
             texts += [v for v in value[column].tolist() if isinstance(v, str)]
     for kind in ("selectbox", "radio", "multiselect", "number_input", "checkbox", "toggle", "button"):

@@ -78,7 +78,7 @@ class StudyParams:
     post_hb: str = param(
         "peak", "Post-treatment Hb for cohort summaries", "", choices=POST_HB_MEASURES, cli="--post-hb",
         help="peak = highest transfusion-unaffected Hb after day 0; last = the last one; "
-        "mean_d29 = mean of those from the day below to the end of follow-up.",
+        "mean from day 29 = mean of those from the day below to the end of follow-up.",
     )
     post_hb_from_day: int = param(
         29, "Mean post-treatment Hb from day", "day", min=1, max=365, cli="--post-hb-from-day",

@@ -65,34 +65,52 @@ def _is_true(series: pd.Series) -> pd.Series:
 def burden_dumbbell(table: pd.DataFrame) -> alt.LayerChart:
     """Per-TD-patient RBC burden before vs after (units / 28 days), one line per patient.
 
-    Hollow grey circle = before (8-week baseline window), filled circle = after (days 1 …
-    end of follow-up) coloured by outcome; transient-spike non-responders are named in the
-    legend. Patients sorted by burden before, highest on top.
+    Hollow grey circle = before (the baseline window in force, named in the legend: 8
+    weeks for the study set, 16 for IWG 2018), filled circle = after (days 1 … end of
+    follow-up) coloured by outcome. A patient whose pre-treatment record is shorter than the
+    window is drawn with a hollow *square* and "52 of 112 days recorded" in the tooltip: the
+    before rate then covers the recorded days only. Patients sorted by burden before,
+    highest on top.
     """
     td = _with_words(table[_is_true(table["td_baseline"])])
     td["before"] = td["burden_before_u28"].astype("float64")
     td["after"] = td["burden_after_u28"].astype("float64")
+    window = int(td["baseline_window_days"].iloc[0]) if "baseline_window_days" in td.columns and len(td) else 56
+    weeks = f"{window // 7}-week" if window % 7 == 0 else f"{window}-day"
+    complete = (td["baseline_complete"].astype("boolean").fillna(True).astype(bool)
+                if "baseline_complete" in td.columns else pd.Series(True, index=td.index))
+    recorded = td["baseline_recorded_days"] if "baseline_recorded_days" in td.columns else pd.Series(window, index=td.index)
+    full_words, part_words = f"Before ({weeks} baseline)", f"Before (baseline partly recorded)"
+    td["when"] = np.where(complete, full_words, part_words)
+    td["coverage"] = [f"{window} of {window} days" if c else f"{r} of {window} days recorded"
+                      for c, r in zip(complete, recorded)]
     order = td.sort_values(["before", "patient_id"], ascending=[False, True])["patient_id"].tolist()
     y = alt.Y("patient_id:N", sort=order, title="Patient (TD at baseline)")
     tooltip = [
         alt.Tooltip("patient_id:N", title="Patient"),
         alt.Tooltip("diagnosis:N", title="Diagnosis"),
         alt.Tooltip("before:Q", title="Before (U/28 d)", format=".2f"),
+        alt.Tooltip("coverage:N", title="Baseline window"),
         alt.Tooltip("after:Q", title="After (U/28 d)", format=".2f"),
         alt.Tooltip("outcome_words:N", title="Outcome"),
     ]
     base = alt.Chart(td).encode(y=y, tooltip=tooltip)
     link = base.mark_rule(color="#AAAAAA", strokeWidth=2).encode(x="before:Q", x2="after:Q")
+    shapes = [(w, m) for w, m, shown in ((full_words, "circle", complete.any()), (part_words, "square", (~complete).any()))
+              if shown] or [(full_words, "circle")]
     before = base.mark_point(size=110, filled=False, color="#333333", strokeWidth=2).encode(
         x=alt.X("before:Q", title="RBC units per 28 days"),
-        shape=alt.Shape("when:N", title="", scale=alt.Scale(domain=["Before (8-week baseline)"], range=["circle"])),
-    ).transform_calculate(when="'Before (8-week baseline)'")
+        shape=alt.Shape("when:N", title="", scale=alt.Scale(domain=[w for w, _ in shapes], range=[m for _, m in shapes])),
+    )
     after = base.mark_circle(size=150, opacity=1).encode(x="after:Q", color=_outcome_colour("After treatment"))
     height = max(120, 30 * len(td))
+    subtitle = [f"RBC units per 28 days; hollow = before ({window}-day baseline window), filled = after, coloured by outcome"]
+    if (~complete).any():
+        subtitle.append(f"Squares: {int((~complete).sum())} patients with fewer recorded pre-treatment days than the "
+                        "window; their before rate covers the recorded days only")
     chart = alt.layer(link, before, after).properties(
         width=_WIDTH, height=height,
-        title=alt.Title("Transfusion burden before → after luspatercept",
-                        subtitle="RBC units per 28 days; hollow = before, filled = after, coloured by outcome"),
+        title=alt.Title("Transfusion burden before → after luspatercept", subtitle=subtitle),
     ).resolve_scale(shape="independent", color="independent")
     return _configure(chart)
 
@@ -218,9 +236,10 @@ def waterfall(table: pd.DataFrame, *, hb_unit: str = "g/L", threshold_g_l: float
         limit = Display(hb_unit=hb_unit).hb(threshold_g_l, signed=True)
         subtitle.append(f"Dashed line: the NTD response threshold ({limit}). TD patients respond by transfusion "
                         "independence, not by this change: a TD bar above the line can be a non-responder.")
-        ref = pd.DataFrame({"y": [threshold_g_l * factor], "text": [f"NTD threshold {limit}"]})
+        ref = pd.DataFrame({"y": [threshold_g_l * factor], "text": [f"NTD {limit}"]})
         layers.append(alt.Chart(ref).mark_rule(strokeDash=[6, 4], color="#555555").encode(y="y:Q"))
-        layers.append(alt.Chart(ref).mark_text(align="right", dy=-8, fontSize=12, color="#555555")
+        # Right of the plotting area, so it never sits on a bar.
+        layers.append(alt.Chart(ref).mark_text(align="left", dx=6, fontSize=12, color="#555555")
                       .encode(y="y:Q", text="text:N", x=alt.value(max(_WIDTH, 26 * len(frame)))))
     chart = alt.layer(*layers).properties(
         width=max(_WIDTH, 26 * len(frame)), height=320,
