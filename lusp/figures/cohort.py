@@ -99,7 +99,7 @@ def burden_dumbbell(table: pd.DataFrame) -> alt.LayerChart:
     shapes = [(w, m) for w, m, shown in ((full_words, "circle", complete.any()), (part_words, "square", (~complete).any()))
               if shown] or [(full_words, "circle")]
     before = base.mark_point(size=110, filled=False, color="#333333", strokeWidth=2).encode(
-        x=alt.X("before:Q", title="RBC units per 28 days"),
+        x=alt.X("before:Q", title="RBC units per 28 days", axis=alt.Axis(tickMinStep=0.5, labelOverlap=True)),
         shape=alt.Shape("when:N", title="", scale=alt.Scale(domain=[w for w, _ in shapes], range=[m for _, m in shapes])),
     )
     after = base.mark_circle(size=150, opacity=1).encode(x="after:Q", color=_outcome_colour("After treatment"))

@@ -236,6 +236,9 @@ def _add_reference_lines(fig: go.Figure, row: Mapping[str, Any], hb_unit: str) -
         fig.add_shape(type="line", name=f"reference line {level:g}", xref="x domain", x0=0, x1=1, yref="y",
                       y0=level * factor, y1=level * factor, line=dict(color=palette.REFERENCE, width=1, dash="dot"),
                       layer="below")
+        baseline_near = _present(row.get("baseline_hb_g_l")) and abs(float(row["baseline_hb_g_l"]) - level) < 8
+        if baseline_near:  # the baseline's own label sits there; two labels would overprint
+            continue
         fig.add_annotation(text=hb_text(level, hb_unit), xref="x domain", x=1.0, xanchor="right", yref="y",
                            y=level * factor, yanchor="bottom", showarrow=False,
                            font=dict(size=12, color="#666666"), name=f"reference line {level:g}")

@@ -87,8 +87,11 @@ def spike_multiples(hb: pd.DataFrame, transfusions: pd.DataFrame, table: pd.Data
     hb_rows = base.transform_filter(alt.datum.layer == "hb")
     line = hb_rows.transform_filter(alt.datum.affected == False).mark_line(  # noqa: E712 (Vega expression)
         color=palette.HB_LINE, strokeWidth=1.5).encode(x=x, y=y)
-    points = hb_rows.mark_point(size=38, strokeWidth=1.5, color=palette.HB_LINE).encode(
+    # Transfusion-affected Hb hollow and lighter: they are the transfusion's, not the drug's,
+    # and must not outshine the spike they surround.
+    points = hb_rows.mark_point(size=38, strokeWidth=1.5).encode(
         x=x, y=y, fill=alt.condition(alt.datum.affected, alt.value("white"), alt.value(palette.HB_LINE)),
+        color=alt.condition(alt.datum.affected, alt.value("#9A9A9A"), alt.value(palette.HB_LINE)),
         tooltip=[alt.Tooltip("day:Q", title="Day"), alt.Tooltip("label:N", title="Hb")])
     peak = base.transform_filter(alt.datum.layer == "peak")
     peak_mark = peak.mark_point(shape="triangle-up", size=130, filled=True, color=palette.OUTCOME_COLOURS.get(
@@ -109,7 +112,7 @@ def spike_multiples(hb: pd.DataFrame, transfusions: pd.DataFrame, table: pd.Data
                                header=alt.Header(labelFontSize=13, labelFontWeight="bold")), columns=columns)
         .resolve_scale(x="shared", y="shared")
         .properties(title=alt.Title(
-            f"Days {window[0]} to {window[1]} · dashed: baseline Hb · shaded: days 1–{peak_days} · ▲ early peak (rise "
+            f"Days {str(window[0]).replace('-', '−')} to {window[1]} · dashed: baseline Hb · shaded: days 1–{peak_days} · ▲ early peak (rise "
             "over baseline) · ▼ fell back · hollow: transfusion-affected Hb · red ticks: RBC transfusions",
             fontSize=12, fontWeight="normal", anchor="start"))
         .configure_view(stroke="#DDDDDD")

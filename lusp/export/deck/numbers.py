@@ -97,8 +97,7 @@ def headline_numbers(summary: Mapping[str, Any], *, hb_unit: str | None = None,
         if burden_before is not None and burden_after is not None
         else ""
     )
-    incomplete = summary.get("n_baseline_incomplete") or 0
-    if burden and incomplete:
-        burden += f" (before: recorded days only, {incomplete} partial record{'s' if incomplete != 1 else ''})"
+    if burden and (summary.get("n_td_baseline_incomplete") or 0):
+        burden += " (before: over the recorded days only)"
     tiles.append(Headline(f"{summary.get('n_spike_td_nonresponders', 0)} / {n_nonresp}", "TD non-responders with a transient spike", burden))
     return tuple(tiles)
