@@ -37,6 +37,14 @@ c3.metric("TD responders", f"{s['n_td_responders']} of {s['n_td']}" if s["n_td"]
 c3.caption(_ui.rate_text(rates["td"]) if s["n_td"] else "—")
 c4.metric("NTD responders", f"{s['n_ntd_responders']} of {s['n_ntd']}" if s["n_ntd"] else "no NTD patients")
 c4.caption(_ui.rate_text(rates["ntd"]) if s["n_ntd"] else "—")
+if s.get("n_baseline_incomplete"):
+    st.warning(
+        f"{s['n_baseline_incomplete']} of the {s['n_patients']} patients have fewer recorded pre-treatment days than the "
+        f"{s['baseline_window_days']}-day baseline window of {set_label}: their baseline unit counts are lower bounds "
+        "and their burden before is the rate over the recorded days only"
+        + (" — IWG 2018 assigns no transfusion-burden category to those whose recorded units do not already reach HTB "
+           "(not evaluable)" if app_state.criteria_name() == "iwg2018" else "")
+        + ". The Patients and Transfusions pages show each patient's coverage.")
 if s.get("n_not_evaluable"):
     st.caption(f"{s['n_not_evaluable']} patient(s) could not be evaluated and count as non-responders "
                "(intention to treat); the Patients page gives each reason.")
@@ -47,9 +55,9 @@ h1, h2, h3, h4 = st.columns(4)
 h1.metric("Transfusion independent (TD)", f"{s['n_ti']} of {s['n_td']}" if s["n_td"] else "no TD patients")
 h2.metric("Early Hb rise (days 1–14)", f"{s['n_early_rise']} of {s['n_patients']}")
 unit = app_state.hb_unit()
-h3.metric(f"Mean Hb before → after ({unit}; post = {measure})",
-          f"{_ui.hb_value(s['mean_baseline_hb_g_l'], mean=True).removesuffix(' ' + unit)} → "
-          f"{_ui.hb_value(s['mean_post_hb_g_l'], mean=True).removesuffix(' ' + unit)}")
+h3.metric(f"Mean Hb before → after ({unit})",
+          f"{display.hb_number(s['mean_baseline_hb_g_l'], mean=True)} → {display.hb_number(s['mean_post_hb_g_l'], mean=True)}",
+          help=f"Post-treatment Hb = {measure} (a sidebar parameter).")
 h4.metric(f"Post-treatment Hb > {_ui.hb_value(100)}", f"{s['n_post_hb_over_100']} of {s['n_patients']}")
 
 diff, rise, rise_early = s["difference_of_mean_hb_g_l"], s["mean_hb_rise_g_l"], s["mean_hb_rise_early_risers_g_l"]
@@ -77,12 +85,7 @@ else:
     before, after = s["td_nonresponder_burden_before_u28"], s["td_nonresponder_burden_after_u28"]
     t3.metric("Their mean RBC burden before → after",
               "—" if before is None or after is None else f"{display.number(before, 1)} → {display.number(after, 1)} U/28 d")
-    if s.get("n_td_baseline_incomplete"):
-        st.warning(
-            f"{s['n_td_baseline_incomplete']} of the {s['n_td']} TD patients have fewer recorded pre-treatment days than "
-            f"the {s['baseline_window_days']}-day baseline window of {set_label}: their burden before is the rate over "
-            "the recorded days only, and their baseline unit counts are lower bounds (the Patients and Transfusions "
-            "pages show each patient's coverage).")
+
     st.caption("A spike is an early peak (days 1–7) ≥ the set threshold above baseline that falls back by at least "
                "half by day 42: an Hb rise that does not last, which a single early value would misread as response. "
                "The Patients page shows each one's first weeks.")

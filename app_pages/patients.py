@@ -55,7 +55,7 @@ def _step(offset: int) -> None:
     app_state.set_patient(ids[(position + offset) % len(ids)])
 
 
-pick, prev_col, next_col, where_col = st.columns([5, 1, 1, 2], vertical_alignment="bottom")
+pick, prev_col, next_col, where_col = st.columns([4, 1.5, 1.2, 1.5], vertical_alignment="bottom")
 if "w_patient" not in st.session_state or st.session_state["w_patient"] not in ids:
     st.session_state["w_patient"] = current
 chosen = pick.selectbox("Patient (type to search)", ids, key="w_patient", format_func=_label)

@@ -35,8 +35,9 @@ c2.metric("RBC units/28 d before (mean)", display.number(s["td_burden_before_u28
 c3.metric("RBC units/28 d after (mean)", display.number(s["td_burden_after_u28"], 1),
           help=f"{s['td_units_after']:g} units over {followup_days} days of follow-up after day 0.")
 c4.metric("Transfusion independent", f"{s['n_ti']} of {s['n_td']}")
-st.caption(f"Totals: {s['td_units_baseline']:g} RBC units in the {window}-day baseline windows vs "
-           f"{s['td_units_after']:g} units over {followup_days} follow-up days (day 1 to end of follow-up).")
+st.caption(f"Totals: {s['td_units_baseline']:g} RBC units in the {window}-day baseline windows"
+           + (" (as far as recorded)" if s.get("n_td_baseline_incomplete") else "")
+           + f" vs {s['td_units_after']:g} units over {followup_days} follow-up days (day 1 to end of follow-up).")
 if s.get("n_td_baseline_incomplete"):
     st.warning(f"{s['n_td_baseline_incomplete']} TD patient(s) have fewer recorded pre-treatment days than the "
                f"{window}-day baseline window: their burden before is the rate over the recorded days only and "

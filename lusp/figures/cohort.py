@@ -23,6 +23,9 @@ from lusp.narrative import percent
 from lusp.stats import covariate_kind, subgroup_table  # noqa: F401
 
 _WIDTH = 640
+#: The forest plot's axis is narrower: its counts-and-CI text column sits right of it, and
+#: the whole must fit a 1280 px screen beside the sidebar.
+_FOREST_WIDTH = 460
 _AXIS = dict(labelFontSize=13, titleFontSize=14)
 
 
@@ -80,7 +83,7 @@ def burden_dumbbell(table: pd.DataFrame) -> alt.LayerChart:
     complete = (td["baseline_complete"].astype("boolean").fillna(True).astype(bool)
                 if "baseline_complete" in td.columns else pd.Series(True, index=td.index))
     recorded = td["baseline_recorded_days"] if "baseline_recorded_days" in td.columns else pd.Series(window, index=td.index)
-    full_words, part_words = f"Before ({weeks} baseline)", f"Before (baseline partly recorded)"
+    full_words, part_words = f"Before ({weeks} baseline)", "Before (partial record)"
     td["when"] = np.where(complete, full_words, part_words)
     td["coverage"] = [f"{window} of {window} days" if c else f"{r} of {window} days recorded"
                       for c, r in zip(complete, recorded)]
@@ -109,7 +112,7 @@ def burden_dumbbell(table: pd.DataFrame) -> alt.LayerChart:
         subtitle.append(f"Squares: {int((~complete).sum())} patients with fewer recorded pre-treatment days than the "
                         "window; their before rate covers the recorded days only")
     chart = alt.layer(link, before, after).properties(
-        width=_WIDTH, height=height,
+        width=_WIDTH - 80, height=height,  # room for the legend beside it on a 1280 px screen
         title=alt.Title("Transfusion burden before → after luspatercept", subtitle=subtitle),
     ).resolve_scale(shape="independent", color="independent")
     return _configure(chart)
@@ -195,13 +198,13 @@ def forest_plot(subgroups: pd.DataFrame, *, overall_rate: float | None = None, c
             tooltip=[alt.Tooltip("level:N", title="Subgroup"), alt.Tooltip("responders:Q", title="Responders"),
                      alt.Tooltip("n:Q", title="Patients"), alt.Tooltip("text:N", title="Rate")],
         ),
-        base.mark_text(align="left", dx=12, fontSize=13, color="#222222").encode(x=alt.value(_WIDTH), text="text:N"),
+        base.mark_text(align="left", dx=12, fontSize=13, color="#222222").encode(x=alt.value(_FOREST_WIDTH), text="text:N"),
     ]
     if overall_rate is not None and not pd.isna(overall_rate):
         ref = pd.DataFrame({"overall": [float(overall_rate) * 100]})
         layers.insert(0, alt.Chart(ref).mark_rule(strokeDash=[6, 4], color="#888888").encode(x="overall:Q"))
     chart = alt.layer(*layers).properties(
-        width=_WIDTH, height=max(80, 40 * len(frame)),
+        width=_FOREST_WIDTH, height=max(80, 40 * len(frame)),
         title=alt.Title(f"Response rate by {covariate_label or frame['covariate'].iloc[0]}",
                         subtitle="Exploratory: small subgroups; dashed line = whole filtered cohort"),
     )
