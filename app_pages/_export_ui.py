@@ -189,12 +189,12 @@ def deck_download(results: Any, *, filters: str, hb_unit: str = "g/L", file_name
                             "spikes, subgroups, per-patient table, safety, methods (speaker notes hold the results text)")
 
 
-def markdown_download(results: Any, *, filters: str, key: str = "markdown_download") -> None:
-    """Results and methods text as a Markdown file."""
+def markdown_download(results: Any, *, filters: str, key: str = "markdown_download", display: Any = None) -> None:
+    """Results and methods text as a Markdown file (in the display's Hb unit)."""
     from lusp.export.markdown import results_markdown
 
     def build() -> bytes:
-        return results_markdown(results, filters=filters).encode("utf-8")
+        return results_markdown(results, filters=filters, display=display).encode("utf-8")
 
     st.download_button("Results & methods (.md)", data=build, file_name="luspatercept_results.md",
                        mime="text/markdown", key=key, on_click="ignore", icon=":material/description:")
@@ -272,14 +272,19 @@ def overview_exports(results: Any) -> None:
     with deck_col:
         deck_download(results, filters=filters, hb_unit=app_state.hb_unit())
     with md_col:
-        markdown_download(results, filters=filters)
+        markdown_download(results, filters=filters, display=app_state.display())
     patients = patient_table(results)
+    # The XLSX is for reading: clinical headers, the display unit; the CSV keeps the machine
+    # names and g/L, for re-analysis (issue 12).
+    from lusp.labels import labelled
+
+    patients_shown = labelled(patients, app_state.display())
     summary = app_state.summary()
     summary_sheets = {"summary": summary_table(summary), "response rates": response_rate_table(summary)}
     p_csv, p_xlsx, s_csv, s_xlsx = st.columns(4)
     p_csv.download_button("Patients CSV", data=_deferred_csv(patients), file_name="patients.csv", mime="text/csv",
                           key="overview_patients_csv", on_click="ignore", icon=":material/table_view:")
-    p_xlsx.download_button("Patients XLSX", data=_deferred_xlsx(patients, "patients", caption),
+    p_xlsx.download_button("Patients XLSX", data=_deferred_xlsx(patients_shown, "patients", caption),
                            file_name="patients.xlsx", mime=XLSX_MIME, key="overview_patients_xlsx",
                            on_click="ignore", icon=":material/grid_on:")
     s_csv.download_button("Summary CSV", data=_deferred_csv(summary_sheets["summary"]), file_name="cohort_summary.csv",
