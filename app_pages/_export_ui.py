@@ -152,13 +152,14 @@ def basket_sidebar() -> None:
             return
         for index, item in enumerate(items):
             st.markdown(f"**{index + 1}. {item.title}**  \n:gray[{item.kind} · {item.caption or 'no filters'}]")
-            up, down, remove = st.columns(3)
-            up.button("Up", key=f"basket_up_{item.item_id}", icon=":material/arrow_upward:", disabled=index == 0,
-                      on_click=_move, args=(item.item_id, -1), help="Move up")
-            down.button("Down", key=f"basket_down_{item.item_id}", icon=":material/arrow_downward:",
-                        disabled=index == len(items) - 1, on_click=_move, args=(item.item_id, 1), help="Move down")
-            remove.button("Remove", key=f"basket_rm_{item.item_id}", icon=":material/delete:", on_click=_remove,
-                          args=(item.item_id,), help="Remove from the deck")
+            # Words, not icons: three icon buttons in the narrow sidebar lost their labels.
+            up, down, remove = st.columns([1, 1.2, 1.4])
+            up.button("Up", key=f"basket_up_{item.item_id}", disabled=index == 0, width="stretch",
+                      on_click=_move, args=(item.item_id, -1), help="Move this slide up")
+            down.button("Down", key=f"basket_down_{item.item_id}", disabled=index == len(items) - 1, width="stretch",
+                        on_click=_move, args=(item.item_id, 1), help="Move this slide down")
+            remove.button("Remove", key=f"basket_rm_{item.item_id}", on_click=_remove, width="stretch",
+                          args=(item.item_id,), help="Remove this slide from the deck")
         st.button("Clear basket", key="basket_clear", on_click=_clear, icon=":material/clear_all:")
 
 
