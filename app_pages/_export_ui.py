@@ -94,7 +94,7 @@ def chart_downloads(fig: Any, key: str, *, title: str | None = None, caption: st
     if not is_altair(fig):
         prewarm_plotly_renderer()  # so the first Plotly download does not wait for Chromium
     name = slug(title)
-    columns = st.columns([1, 1, 1.4, 4])
+    columns = st.columns([1, 1, 1.6, 1.6])  # room for the words beside a narrow chart
     columns[0].download_button(
         "PNG", data=_deferred_image(fig, "png"), file_name=f"{name}.png", mime="image/png",
         key=f"{key}_png", on_click="ignore", icon=":material/image:", help="Projector resolution (1600 px wide)",
@@ -121,7 +121,7 @@ def table_downloads(frame: pd.DataFrame, key: str, *, title: str | None = None, 
     name = slug(title)
     csv_data = _deferred_csv(frame if csv_frame is None else csv_frame)
     xlsx_data = _deferred_xlsx(frame, sheet_name, caption)
-    columns = st.columns([1, 1, 1.4, 4])
+    columns = st.columns([1, 1, 1.6, 1.6])  # room for the words beside a narrow chart
     columns[0].download_button(
         "CSV", data=csv_data, file_name=f"{name}.csv", mime="text/csv", key=f"{key}_csv",
         on_click="ignore", icon=":material/table_view:",

@@ -426,9 +426,9 @@ def outcome_story(table: pd.DataFrame, *, criteria_label: str = "") -> alt.Layer
                  alt.Tooltip("n:Q", title="Patients")])
     text = base.mark_text(color="white", fontSize=16, fontWeight="bold", dx=-12, align="right").encode(
         text="label:N", x=alt.X("n:Q", stack="zero", bandPosition=1))
-    subtitle = ("Each bar is the patients of one baseline group, split by outcome"
-                + (f" under {criteria_label}" if criteria_label else "")
-                + "; a transient spike is an early Hb rise that fell back (not a response)")
+    subtitle = ["Patients of each baseline group by outcome" + (f" ({criteria_label})" if criteria_label else ""),
+                "Transient spike: an early Hb rise that fell back — not a response"]
     chart = alt.layer(bars, text).properties(
         width=_WIDTH, height=150, title=alt.Title("Who responded", subtitle=subtitle))
-    return _configure(chart)
+    # Legend under the bars: beside them it was cut off on a 1280 px screen.
+    return _configure(chart).configure_legend(orient="bottom", direction="horizontal", titleOrient="left")
