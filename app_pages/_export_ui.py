@@ -67,7 +67,13 @@ def current_caption() -> str:
 
 
 def title_from_key(key: str) -> str:
-    """``"burden_dumbbell"`` → ``"Burden dumbbell"``: a chart's key in words."""
+    """A chart's or table's title: the label registry's (``"km_time_to_ti"`` → "Time to
+    transfusion independence"), else the key in words (``"burden_x"`` → "Burden x")."""
+    from lusp.labels import title_label
+
+    known = title_label(key)
+    if known:
+        return known
     words = str(key).replace("_", " ").strip()
     return words[:1].upper() + words[1:] if words else "Chart"
 

@@ -150,6 +150,32 @@ MESSAGES: dict[str, dict[str, Any]] = {
         "column.message": "Finding",
         "column.units": "RBC units",
         "column.product": "Product",
+        # ---- chart and table titles (download names, deck-basket slide titles) ------------
+        "title.outcome_story": "Who responded",
+        "title.response_rates": "Response rates with exact 95 % CIs",
+        "title.forest_plot": "Response by subgroup",
+        "title.subgroup_table": "Response by subgroup (table)",
+        "title.waterfall": "Best Hb change from baseline",
+        "title.swimmer": "Time on study",
+        "title.km_time_to_ti": "Time to transfusion independence",
+        "title.km_ti_duration": "Duration of transfusion independence",
+        "title.km_at_risk_time_to_ti": "Time to transfusion independence: number at risk",
+        "title.km_at_risk_ti_duration": "Duration of transfusion independence: number at risk",
+        "title.concordance_rates": "Response rates by criteria set",
+        "title.concordance_agreement": "Agreement between criteria sets",
+        "title.concordance_patients": "Classification of each patient by criteria set",
+        "title.trial_endpoints": "Trial endpoints (informational)",
+        "title.burden_dumbbell": "Transfusion burden before and after",
+        "title.td_nonresponders": "TD non-responders",
+        "title.transfusion_table": "Transfusions per patient",
+        "title.patient_grid": "All patients: Hb over the whole course",
+        "title.patient_spike_grid": "All patients: the first 8 weeks",
+        "title.ae_by_grade": "Adverse events by CTCAE grade",
+        "title.ae_table": "Adverse events",
+        "title.course": "Disease progression and transformation",
+        "title.course_table": "Progression and transformation events",
+        "title.blasts": "Blasts over time",
+        "title.trajectory": "Hb trajectory of {patient}",
         # ---- short headers where a slide's width is tight (the caption spells them out) --
         "short.td_baseline": "TD / NTD",
         "short.burden_before_u28": "RBC U/28 d before",
@@ -233,6 +259,16 @@ def short_label(name: str, display: Any = None) -> str:
     """A column's short header for a tight slide table (its full label when it has none)."""
     key = f"short.{name}"
     return label(key, display=display) if has_label(key) else column_label(name, display)
+
+
+def title_label(key: str, display: Any = None) -> str | None:
+    """The title of a chart or table key ("km_time_to_ti" → "Time to transfusion
+    independence"; "trajectory_DEMO-10" → "Hb trajectory of DEMO-10"); None when unknown."""
+    if has_label(f"title.{key}"):
+        return label(f"title.{key}", display=display)
+    if str(key).startswith("trajectory_"):
+        return label("title.trajectory", display=display, patient=str(key)[len("trajectory_"):])
+    return None
 
 
 def choice_label(value: Any, display: Any = None) -> str:
