@@ -30,7 +30,13 @@ with st.expander("For the meeting: slide deck, text and tables", icon=":material
 st.subheader("Response")
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Patients", s["n_patients"], help="After the sidebar filters.")
-c1.caption(f"{s['n_td']} TD · {s['n_ntd']} NTD at baseline")
+if app_state.criteria_name() == "iwg2018":  # IWG 2018 speaks of burden categories, not TD/NTD
+    from lusp.criteria.iwg2018 import category_counts
+
+    counts = category_counts(results.table)
+    c1.caption(" · ".join(f"{row.category} {row.n_patients}" for row in counts.itertuples() if row.n_patients))
+else:
+    c1.caption(f"{s['n_td']} TD · {s['n_ntd']} NTD at baseline")
 c2.metric("Responders, all", f"{s['n_responders']} of {s['n_patients']}")
 c2.caption(_ui.rate_text(rates["overall"]))
 c3.metric("TD responders", f"{s['n_td_responders']} of {s['n_td']}" if s["n_td"] else "no TD patients")

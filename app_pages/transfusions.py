@@ -2,7 +2,6 @@
 non-responders with their spike flag, and the table behind the chart."""
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 import app_state

@@ -35,7 +35,6 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from lusp.cohort import Cohort
 
 # The timeline model lives in lusp.timeline (below criteria and protocol); re-exported here
 # so ``common.build_timeline``, ``common.is_rbc`` etc. keep working.

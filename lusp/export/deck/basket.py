@@ -6,8 +6,7 @@ in force when it was added. Session-only; nothing is written to disk.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import dataclass, field
 
 import pandas as pd
 

@@ -8,12 +8,10 @@ computed here (see :mod:`lusp.export.deck` for the slide families built on it).
 """
 from __future__ import annotations
 
-import datetime as _dt
 import io
 import logging
 import math
-import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -21,7 +19,6 @@ import numpy as np
 import pandas as pd
 
 from lusp.export.images import png_size
-from lusp.figures.palette import OUTCOME_COLOURS
 
 _log = logging.getLogger("lusp.export")
 
