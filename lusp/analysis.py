@@ -300,6 +300,8 @@ def summarize(results: Results) -> dict[str, Any]:
         if "baseline_complete" in t else 0,
         "n_td_baseline_incomplete": int((~t["baseline_complete"].astype("boolean").fillna(True) & td).sum())
         if "baseline_complete" in t else 0,
+        # IWG 2018: patients whose short pre-treatment record allows no burden category.
+        "n_category_not_assigned": int((t["category"] == "not assigned").fillna(False).sum()) if "category" in t else 0,
         "n_patients_with_findings": int(deviations["patient_id"].nunique()),
         "params": _param_values(results.params),
         "protocol_params": _param_values(results.protocol_params) if results.protocol_params is not None else None,

@@ -7,6 +7,7 @@ half-up. Column headers come from the label registry (:mod:`lusp.labels`).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
@@ -78,6 +79,10 @@ def headline_numbers(summary: Mapping[str, Any], *, hb_unit: str | None = None,
         Headline(f"{summary['n_td_responders']} / {n_td}", "TD responders", rate("td")),
         Headline(f"{summary['n_ntd_responders']} / {n_ntd}", "NTD responders", rate("ntd")),
     ]
+    unassigned = summary.get("n_category_not_assigned") or 0
+    if unassigned:  # IWG 2018 gives them no category: their "NTD" is only what was recorded
+        tiles[3] = replace(tiles[3], detail=f"{rate('ntd')}; {unassigned} with no IWG 2018 category "
+                                            "(pre-treatment record shorter than 16 weeks)")
     before, after = summary.get("mean_baseline_hb_g_l"), summary.get("mean_post_hb_g_l")
     if before is not None and after is not None:
         measure = {"peak": "peak", "last": "last", "mean_d29": "mean from day 29"}.get(
