@@ -317,8 +317,12 @@ def _add_ntd_threshold(fig: go.Figure, row: Mapping[str, Any], d: Any) -> None:
                            bgcolor="rgba(255,255,255,0.8)")
     peak, day, rise = row.get("peak_hb_g_l"), row.get("peak_hb_day"), row.get("hb_rise_g_l")
     if _present(peak) and _present(day) and _present(rise):
+        # Below the peak when it stayed under the threshold, above it when it crossed: the
+        # peak's words never sit on the threshold's.
+        below = _present(threshold) and float(peak) < float(threshold)
         fig.add_annotation(text=f"peak {d.hb(peak)} on day {int(day)} ({d.hb(rise, signed=True)} over baseline)",
-                           xref="x", x=int(day), yref="y", y=float(peak) * d.factor, yanchor="bottom", ay=-28, ax=0,
+                           xref="x", x=int(day), yref="y", y=float(peak) * d.factor,
+                           yanchor="top" if below else "bottom", ay=34 if below else -28, ax=0,
                            showarrow=True, arrowhead=0, font=dict(size=13, color="#333333"),
                            bgcolor="rgba(255,255,255,0.8)", name="NTD peak")
 
