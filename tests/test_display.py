@@ -150,3 +150,17 @@ def test_ntd_patient_chart_claims_no_transfusion_independence(demo_results):
     td = demo_results.table.set_index("patient_id")
     ti_patient = td[td["ti_achieved"].fillna(False).astype(bool)].index[0]
     assert "transfusion-free interval" in [s.name for s in patient_trajectory(demo_results, ti_patient).layout.shapes]
+
+
+def test_iwg2018_ti_band_is_the_run_inside_the_observation_period():
+    # DEMO-01 never needed a transfusion after day 0: the study-wide run is days 1–252, but
+    # IWG 2018 judges TI within days 1–168, and the band shows that run.
+    results = analyze(make_demo_cohort(), "iwg2018")
+    row = results.table.set_index("patient_id").loc["DEMO-01"]
+    assert (row["tf_start_day"], row["tf_end_day"]) == (1, 252)
+    assert (row["ti_obs_start_day"], row["ti_obs_end_day"]) == (1, 168)
+    fig = patient_trajectory(results, "DEMO-01")
+    (band,) = [s for s in fig.layout.shapes if s.name == "transfusion-free interval"]
+    assert (band.x0, band.x1) == (1, 168)
+    text = next(a.text for a in fig.layout.annotations if a.name == "transfusion-free interval")
+    assert "days 1–168 (168 days)" in text

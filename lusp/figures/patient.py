@@ -337,6 +337,11 @@ def patient_trajectory(results: Any, patient_id: str, *, hb_unit: str = "g/L") -
     cohort = results.cohort
     row = match.iloc[0].to_dict()
     row["response_threshold_g_l"] = response_threshold_g_l(results, row)
+    if _present(row.get("ti_obs_days")):
+        # IWG 2018 judges TI inside its observation period (days 1 … 168): the band shows
+        # that run, the one the classification used, not the study-wide longest run.
+        row.update(tf_start_day=row.get("ti_obs_start_day"), tf_end_day=row.get("ti_obs_end_day"),
+                   longest_tf_days=row.get("ti_obs_days"))
     return trajectory_figure(
         results.hb[results.hb["patient_id"] == pid],
         cohort.transfusions[cohort.transfusions["patient_id"] == pid],
