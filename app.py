@@ -16,6 +16,7 @@ import streamlit as st
 import app_state
 from lusp.criteria import CRITERIA
 from lusp.figures.cohort import covariate_kind
+from lusp.labels import choice_label, covariate_label
 from lusp.figures.palette import OUTCOME_LABELS, OUTCOMES
 from lusp.narrative import plural
 from lusp.params import describe
@@ -87,7 +88,7 @@ def sidebar_filters(full) -> None:
 
         options = [c for c in full.cohort.covariate_columns if c not in _OWN_FILTERS]
         _seed("w_f_cov", current.covariate if current.covariate in options else None)
-        covariate = st.selectbox("Other covariate", options, key="w_f_cov", index=None,
+        covariate = st.selectbox("Other covariate", options, key="w_f_cov", index=None, format_func=covariate_label,
                                  placeholder="Choose a patient column…")
         new = replace(new, covariate=covariate, covariate_levels=(), covariate_range=None)
         if covariate:
@@ -98,14 +99,15 @@ def sidebar_filters(full) -> None:
                 if low < high:
                     seeded = current.covariate_range if current.covariate == covariate and current.covariate_range else (low, high)
                     _seed("w_f_cov_range", (max(low, seeded[0]), min(high, seeded[1])))
-                    chosen = st.slider(f"{covariate} range", low, high, key="w_f_cov_range")
+                    chosen = st.slider(f"{covariate_label(covariate)} range", low, high, key="w_f_cov_range")
                     if tuple(chosen) != (low, high):
                         new = replace(new, covariate_range=(float(chosen[0]), float(chosen[1])))
             else:
                 levels = sorted(app_state.level_text(values).unique().tolist())
                 seeded = [v for v in current.covariate_levels if v in levels] if current.covariate == covariate else []
                 _seed("w_f_cov_levels", seeded)
-                chosen = st.multiselect(f"{covariate}: keep", levels, key="w_f_cov_levels", placeholder="All values")
+                chosen = st.multiselect(f"{covariate_label(covariate)}: keep", levels, key="w_f_cov_levels",
+                                        placeholder="All values")
                 new = replace(new, covariate_levels=tuple(chosen))
         app_state.set_filters(new)
         kept = len(app_state.filtered_ids(full, new)) if new.active else len(table)
@@ -119,9 +121,12 @@ def sidebar_criteria() -> None:
     """The criteria set and every parameter of it, generated from ``lusp.params.describe``."""
     with st.sidebar:
         st.subheader("Response criteria")
+        if st.session_state.get("w_hb_unit") in app_state.HB_UNITS:  # this run's choice, before the thresholds use it
+            app_state.set_hb_unit(st.session_state["w_hb_unit"])
         _seed("w_criteria", app_state.criteria_name())
         name = st.selectbox("Criteria set", list(CRITERIA), key="w_criteria",
-                            format_func=lambda n: CRITERIA[n].label, help=CRITERIA[app_state.criteria_name()].description or None)
+                            format_func=lambda n: CRITERIA[n].label,
+                            help=app_state.display().text(CRITERIA[app_state.criteria_name()].description) or None)
         app_state.set_criteria(name)
         items = describe(app_state.params(name))
         choice_items = [d for d in items if d["choices"]]
@@ -142,13 +147,24 @@ def sidebar_criteria() -> None:
 
 
 def _param_widget(criteria: str, item: dict) -> None:
+    from lusp.labels import unit_words
+
+    display = app_state.display()
+    if item["unit"] == "g/L" and display.hb_unit != "g/L" and not item["choices"]:
+        _hb_param_widget(criteria, item, display)
+        return
     key = f"w_param_{criteria}_{item['name']}"
-    label = item["label"] + (f" ({item['unit']})" if item["unit"] and item["unit"] not in ("day",) else "")
-    default_note = f"Default: {item['default']}" + (f" {item['unit']}" if item["unit"] else "")
+    # The unit once, in the plural ("days", "units"); a label already naming it keeps it once.
+    unit_word = unit_words(item["unit"], 2)[1] if item["unit"] else ""
+    named = unit_word and (f"({unit_word}" in item["label"] or f"({item['unit']}" in item["label"])
+    label = item["label"] + (f" ({unit_word})" if unit_word and not named else "")
+    default_value, default_unit = unit_words(item["unit"], item["default"]) if item["unit"] else (
+        choice_label(item["default"]) if item["choices"] else item["default"], "")
+    default_note = f"Default: {default_value}" + (f" {default_unit}" if default_unit else "")
     help_text = " ".join(x for x in (item["help"], default_note) if x)
     _seed(key, item["value"])
     if item["choices"]:
-        value = st.selectbox(label, list(item["choices"]), key=key, help=help_text)
+        value = st.selectbox(label, list(item["choices"]), key=key, help=help_text, format_func=choice_label)
     elif isinstance(item["default"], bool):
         value = st.checkbox(label, key=key, help=help_text)
     elif isinstance(item["default"], int):
@@ -165,6 +181,24 @@ def _param_widget(criteria: str, item: dict) -> None:
             app_state.set_param(item["name"], value, criteria)
         except ValueError as exc:
             st.error(str(exc))
+
+
+def _hb_param_widget(criteria: str, item: dict, display) -> None:
+    """An Hb threshold shown and edited in the display unit (g/dL), kept in g/L inside."""
+    key = f"w_param_{criteria}_{item['name']}_{display.hb_unit}"
+    shown = display.hb_value(item["value"], mean=True)
+    _seed(key, shown)
+    low = None if item["min"] is None else float(item["min"]) * display.factor
+    high = None if item["max"] is None else float(item["max"]) * display.factor
+    help_text = " ".join(x for x in (item["help"], f"Default: {display.hb(item['default'], mean=True)}") if x)
+    value = st.number_input(f"{item['label']} ({display.hb_unit})", min_value=low, max_value=high, step=0.1,
+                            format="%.2f", key=key, help=help_text)
+    value_g_l = round(float(value) / display.factor, 6)
+    if abs(value_g_l - float(item["value"])) > 1e-6 and abs(float(value) - shown) > 1e-9:
+        try:
+            app_state.set_param(item["name"], value_g_l, criteria)
+        except ValueError as exc:
+            st.error(display.text(str(exc)))
 
 
 def _protocol_widget() -> None:

@@ -564,3 +564,11 @@ def pop_data_notice() -> tuple[str, str] | None:
 
 def set_data_notice(kind: str, text: str) -> None:
     st.session_state[DATA_NOTICE] = (kind, text)
+
+
+def display():
+    """The display context of this session (:class:`lusp.display.Display`): the Hb unit
+    chosen in the sidebar, English. Every page writes numbers and words through it."""
+    from lusp.display import Display
+
+    return Display(hb_unit=hb_unit())

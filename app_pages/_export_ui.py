@@ -67,7 +67,13 @@ def current_caption() -> str:
 
 
 def title_from_key(key: str) -> str:
-    """``"burden_dumbbell"`` → ``"Burden dumbbell"``: a chart's key in words."""
+    """A chart's or table's title: the label registry's (``"km_time_to_ti"`` → "Time to
+    transfusion independence"), else the key in words (``"burden_x"`` → "Burden x")."""
+    from lusp.labels import title_label
+
+    known = title_label(key)
+    if known:
+        return known
     words = str(key).replace("_", " ").strip()
     return words[:1].upper() + words[1:] if words else "Chart"
 
@@ -94,7 +100,7 @@ def chart_downloads(fig: Any, key: str, *, title: str | None = None, caption: st
     if not is_altair(fig):
         prewarm_plotly_renderer()  # so the first Plotly download does not wait for Chromium
     name = slug(title)
-    columns = st.columns([1, 1, 1.4, 4])
+    columns = st.columns([1, 1, 1.6, 1.6])  # room for the words beside a narrow chart
     columns[0].download_button(
         "PNG", data=_deferred_image(fig, "png"), file_name=f"{name}.png", mime="image/png",
         key=f"{key}_png", on_click="ignore", icon=":material/image:", help="Projector resolution (1600 px wide)",
@@ -111,15 +117,17 @@ def chart_downloads(fig: Any, key: str, *, title: str | None = None, caption: st
 
 
 def table_downloads(frame: pd.DataFrame, key: str, *, title: str | None = None, caption: str | None = None,
-                    sheet_name: str | None = None) -> None:
+                    sheet_name: str | None = None, csv_frame: pd.DataFrame | None = None) -> None:
     """CSV and XLSX download buttons and an "add to deck" button for ``frame`` (the table
-    exactly as on screen: its columns, its display units)."""
+    exactly as on screen: its labels, its display units). ``csv_frame``: the machine-named
+    table the CSV carries instead (issue 12: CSV keeps machine names, for re-analysis)."""
     title = title or title_from_key(key)
     caption = current_caption() if caption is None else caption
     sheet_name = sheet_name or slug(title)[:31]
     name = slug(title)
-    csv_data, xlsx_data = _deferred_csv(frame), _deferred_xlsx(frame, sheet_name, caption)
-    columns = st.columns([1, 1, 1.4, 4])
+    csv_data = _deferred_csv(frame if csv_frame is None else csv_frame)
+    xlsx_data = _deferred_xlsx(frame, sheet_name, caption)
+    columns = st.columns([1, 1, 1.6, 1.6])  # room for the words beside a narrow chart
     columns[0].download_button(
         "CSV", data=csv_data, file_name=f"{name}.csv", mime="text/csv", key=f"{key}_csv",
         on_click="ignore", icon=":material/table_view:",
@@ -150,13 +158,14 @@ def basket_sidebar() -> None:
             return
         for index, item in enumerate(items):
             st.markdown(f"**{index + 1}. {item.title}**  \n:gray[{item.kind} · {item.caption or 'no filters'}]")
-            up, down, remove = st.columns(3)
-            up.button("Up", key=f"basket_up_{item.item_id}", icon=":material/arrow_upward:", disabled=index == 0,
-                      on_click=_move, args=(item.item_id, -1), help="Move up")
-            down.button("Down", key=f"basket_down_{item.item_id}", icon=":material/arrow_downward:",
-                        disabled=index == len(items) - 1, on_click=_move, args=(item.item_id, 1), help="Move down")
-            remove.button("Remove", key=f"basket_rm_{item.item_id}", icon=":material/delete:", on_click=_remove,
-                          args=(item.item_id,), help="Remove from the deck")
+            # Words, not icons: three icon buttons in the narrow sidebar lost their labels.
+            up, down, remove = st.columns([1, 1.2, 1.4])
+            up.button("Up", key=f"basket_up_{item.item_id}", disabled=index == 0, width="stretch",
+                      on_click=_move, args=(item.item_id, -1), help="Move this slide up")
+            down.button("Down", key=f"basket_down_{item.item_id}", disabled=index == len(items) - 1, width="stretch",
+                        on_click=_move, args=(item.item_id, 1), help="Move this slide down")
+            remove.button("Remove", key=f"basket_rm_{item.item_id}", on_click=_remove, width="stretch",
+                          args=(item.item_id,), help="Remove this slide from the deck")
         st.button("Clear basket", key="basket_clear", on_click=_clear, icon=":material/clear_all:")
 
 
@@ -187,12 +196,12 @@ def deck_download(results: Any, *, filters: str, hb_unit: str = "g/L", file_name
                             "spikes, subgroups, per-patient table, safety, methods (speaker notes hold the results text)")
 
 
-def markdown_download(results: Any, *, filters: str, key: str = "markdown_download") -> None:
-    """Results and methods text as a Markdown file."""
+def markdown_download(results: Any, *, filters: str, key: str = "markdown_download", display: Any = None) -> None:
+    """Results and methods text as a Markdown file (in the display's Hb unit)."""
     from lusp.export.markdown import results_markdown
 
     def build() -> bytes:
-        return results_markdown(results, filters=filters).encode("utf-8")
+        return results_markdown(results, filters=filters, display=display).encode("utf-8")
 
     st.download_button("Results & methods (.md)", data=build, file_name="luspatercept_results.md",
                        mime="text/markdown", key=key, on_click="ignore", icon=":material/description:")
@@ -270,14 +279,19 @@ def overview_exports(results: Any) -> None:
     with deck_col:
         deck_download(results, filters=filters, hb_unit=app_state.hb_unit())
     with md_col:
-        markdown_download(results, filters=filters)
+        markdown_download(results, filters=filters, display=app_state.display())
     patients = patient_table(results)
+    # The XLSX is for reading: clinical headers, the display unit; the CSV keeps the machine
+    # names and g/L, for re-analysis (issue 12).
+    from lusp.labels import labelled
+
+    patients_shown = labelled(patients, app_state.display())
     summary = app_state.summary()
     summary_sheets = {"summary": summary_table(summary), "response rates": response_rate_table(summary)}
     p_csv, p_xlsx, s_csv, s_xlsx = st.columns(4)
     p_csv.download_button("Patients CSV", data=_deferred_csv(patients), file_name="patients.csv", mime="text/csv",
                           key="overview_patients_csv", on_click="ignore", icon=":material/table_view:")
-    p_xlsx.download_button("Patients XLSX", data=_deferred_xlsx(patients, "patients", caption),
+    p_xlsx.download_button("Patients XLSX", data=_deferred_xlsx(patients_shown, "patients", caption),
                            file_name="patients.xlsx", mime=XLSX_MIME, key="overview_patients_xlsx",
                            on_click="ignore", icon=":material/grid_on:")
     s_csv.download_button("Summary CSV", data=_deferred_csv(summary_sheets["summary"]), file_name="cohort_summary.csv",

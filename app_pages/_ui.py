@@ -13,10 +13,8 @@ import pandas as pd
 import streamlit as st
 
 import app_state
-from lusp.figures.hb_unit import hb_factor
-
-#: Result-table columns holding an Hb value in g/L (converted for display in g/dL).
-HB_COLUMNS = ("baseline_hb_g_l", "peak_hb_g_l", "hb_rise_g_l", "post_hb_g_l", "early_peak_hb_g_l")
+from lusp import labels
+from lusp.display import HB_COLUMNS  # noqa: F401 (Result-table columns holding an Hb value in g/L)
 
 
 def page_header(title: str, results=None) -> None:
@@ -27,7 +25,7 @@ def page_header(title: str, results=None) -> None:
     shown = len(results.table)
     cohort_name = "SYNTHETIC demo cohort" if app_state.is_demo() else app_state.cohort().source.name
     st.caption(
-        f"{cohort_name} · criteria: **{app_state.criteria_label()}** · "
+        f"{cohort_name} · criteria: **{labels.criteria_label(app_state.criteria_name())}** · "
         f"filters: {app_state.describe_filters()} ({shown} of {n_all} patients)"
     )
 
@@ -97,47 +95,57 @@ def altair_spec(name: str, build, *parts: Any) -> dict:
     return app_state.cached(name, lambda: build().to_dict(), *parts)
 
 
-def show_table(frame: pd.DataFrame, key: str, *, height: int | None = None, column_config: dict | None = None) -> None:
-    """A table as on screen; Hb columns already in the display unit (see :func:`hb_display`)."""
+def show_table(frame: pd.DataFrame, key: str, *, height: int | None = None, column_config: dict | None = None,
+               static: bool = False) -> None:
+    """A table as a clinician reads it: result and covariate columns titled by the label
+    registry, Hb columns in the display unit (rounded once, half-up), sentences through the
+    display, booleans yes/no (:func:`lusp.labels.labelled`). The XLSX and the deck get the
+    table as shown; the CSV keeps the machine names and g/L, for re-analysis."""
+    shown = labels.labelled(frame, display(), unknown="keep")
+    if static:
+        # A narrow side table (a patient's facts): plain HTML that wraps, never clips
+        # "MDS with SF3B1 mutati…" at a column edge.
+        # No download row under it: in a side column its buttons shrink to bare icons.
+        st.table(shown.set_index(shown.columns[0]) if len(shown.columns) == 2 else shown)
+        return
     kwargs: dict[str, Any] = dict(hide_index=True, width="stretch", key=key)
     if height is not None:
         kwargs["height"] = height
     if column_config:
-        kwargs["column_config"] = column_config
-    st.dataframe(frame, **kwargs)
+        kwargs["column_config"] = {labels.column_label(k) if labels.has_label(f"column.{k}") else k: v
+                                   for k, v in column_config.items()}
+    st.dataframe(shown, **kwargs)
     from app_pages import _export_ui
 
-    _export_ui.table_downloads(frame, key)
+    _export_ui.table_downloads(shown, key, csv_frame=frame)
+
+
+def display():
+    """The session's display context (Hb unit, rounding, language)."""
+    return app_state.display()
+
+
+def text(sentence: Any) -> Any:
+    """A sentence written in g/L by ``lusp`` (a reason, a finding) in the display unit."""
+    return display().text(sentence)
 
 
 def hb_display(frame: pd.DataFrame, unit: str | None = None) -> pd.DataFrame:
-    """A copy of ``frame`` with Hb columns in the display unit, renamed ``…_g_dl`` in g/dL."""
-    unit = unit or app_state.hb_unit()
-    if unit == "g/L":
-        return frame
-    factor = hb_factor(unit)
-    out = frame.copy()
-    renames = {}
-    for column in HB_COLUMNS:
-        if column in out.columns:
-            out[column] = (out[column].astype("Float64") * factor).round(1)
-            renames[column] = column.replace("_g_l", "_g_dl")
-    return out.rename(columns=renames)
+    """A copy of ``frame`` with Hb columns in the display unit (names kept; the registry
+    titles them "Baseline Hb (g/dL)" when :func:`show_table` draws the frame)."""
+    from lusp.display import Display
+
+    return (Display(hb_unit=unit) if unit else display()).hb_frame(frame)
 
 
 def hb_value(value_g_l: Any, *, signed: bool = False, mean: bool = False) -> str:
     """An Hb value (g/L inside) as display text in the unit in force; "—" when missing.
 
     Single values keep the lab's precision (96 g/L, 9.6 g/dL); means (``mean=True``) one
-    more decimal (60.6 g/L, 6.06 g/dL), as the study reports them.
+    more decimal (60.6 g/L, 6.06 g/dL), as the study reports them. Half-up, once
+    (:class:`lusp.display.Display`).
     """
-    if value_g_l is None or pd.isna(value_g_l):
-        return "—"
-    unit = app_state.hb_unit()
-    value = float(value_g_l) * hb_factor(unit)
-    sign = "+" if signed and value > 0 else ""
-    decimals = (1 if unit == "g/L" else 2) if mean else (0 if unit == "g/L" else 1)
-    return f"{sign}{value:.{decimals}f} {unit}"
+    return display().hb(value_g_l, signed=signed, mean=mean)
 
 
 def rate_text(rate: dict | None, k: int | None = None, n: int | None = None) -> str:

@@ -1,11 +1,13 @@
-"""Overview: the headline figures with exact 95 % CIs, the honest Hb reconciliation, and the
-auto-written results and methods paragraphs."""
+"""Overview: one chart that tells the cohort's story, the headline figures with exact 95 %
+CIs, the honest Hb reconciliation, and the auto-written results and methods paragraphs."""
 from __future__ import annotations
 
 import streamlit as st
 
 import app_state
 from app_pages import _export_ui, _manuscript_ui, _ui
+from lusp.figures.cohort import outcome_story
+from lusp.labels import criteria_label
 from lusp.narrative import methods_paragraph, results_paragraph
 from lusp.params import describe
 
@@ -18,6 +20,10 @@ if results.table.empty:
 
 s = app_state.summary()
 rates = s["response_rate"]
+display = _ui.display()
+set_label = criteria_label(app_state.criteria_name())
+story = _ui.altair_spec("outcome_story", lambda: outcome_story(results.table, criteria_label=set_label))
+_ui.show_chart(story, key="outcome_story")
 with st.expander("For the meeting: slide deck, text and tables", icon=":material/download:"):
     _export_ui.overview_exports(results)
     _manuscript_ui.report_download(results)
@@ -25,13 +31,27 @@ with st.expander("For the meeting: slide deck, text and tables", icon=":material
 st.subheader("Response")
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Patients", s["n_patients"], help="After the sidebar filters.")
-c1.caption(f"{s['n_td']} TD · {s['n_ntd']} NTD at baseline")
+if app_state.criteria_name() == "iwg2018":  # IWG 2018 speaks of burden categories, not TD/NTD
+    from lusp.criteria.iwg2018 import category_counts
+
+    counts = category_counts(results.table)
+    c1.caption(" · ".join(f"{row.category} {row.n_patients}" for row in counts.itertuples() if row.n_patients))
+else:
+    c1.caption(f"{s['n_td']} TD · {s['n_ntd']} NTD at baseline")
 c2.metric("Responders, all", f"{s['n_responders']} of {s['n_patients']}")
 c2.caption(_ui.rate_text(rates["overall"]))
 c3.metric("TD responders", f"{s['n_td_responders']} of {s['n_td']}" if s["n_td"] else "no TD patients")
 c3.caption(_ui.rate_text(rates["td"]) if s["n_td"] else "—")
 c4.metric("NTD responders", f"{s['n_ntd_responders']} of {s['n_ntd']}" if s["n_ntd"] else "no NTD patients")
 c4.caption(_ui.rate_text(rates["ntd"]) if s["n_ntd"] else "—")
+if s.get("n_baseline_incomplete"):
+    st.warning(
+        f"{s['n_baseline_incomplete']} of the {s['n_patients']} patients have fewer recorded pre-treatment days than the "
+        f"{s['baseline_window_days']}-day baseline window of {set_label}: their baseline unit counts are lower bounds "
+        "and their burden before is the rate over the recorded days only"
+        + (" — IWG 2018 assigns no transfusion-burden category to those whose recorded units do not already reach HTB "
+           "(not evaluable)" if app_state.criteria_name() == "iwg2018" else "")
+        + ". The Patients and Transfusions pages show each patient's coverage.")
 if s.get("n_not_evaluable"):
     st.caption(f"{s['n_not_evaluable']} patient(s) could not be evaluated and count as non-responders "
                "(intention to treat); the Patients page gives each reason.")
@@ -42,9 +62,9 @@ h1, h2, h3, h4 = st.columns(4)
 h1.metric("Transfusion independent (TD)", f"{s['n_ti']} of {s['n_td']}" if s["n_td"] else "no TD patients")
 h2.metric("Early Hb rise (days 1–14)", f"{s['n_early_rise']} of {s['n_patients']}")
 unit = app_state.hb_unit()
-h3.metric(f"Mean Hb before → after ({unit}; post = {measure})",
-          f"{_ui.hb_value(s['mean_baseline_hb_g_l'], mean=True).removesuffix(' ' + unit)} → "
-          f"{_ui.hb_value(s['mean_post_hb_g_l'], mean=True).removesuffix(' ' + unit)}")
+h3.metric(f"Mean Hb before → after ({unit})",
+          f"{display.hb_number(s['mean_baseline_hb_g_l'], mean=True)} → {display.hb_number(s['mean_post_hb_g_l'], mean=True)}",
+          help=f"Post-treatment Hb = {measure} (a sidebar parameter).")
 h4.metric(f"Post-treatment Hb > {_ui.hb_value(100)}", f"{s['n_post_hb_over_100']} of {s['n_patients']}")
 
 diff, rise, rise_early = s["difference_of_mean_hb_g_l"], s["mean_hb_rise_g_l"], s["mean_hb_rise_early_risers_g_l"]
@@ -54,9 +74,9 @@ note = (f"**How the Hb numbers fit together.** The difference of the two means i
         f"the {s['n_early_rise']} patients with an early rise. These are different quantities over different "
         f"patients, so they need not agree; none is adjusted to match another.")
 if app_state.is_demo():
-    note += (" The source study reported 60.61 → 96.21 g/L with a mean rise of 39.56 g/L — a rise that is "
-             "not the difference of its means (35.60 g/L); this synthetic cohort reproduces the means and "
-             "shows both rises instead of forcing them to agree.")
+    note += _ui.text(" The source study reported 60.61 g/L → 96.21 g/L with a mean rise of 39.56 g/L — a rise that "
+                     "is not the difference of its means (35.60 g/L); this synthetic cohort reproduces the means and "
+                     "shows both rises instead of forcing them to agree.")
 st.info(note)
 
 st.subheader("The transient early spike")
@@ -71,18 +91,20 @@ else:
     t2.metric("…with a transient first-week spike", f"{s['n_spike_td_nonresponders']} of {s['n_td_nonresponders']}")
     before, after = s["td_nonresponder_burden_before_u28"], s["td_nonresponder_burden_after_u28"]
     t3.metric("Their mean RBC burden before → after",
-              "—" if before is None or after is None else f"{before:.1f} → {after:.1f} U/28 d")
+              "—" if before is None or after is None else f"{display.number(before, 1)} → {display.number(after, 1)} U/28 d")
+
     st.caption("A spike is an early peak (days 1–7) ≥ the set threshold above baseline that falls back by at least "
-               "half by day 42: an Hb rise that does not last, which a single early value would misread as response.")
+               "half by day 42: an Hb rise that does not last, which a single early value would misread as response. "
+               "The Patients page shows each one's first weeks.")
 
 _manuscript_ui.table1_section(results)
 _manuscript_ui.flow_section(results)
 
 st.subheader("Results")
-st.markdown(results_paragraph(s, results))
+st.markdown(results_paragraph(s, results, display))
 
 st.subheader("Methods")
-st.markdown(methods_paragraph(results))
+st.markdown(methods_paragraph(results, display))
 source = "data/demo_cohort.xlsx" if app_state.is_demo() else "YOUR_FILE"
 options = " ".join(f"{d['cli']} {d['value']}" for d in describe(app_state.params()) if d["value"] != d["default"])
 command = f"python -m lusp summary {source} --criteria {app_state.criteria_name()}" + (f" {options}" if options else "")

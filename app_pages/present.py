@@ -16,6 +16,7 @@ import streamlit as st
 
 import app_state
 from app_pages import _export_ui
+from lusp.labels import criteria_label
 from lusp.narrative import plural
 from lusp.export.deck import headline_numbers, slide_subgroups
 from lusp.export.images import ImageExportError, figure_to_image, png_size
@@ -38,16 +39,19 @@ app_state.init()  # idempotent; lets the page run on its own in tests
 st.markdown(
     """
 <style>
-  .block-container {padding-top: 1.2rem; max-width: 100%;}
-  [data-testid="stMain"] p, [data-testid="stMain"] li {font-size: 1.5rem;}
-  [data-testid="stMain"] h1 {font-size: 2.8rem;}
+  .block-container {padding-top: 0.8rem; padding-bottom: 0.5rem; max-width: 100%;}
+  [data-testid="stHeader"] {display: none;}
+  [data-testid="stMain"] [data-testid="stImage"] img {max-height: calc(100vh - 300px); width: auto !important;
+                                                       max-width: 100%; object-fit: contain;}
+  [data-testid="stMain"] p, [data-testid="stMain"] li {font-size: 1.3rem;}
+  [data-testid="stMain"] h1 {font-size: 2.3rem; padding-top: 0; padding-bottom: 0.3rem;}
   [data-testid="stElementToolbar"], [data-testid="stToolbar"] {display: none;}
   .lusp-tiles {display: grid; grid-template-columns: repeat(4, 1fr); gap: 1.2rem; margin-top: 1rem;}
-  .lusp-tile {background: #F3F6FA; border: 1px solid #D5DBE3; border-radius: 6px; padding: 1rem 1.2rem;}
-  .lusp-tile .v {font-size: 3rem; font-weight: 700; color: #0072B2; line-height: 1.1;}
+  .lusp-tile {background: #F3F6FA; border: 1px solid #D5DBE3; border-radius: 6px; padding: .7rem 1rem;}
+  .lusp-tile .v {font-size: 2.6rem; font-weight: 700; color: #0072B2; line-height: 1.1;}
   .lusp-tile .l {font-size: 1.5rem; font-weight: 600; color: #1F2933;}
   .lusp-tile .d {font-size: 1.3rem; color: #5F6B7A;}
-  .lusp-footer {margin-top: 1.5rem; padding-top: .5rem; border-top: 1px solid #D5DBE3;
+  .lusp-footer {margin-top: 0.6rem; padding-top: .4rem; border-top: 1px solid #D5DBE3;
                 font-size: 1.1rem; color: #5F6B7A;}
   .lusp-synthetic {background: #D55E00; color: white; font-weight: 700; padding: .1rem .5rem;
                    border-radius: 3px; margin-right: .6rem;}
@@ -81,9 +85,11 @@ def altair(name: str, build: Callable) -> Callable[[], None]:
     screen misplaces its text columns). Cached per session and view."""
     def draw() -> None:
         png = app_state.cached("present_png", lambda: figure_to_image(build(), "png"), name)
-        width_px, height_px = png_size(png)
-        # keep the chart and the two buttons on one screen: at most ~620 px tall
-        st.image(png, width=min(1400, int(620 * width_px / height_px)))
+        width_px, _ = png_size(png)
+        # Title, chart, buttons and footer on one screen of any height: the CSS above caps
+        # the chart at the viewport height less 300 px (600 px on 900, 420 px on 720; a
+        # fixed 620 px scrolled on both), never upscaled.
+        st.image(png, width=min(1400, width_px))
 
     return draw
 
@@ -93,14 +99,15 @@ def spike_patient(patient_id: str) -> Callable[[], None]:
         fig = patient_trajectory(results, patient_id, hb_unit=unit)
         # Projector type: the dashboard chart's explicit sizes, about 1.4× larger; short
         # enough that the reason sentence and the buttons stay on the screen.
-        fig.update_layout(font_size=18, height=540, legend_font_size=16)
+        fig.update_layout(font_size=17, height=450, legend_font_size=15, margin=dict(t=60, b=110),
+                          legend=dict(y=-0.3))
         fig.update_xaxes(tickfont_size=16, title_font_size=18)
         # not the thin dose strip above the Hb panel: its four dose ticks would collide
         fig.for_each_yaxis(lambda axis: axis.update(tickfont_size=16, title_font_size=18)
                            if axis.domain is None or axis.domain[1] - axis.domain[0] > 0.3 else None)
         st.plotly_chart(fig, width="stretch", config=PLOTLY_CONFIG, key=f"present_{patient_id}")
         row = table[table["patient_id"].astype(str) == patient_id].iloc[0]
-        st.markdown(escape(str(row["reason"])))
+        st.markdown(escape(str(app_state.display().text(row["reason"]))))
 
     return draw
 
@@ -108,7 +115,7 @@ def spike_patient(patient_id: str) -> Callable[[], None]:
 screens: list[tuple[str, Callable[[], None]]] = [("Headline numbers", headline)]
 if len(table):
     screens.append(("Response rates with exact 95 % CIs", altair("rates", 
-        lambda: response_rates_chart(response_rates_frame(summary), criteria_label=results.criteria_label))))
+        lambda: response_rates_chart(response_rates_frame(summary), criteria_label=criteria_label(results.criteria)))))
     if table["td_baseline"].astype("boolean").fillna(False).any():
         screens.append(("Transfusion burden before and after", altair("burden", lambda: burden_dumbbell(table))))
     if table["hb_rise_g_l"].notna().any():
@@ -122,6 +129,13 @@ if len(table):
             lambda: forest_plot(subgroups, overall_rate=summary["response_rate"]["overall"]["rate"],
                                 covariate_label="Subgroup"))))
     spikes = table.loc[table["transient_spike"].astype("boolean").fillna(False).astype(bool), "patient_id"]
+    if len(spikes):
+        from lusp.figures.spike import spike_multiples
+
+        ids = spikes.astype(str).tolist()[:9]
+        screens.append(("Transient early Hb spikes: the first 8 weeks", altair("spikes", lambda: spike_multiples(
+            results.hb, results.cohort.transfusions, table, ids, display=app_state.display(), columns=3,
+            peak_days=getattr(results.params, "spike_peak_days", 7), width=330, height=140))))
     for pid in spikes.astype(str):
         screens.append((f"Transient early spike: {pid}", spike_patient(pid)))
 
@@ -145,7 +159,7 @@ position.markdown(f"<div style='text-align:center;font-size:1.2rem;color:#5F6B7A
 cohort_name = "SYNTHETIC demo cohort" if app_state.is_demo() else app_state.cohort().source.name
 badge = '<span class="lusp-synthetic">SYNTHETIC DATA</span>' if app_state.is_demo() or results.cohort.source.synthetic else ""
 st.markdown(
-    f'<div class="lusp-footer">{badge}{escape(cohort_name)} · criteria: {escape(app_state.criteria_label())} · '
+    f'<div class="lusp-footer">{badge}{escape(cohort_name)} · criteria: {escape(criteria_label(app_state.criteria_name()))} · '
     f"filters: {escape(app_state.describe_filters())} ({plural(len(table), 'patient')})</div>",
     unsafe_allow_html=True,
 )

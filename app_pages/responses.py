@@ -15,12 +15,15 @@ from lusp.figures.cohort import (
     swimmer_marks,
     waterfall,
 )
+from lusp.labels import covariate_label, criteria_label
 from lusp.stats import (
     SUBGROUP_CAPTION,
+    SUBGROUP_MIN_LEVEL_N,
     covariate_kind,
     kaplan_meier,
     km_median,
     km_unsupported_reason,
+    number_at_risk,
     subgroup_table,
     ti_time_to_event,
 )
@@ -39,7 +42,8 @@ if table.empty:
 s = app_state.summary()
 st.subheader("Response rates")
 rates = response_rates_frame(s)
-spec = _ui.altair_spec("rates", lambda: response_rates_chart(rates, criteria_label=app_state.criteria_label()))
+set_label = criteria_label(app_state.criteria_name())
+spec = _ui.altair_spec("rates", lambda: response_rates_chart(rates, criteria_label=set_label))
 _ui.show_chart(spec, key="response_rates")
 st.caption("Exact (Clopper–Pearson) 95 % confidence intervals. Patients who cannot be evaluated count as "
            "non-responders (intention to treat).")
@@ -51,22 +55,28 @@ if not covariates:
     _ui.empty("This cohort has no patient covariate to split by.")
 else:
     pick_col, cut_col = st.columns([2, 3], vertical_alignment="bottom")
-    covariate = pick_col.selectbox("Split response by", covariates, key="w_forest_covariate")
+    from lusp.export.deck import SUBGROUP_PRIORITY  # the clinically first covariates lead the list
+
+    covariates = sorted(covariates, key=lambda c: SUBGROUP_PRIORITY.index(c) if c in SUBGROUP_PRIORITY
+                        else len(SUBGROUP_PRIORITY))
+    covariate = pick_col.selectbox("Split response by", covariates, key="w_forest_covariate", format_func=covariate_label)
+    covariate_words = covariate_label(covariate)
     cutoff = None
     if covariate_kind(patients[covariate]) == "numeric":
         values = patients[covariate].astype("Float64").dropna()
         median = float(values.median())
-        how = cut_col.radio(f"Split {covariate} at", ["median", "a value"], key="w_forest_split", horizontal=True,
+        how = cut_col.radio(f"Split {covariate_words} at", ["median", "a value"], key="w_forest_split", horizontal=True,
                             format_func=lambda h: f"the median ({median:g})" if h == "median" else h)
         if how == "a value":
-            cutoff = st.number_input(f"{covariate} cut-off", value=median, key="w_forest_cutoff")
-    subgroups = app_state.cached("subgroups", lambda: subgroup_table(table, patients, covariate, cutoff=cutoff),
+            cutoff = st.number_input(f"{covariate_words} cut-off", value=median, key="w_forest_cutoff")
+    subgroups = app_state.cached("subgroups", lambda: subgroup_table(table, patients, covariate, cutoff=cutoff,
+                                                                     min_level_n=SUBGROUP_MIN_LEVEL_N),
                                  covariate, cutoff)
     if len(subgroups) < 2:
-        _ui.empty(f"All patients shown fall in one level of {covariate} ({subgroups['level'].iloc[0]}); there is "
+        _ui.empty(f"All patients shown fall in one level of {covariate_words} ({subgroups['level'].iloc[0]}); there is "
                   "nothing to compare.")
     overall = s["response_rate"]["overall"]["rate"]
-    spec = _ui.altair_spec("forest", lambda: forest_plot(subgroups, overall_rate=overall, covariate_label=covariate),
+    spec = _ui.altair_spec("forest", lambda: forest_plot(subgroups, overall_rate=overall, covariate_label=covariate_words),
                            covariate, cutoff)
     _ui.show_chart(spec, key="forest_plot")
     shown_subgroups = subgroups.assign(
@@ -74,7 +84,7 @@ else:
         rate=[_ui.rate_text({"rate": r, "ci_low": lo, "ci_high": hi})
               for r, lo, hi in zip(subgroups["rate"], subgroups["ci_low"], subgroups["ci_high"])],
     )[["level", "responders", "rate", "fisher"]].rename(
-        columns={"responders": "responders / n", "rate": "rate (exact 95 % CI)",
+        columns={"level": covariate_words, "responders": "Responders / n", "rate": "Rate (exact 95 % CI)",
                  "fisher": "Fisher's exact test (counts, p)"})
     _ui.show_table(shown_subgroups, key="subgroup_table")
     tested = subgroups[subgroups["fisher"] != ""]
@@ -83,7 +93,9 @@ else:
     st.caption(f"{SUBGROUP_CAPTION} Intervals are exact 95 % CIs."
                + (f" Tested: {how}." if how else " Fewer than two levels with patients: no test.")
                + (" Patients with the covariate missing are shown but not tested." if
-                  (subgroups["level"] == "missing").any() else ""))
+                  (subgroups["level"] == "missing").any() else "")
+               + (f" Levels with fewer than {SUBGROUP_MIN_LEVEL_N} patients are pooled as “other”."
+                  if subgroups["level"].astype(str).str.startswith("other (").any() else ""))
 
 st.subheader("Waterfall of best Hb change")
 with_rise = int(table["hb_rise_g_l"].notna().sum())
@@ -130,7 +142,11 @@ for kind, km_title, y_title, rising, n_label, explain in KM_VIEWS:
                            n_label=n_label: km_chart(km, title=km_title, y_title=y_title, rising=rising,
                                                      n_label=n_label, median_days=km_median(km)), kind)
     _ui.show_chart(spec, key="km_" + kind)
-    st.caption(explain)
+    at_risk = number_at_risk(durations)
+    _ui.show_table(at_risk.set_index("day").T.reset_index(names="").rename(columns=lambda c: f"day {c}" if c != "" else c)
+                   .replace({"n_at_risk": "At risk", "n_events_so_far": "Events so far",
+                             "n_censored_so_far": "Censored so far"}), key="km_at_risk_" + kind)
+    st.caption(explain + " Number at risk: patients still followed (and not yet at the event) on that day.")
 
 # --- Concordance of criteria sets and trial endpoints (issue 7) -------------------------
 from lusp.concordance import compare as _compare_sets  # noqa: E402
@@ -147,18 +163,22 @@ concord = app_state.cached(  # keyed on every set's parameters, not only the set
     "concordance", lambda: _compare_sets(results.cohort, params=every_set_params), tuple(every_set_params.values()),
 )
 st.caption(f"Every patient shown, classified under each criteria set. The set in force, "
-           f"**{app_state.criteria_label()}**, drives the rest of the app; each set uses its parameters from the "
+           f"**{set_label}**, drives the rest of the app; each set uses its parameters from the "
            "sidebar. Exact 95 % CIs; not evaluable counts as non-responder.")
 _ui.show_table(
     concord.rates.assign(
         responders=[f"{k}/{n}" for k, n in zip(concord.rates["k"], concord.rates["n"])],
         rate=[_ui.rate_text({"rate": r, "ci_low": lo, "ci_high": hi})
               for r, lo, hi in zip(concord.rates["rate"], concord.rates["ci_low"], concord.rates["ci_high"])],
-    )[["label", "responders", "rate", "n_not_evaluable"]].rename(columns={"label": "criteria set", "n_not_evaluable": "not evaluable"}),
+    )[["label", "responders", "rate", "n_not_evaluable"]].rename(columns={"responders": "Responders / n",
+                                                                          "rate": "Rate (exact 95 % CI)"}),
     key="concordance_rates",
 )
 if len(concord.agreement):
-    _ui.show_table(_ui.rounded(concord.agreement, 3), key="concordance_agreement")
+    agreement = _ui.rounded(concord.agreement, 3)
+    for column in ("criteria_a", "criteria_b"):
+        agreement[column] = agreement[column].map(criteria_label)
+    _ui.show_table(agreement, key="concordance_agreement")
     st.caption("Agreement on responder status between each pair of sets: counts of the 2×2 table, Cohen's kappa "
                "and the exact McNemar test (exploratory, small n).")
 changed = concord.changed
@@ -168,10 +188,10 @@ _ui.show_table(side_by_side.sort_values("changed", ascending=False, kind="stable
 st.markdown(f"**{len(changed)} patient(s) change classification between sets**" if len(changed)
             else "Every patient shown has the same classification under every set.")
 for row in changed.head(CHANGED_SHOWN_MAX).to_dict("records"):
-    path = " · ".join(f"{name}: {row[name]}" for name in concord.criteria)
+    path = " · ".join(f"{criteria_label(name)}: {row[name]}" for name in concord.criteria)
     with st.expander(f"{row['patient_id']} — {path}"):
         for name, label in zip(concord.criteria, concord.labels):
-            st.markdown(f"**{label}** — {row[name + '_reason']}")
+            st.markdown(f"**{criteria_label(name)}** — {_ui.text(row[name + '_reason'])}")
 if len(changed) > CHANGED_SHOWN_MAX:
     st.caption(f"The first {CHANGED_SHOWN_MAX} of {len(changed)} are listed; the table above (CSV) has every reason.")
 if results.criteria == "iwg2018":
@@ -179,7 +199,10 @@ if results.criteria == "iwg2018":
     by = counts.set_index("category")
     st.caption("IWG 2018 categories: " + ", ".join(f"{c} {by.loc[c, 'n_patients']}" for c in by.index)
                + f"; {int(by['n_outside_published'].sum())} patient(s) outside the published categories "
-               "(1–2 units, or 3–7 units in one episode), classified LTB and flagged.")
+               "(1–2 units, or 3–7 units in one episode), classified LTB and flagged."
+               + (f" {by.loc['not assigned', 'n_patients']} not assigned: their pre-treatment record is shorter than "
+                  "the 16-week window and the recorded units do not reach HTB, so IWG 2018 gives them no category "
+                  "(not evaluable)." if "not assigned" in by.index and by.loc["not assigned", "n_patients"] else ""))
 
 st.subheader("Trial endpoints (informational)")
 endpoint_table = app_state.cached("trial_endpoints", lambda: _endpoint_rates(_trial_endpoints(results.cohort, table)))
@@ -188,9 +211,10 @@ _ui.show_table(
         responders=[f"{k}/{n}" for k, n in zip(endpoint_table["k"], endpoint_table["n"])],
         rate=[_ui.rate_text({"rate": r, "ci_low": lo, "ci_high": hi})
               for r, lo, hi in zip(endpoint_table["rate"], endpoint_table["ci_low"], endpoint_table["ci_high"])],
-    )[["label", "responders", "rate"]].rename(columns={"label": "endpoint (TD patients)"}),
+    )[["label", "responders", "rate"]].rename(columns={"label": "Endpoint (TD patients)", "responders": "Responders / n",
+                                                      "rate": "Rate (exact 95 % CI)"}),
     key="trial_endpoints",
 )
-st.caption("The registration trials' endpoints among the patients the set in force calls TD, for comparison only: "
-           "MEDALIST RBC-TI ≥ 8 and ≥ 12 weeks within weeks 1–24, and the COMMANDS composite (TI ≥ 12 weeks with a "
-           "mean Hb rise ≥ 15 g/L).")
+st.caption(_ui.text("The registration trials' endpoints among the patients the set in force calls TD, for comparison "
+                    "only: MEDALIST RBC-TI ≥ 8 and ≥ 12 weeks within weeks 1–24, and the COMMANDS composite (TI ≥ 12 "
+                    "weeks with a mean Hb rise ≥ 15 g/L)."))

@@ -34,8 +34,8 @@ else:
     c3.metric("Grade ≥ 3 events", counts["n_grade3plus"])
     _ui.show_chart(_ui.altair_spec("ae", lambda: ae_by_grade_chart(events)), key="ae_by_grade")
     related = ae["related"] if "related" in ae.columns else pd.Series(pd.NA, index=ae.index)
-    listing = pd.DataFrame({"patient": ae["patient_id"].astype(str), "day": ae["day"], "term": ae["term"],
-                            "CTCAE grade": ae["grade"].astype("Int64"), "related": related})
+    listing = pd.DataFrame({"Patient": ae["patient_id"].astype(str), "Day": ae["day"], "Term": ae["term"],
+                            "CTCAE grade": ae["grade"].astype("Int64"), "Related": related})
     _ui.show_table(listing, key="ae_table")
 
 st.subheader("Progression and transformation")
@@ -44,8 +44,8 @@ if course.empty:
     _ui.empty("No progression, transformation or death is recorded for the patients shown.")
 else:
     _ui.show_chart(_ui.altair_spec("course", lambda: course_chart(events, table)), key="course")
-    _ui.show_table(pd.DataFrame({"patient": course["patient_id"].astype(str), "day": course["day"],
-                                 "event": course["category"], "term": course["term"]}), key="course_table")
+    _ui.show_table(pd.DataFrame({"Patient": course["patient_id"].astype(str), "Day": course["day"],
+                                 "Event": course["category"], "Term": course["term"]}), key="course_table")
 
 st.subheader("Blasts over time")
 blasts = blast_labs(labs)

@@ -2,7 +2,6 @@
 non-responders with their spike flag, and the table behind the chart."""
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 import app_state
@@ -24,14 +23,24 @@ if td.empty:
     st.stop()
 
 s = app_state.summary()
+display = _ui.display()
+window = s.get("baseline_window_days")
+followup_days = int(td["followup_days"].astype("Int64").fillna(0).sum())
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("TD patients", len(td))
-c2.metric("RBC units, baseline window", f"{s['td_units_baseline']:g}")
-c3.metric("RBC units after day 0", f"{s['td_units_after']:g}")
+# Rates, not raw totals: 8 weeks of baseline beside months of follow-up would make "after" look worse.
+c2.metric("RBC units/28 d before (mean)", display.number(s["td_burden_before_u28"], 1),
+          help=f"{s['td_units_baseline']:g} units in the {window}-day baseline windows of {len(td)} TD patients.")
+c3.metric("RBC units/28 d after (mean)", display.number(s["td_burden_after_u28"], 1),
+          help=f"{s['td_units_after']:g} units over {followup_days} days of follow-up after day 0.")
 c4.metric("Transfusion independent", f"{s['n_ti']} of {s['n_td']}")
-st.caption(f"Mean burden of the {s['n_td']} TD patients: {_ui.number_text(s['td_burden_before_u28'])} → "
-           f"{_ui.number_text(s['td_burden_after_u28'])} RBC units per 28 days "
-           "(before = baseline window; after = day 1 to end of follow-up).")
+st.caption(f"Totals: {s['td_units_baseline']:g} RBC units in the {window}-day baseline windows"
+           + (" (as far as recorded)" if s.get("n_td_baseline_incomplete") else "")
+           + f" vs {s['td_units_after']:g} units over {followup_days} follow-up days (day 1 to end of follow-up).")
+if s.get("n_td_baseline_incomplete"):
+    st.warning(f"{s['n_td_baseline_incomplete']} TD patient(s) have fewer recorded pre-treatment days than the "
+               f"{window}-day baseline window: their burden before is the rate over the recorded days only and "
+               "their baseline count a lower bound (“≥ 9 U in 52 recorded of 112 days” in the table below).")
 
 spec = _ui.altair_spec("burden", lambda: burden_dumbbell(table))
 _ui.show_chart(spec, key="burden_dumbbell")
@@ -43,22 +52,15 @@ if nonresponders.empty:
 else:
     st.markdown(f"**{s['n_td_nonresponders']}** TD patients were still transfused; **{s['n_spike_td_nonresponders']}** "
                 f"of them had the transient "
-                f"first-week Hb spike (mean burden {s['td_nonresponder_burden_before_u28']:.1f} → "
-                f"{s['td_nonresponder_burden_after_u28']:.1f} U/28 d).")
-    frame = pd.DataFrame({
-        "patient": nonresponders["patient_id"].astype(str),
-        "diagnosis": nonresponders["diagnosis"].astype(str),
-        "transient spike": nonresponders["transient_spike"].map(_ui.flag_text),
-        "spike after a transfusion": nonresponders["spike_after_transfusion"].map(_ui.flag_text),
-        "burden before (U/28 d)": nonresponders["burden_before_u28"].astype("Float64").round(2),
-        "burden after (U/28 d)": nonresponders["burden_after_u28"].astype("Float64").round(2),
-        "reduction (%)": nonresponders["burden_reduction_pct"].astype("Float64").round(0),
-        "longest TF run (days)": nonresponders["longest_tf_days"],
-    })
-    _ui.show_table(frame, key="td_nonresponders")
+                f"first-week Hb spike (mean burden {display.number(s['td_nonresponder_burden_before_u28'], 1)} → "
+                f"{display.number(s['td_nonresponder_burden_after_u28'], 1)} U/28 d).")
+    columns = ["patient_id", "diagnosis", "transient_spike", "spike_after_transfusion", "baseline_units_text",
+               "burden_before_u28", "burden_after_u28", "burden_reduction_pct", "longest_tf_days"]
+    _ui.show_table(_ui.rounded(nonresponders[[c for c in columns if c in nonresponders.columns]], 1),
+                   key="td_nonresponders")
 
 st.subheader("Per-patient table")
-columns = ["patient_id", "diagnosis", "td_baseline", "units_baseline", "units_after", "burden_before_u28",
+columns = ["patient_id", "diagnosis", "td_baseline", "baseline_units_text", "units_after", "burden_before_u28",
            "burden_after_u28", "burden_reduction_pct", "longest_tf_days", "tf_start_day", "tf_end_day",
            "ti_achieved", "outcome"]
-_ui.show_table(_ui.rounded(table[[c for c in columns if c in table.columns]]), key="transfusion_table")
+_ui.show_table(_ui.rounded(table[[c for c in columns if c in table.columns]], 1), key="transfusion_table")

@@ -30,6 +30,8 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "rate_table": ("lusp.stats", "rate_table"),
     "results_paragraph": ("lusp.narrative", "results_paragraph"),
     "methods_paragraph": ("lusp.narrative", "methods_paragraph"),
+    "Display": ("lusp.display", "Display"),
+    "label": ("lusp.labels", "label"),
 }
 
 __all__ = sorted(_EXPORTS)

@@ -294,6 +294,14 @@ def summarize(results: Results) -> dict[str, Any]:
         "td_burden_before_u28": _mean(t["burden_before_u28"][td]),
         "td_burden_after_u28": _mean(t["burden_after_u28"][td]),
         "n_protocol_findings": int(len(deviations)),
+        # Issue 12: patients whose baseline window is longer than their pre-treatment record.
+        "baseline_window_days": int(t["baseline_window_days"].iloc[0]) if len(t) and "baseline_window_days" in t else None,
+        "n_baseline_incomplete": int((~t["baseline_complete"].astype("boolean").fillna(True)).sum())
+        if "baseline_complete" in t else 0,
+        "n_td_baseline_incomplete": int((~t["baseline_complete"].astype("boolean").fillna(True) & td).sum())
+        if "baseline_complete" in t else 0,
+        # IWG 2018: patients whose short pre-treatment record allows no burden category.
+        "n_category_not_assigned": int((t["category"] == "not assigned").fillna(False).sum()) if "category" in t else 0,
         "n_patients_with_findings": int(deviations["patient_id"].nunique()),
         "params": _param_values(results.params),
         "protocol_params": _param_values(results.protocol_params) if results.protocol_params is not None else None,

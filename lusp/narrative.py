@@ -7,15 +7,19 @@ disagree with the tables beside them.
 from __future__ import annotations
 
 import shlex
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from lusp.display import Display, as_display
+from lusp.labels import criteria_label, parameter_text
 from lusp.params import changed, describe
 
 
 def percent(fraction: float) -> str:
-    """0.5625 → '56.3' (half-up, as clinical papers round: 9 of 16 is 56.3 %, not 56.2 %)."""
-    return str(Decimal(repr(fraction * 100)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+    """0.5625 → '56.3' (half-up, as clinical papers round: 9 of 16 is 56.3 %, not 56.2 %);
+    the display context's one rounding (:func:`lusp.display.percent_text`)."""
+    from lusp.display import percent_text
+
+    return percent_text(fraction)
 
 
 def _pct(rate: dict[str, Any]) -> str:
@@ -28,8 +32,9 @@ def _pct(rate: dict[str, Any]) -> str:
     )
 
 
-def _g_l(value: float | None, digits: int = 2) -> str:
-    return "—" if value is None else f"{value:.{digits}f} g/L"
+def _hb(display: Display, value: float | None, digits: int = 2) -> str:
+    """A mean Hb to the study's two decimals in the display unit ("60.61 g/L", "6.061 g/dL")."""
+    return "—" if value is None else display.hb(value, g_l_decimals=digits)
 
 
 def plural(n: int, one: str, many: str | None = None) -> str:
@@ -44,14 +49,16 @@ POST_HB_WORDS = {
 }
 
 
-def results_paragraph(summary: dict[str, Any], results: Any) -> str:
-    """A plain-language results paragraph written from ``summary`` (and ``results``).
+def results_paragraph(summary: dict[str, Any], results: Any, display: Display | str | None = None) -> str:
+    """A plain-language results paragraph written from ``summary`` (and ``results``),
+    every Hb figure in ``display``'s unit.
 
     States the mean-rise reconciliation honestly: the mean of the per-patient rises, the
     difference of the two means and the mean rise among early risers are three numbers,
     and the text says which is which and why they differ.
     """
     s = summary
+    d = as_display(display)
     n = s["n_patients"]
     if n == 0:
         return "No patients match the current selection."
@@ -63,7 +70,7 @@ def results_paragraph(summary: dict[str, Any], results: Any) -> str:
         f"non-transfusion-dependent (NTD) at baseline."
     )
     rr = s["response_rate"]
-    criteria_words = "" if s.get("criteria") == "study" else f" under {results.criteria_label}"
+    criteria_words = "" if s.get("criteria") == "study" else f" under {criteria_label(results.criteria)}"
     parts.append(
         f"{_pct(rr['overall'])} responded{criteria_words}: {_pct(rr['td'])} TD patients by transfusion "
         f"independence and {_pct(rr['ntd'])} NTD patients by Hb rise."
@@ -78,16 +85,16 @@ def results_paragraph(summary: dict[str, Any], results: Any) -> str:
     parts.append(f"Hb rose above baseline within days 1–14 in {plural(s['n_early_rise'], 'patient')}.")
     measure = POST_HB_WORDS.get(s.get("post_hb_measure"), "post-treatment Hb")
     parts.append(
-        f"Mean Hb was {_g_l(s['mean_baseline_hb_g_l'])} at baseline and {_g_l(s['mean_post_hb_g_l'])} "
-        f"after treatment ({measure}); {s['n_post_hb_over_100']} patients had a post-treatment Hb above 100 g/L."
+        f"Mean Hb was {_hb(d, s['mean_baseline_hb_g_l'])} at baseline and {_hb(d, s['mean_post_hb_g_l'])} "
+        f"after treatment ({measure}); {s['n_post_hb_over_100']} patients had a post-treatment Hb above {d.hb(100)}."
     )
-    parts.append(_rise_reconciliation(s, results))
+    parts.append(_rise_reconciliation(s, results, d))
     # Every "rose" is backed by its paired test and the n of pairs (CRITERIA.md, Statistics).
     from lusp.stats import paired_before_after
 
     for comparison in paired_before_after(results.table).itertuples():
         if comparison.n_pairs:
-            parts.append(comparison.sentence)
+            parts.append(d.text(comparison.sentence))
     if s["n_td_nonresponders"]:
         burden = ""
         if s["td_nonresponder_burden_before_u28"] is not None and s["td_nonresponder_burden_after_u28"] is not None:
@@ -107,7 +114,7 @@ def results_paragraph(summary: dict[str, Any], results: Any) -> str:
     return " ".join(parts)
 
 
-def _rise_reconciliation(s: dict[str, Any], results: Any) -> str:
+def _rise_reconciliation(s: dict[str, Any], results: Any, d: Display) -> str:
     """Mean of the rises vs difference of the means vs mean rise of early risers."""
     mean_rise = s.get("mean_hb_rise_g_l")
     difference = s.get("difference_of_mean_hb_g_l")
@@ -116,14 +123,14 @@ def _rise_reconciliation(s: dict[str, Any], results: Any) -> str:
         return "No patient has both a baseline and a post-treatment Hb, so no Hb rise can be given."
     t = results.table
     n_rise = int(t["hb_rise_g_l"].notna().sum())
-    text = f"The mean of the individual Hb rises (peak − baseline, {n_rise} patients) was {mean_rise:.2f} g/L"
+    text = f"The mean of the individual Hb rises (peak − baseline, {n_rise} patients) was {_hb(d, mean_rise)}"
     if early is not None:
-        text += f" ({early:.2f} g/L among the {s['n_early_rise']} patients with an early rise)"
+        text += f" ({_hb(d, early)} among the {s['n_early_rise']} patients with an early rise)"
     if difference is None:
         return text + "."
     if abs(difference - mean_rise) < 0.005:
         return text + (
-            f"; it equals the difference of the two means ({difference:.2f} g/L) because both means cover "
+            f"; it equals the difference of the two means ({_hb(d, difference)}) because both means cover "
             f"the same patients and the post-treatment Hb is the peak."
         )
     reasons = []
@@ -137,16 +144,18 @@ def _rise_reconciliation(s: dict[str, Any], results: Any) -> str:
     if s.get("post_hb_measure") != "peak":
         reasons.append(f"the post-treatment Hb is the {POST_HB_WORDS.get(s.get('post_hb_measure'), 'chosen value')}, not the peak")
     why = " and ".join(reasons) or "of rounding"
-    return text + f"; this differs from the difference of the two means ({difference:.2f} g/L) because {why}."
+    return text + f"; this differs from the difference of the two means ({_hb(d, difference)}) because {why}."
 
 
-def methods_paragraph(results: Any) -> str:
-    """The definitions and every parameter in force, and the command that reproduces them."""
+def methods_paragraph(results: Any, display: Display | str | None = None) -> str:
+    """The definitions and every parameter in force, and the command that reproduces them
+    (Hb figures in ``display``'s unit; the command keeps the CLI's g/L values)."""
     from lusp.criteria import get_criteria
     from lusp.protocol import get_protocol
 
+    d = as_display(display)
     criteria_set = get_criteria(results.criteria)
-    parts = [f"Criteria set: {criteria_set.label}.", criteria_set.methods_text(results.params)]
+    parts = [f"Criteria set: {criteria_label(results.criteria)}.", criteria_set.methods_text(results.params)]
     if results.protocol:
         protocol = get_protocol(results.protocol)
         parts.append(protocol.methods_text(results.protocol_params))
@@ -158,22 +167,12 @@ def methods_paragraph(results: Any) -> str:
         "per-patient rises, which equals the difference of the mean Hb values only when both cover the same "
         "patients and the post-treatment Hb is the peak."
     )
-    parts.append("Parameters in force: " + "; ".join(_param_text(d) for d in describe(results.params)) + ".")
+    parts.append("Parameters in force: " + "; ".join(parameter_text(p) for p in describe(results.params)) + ".")
     if results.protocol_params is not None:
-        parts.append("Protocol parameters: " + "; ".join(_param_text(d) for d in describe(results.protocol_params)) + ".")
-    parts.append(f"Reproduce with: {reproduce_command(results)}")
-    return " ".join(parts)
-
-
-def _param_text(d: dict[str, Any]) -> str:
-    value = d["value"]
-    if isinstance(value, tuple):
-        value = " → ".join(f"{v:g}" for v in value)
-    elif isinstance(value, float):
-        value = f"{value:g}"
-    unit = f" {d['unit']}" if d["unit"] and d["unit"] not in ("fraction",) else ""
-    flag = " (changed)" if d["value"] != d["default"] else ""
-    return f"{d['label']}: {value}{unit}{flag}"
+        parts.append("Protocol parameters: " + "; ".join(parameter_text(p) for p in describe(results.protocol_params)) + ".")
+    text = d.text(" ".join(parts))
+    # The command is for the command line, whose thresholds are g/L: never converted.
+    return f"{text} Reproduce with: {reproduce_command(results)}"
 
 
 def reproduce_command(results: Any) -> str:

@@ -9,6 +9,8 @@ adverse events" or an IWG 2018 category computed from four weeks for one from si
 """
 from __future__ import annotations
 
+from lusp.labels import covariate_label
+
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -118,7 +120,8 @@ def readiness(cohort: Any, params: Mapping[str, Any] | None = None) -> pd.DataFr
                      "ESA, any other) to the `patients` table to compare subgroups."))
     else:
         rows.append(("Responses & subgroups", "ready",
-                     f"{len(covariates)} patient columns usable for subgroups: " + _list(covariates) + "."))
+                     f"{len(covariates)} patient columns usable for subgroups: "
+                     + _list([covariate_label(c) for c in covariates]) + "."))
 
     events = cohort.events
     if events.empty:

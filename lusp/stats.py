@@ -634,8 +634,15 @@ def covariate_kind(values: pd.Series) -> str:
     return "categorical"
 
 
+#: Fewest patients a categorical subgroup level keeps on its own on screen and slide; rarer
+#: levels are pooled into one "other" level (16 diagnoses of one patient each are not 16
+#: subgroups anyone can compare).
+SUBGROUP_MIN_LEVEL_N = 3
+
+
 def subgroup_table(
-    table: pd.DataFrame, patients: pd.DataFrame, covariate: str, *, cutoff: float | None = None
+    table: pd.DataFrame, patients: pd.DataFrame, covariate: str, *, cutoff: float | None = None,
+    min_level_n: int | None = None,
 ) -> pd.DataFrame:
     """Response rate with exact 95 % CI in each level of a patient covariate, and Fisher's
     exact test of each level against the other patients.
@@ -663,6 +670,8 @@ def subgroup_table(
     -----
     Exploratory: see :data:`SUBGROUP_CAPTION`. With two levels both rows carry the same
     test (level vs the other); with more, each level is tested against the rest pooled.
+    ``min_level_n`` pools categorical levels with fewer patients into one "other" level
+    (pages and slides pass :data:`SUBGROUP_MIN_LEVEL_N`). Levels sort case-insensitively.
     """
     merged = table[["patient_id", "responder"]].merge(
         patients[["patient_id", covariate]], on="patient_id", how="left"
@@ -683,8 +692,14 @@ def subgroup_table(
             level = values.astype("boolean").map({True: "yes", False: "no"}).astype("string")
             order = ["yes", "no"]
         else:
-            level = values.astype("string")
-            order = sorted(level.dropna().unique().tolist())
+            level = values.astype("string").str.strip()
+            if min_level_n:
+                sizes = level.value_counts()
+                rare = sizes[sizes < min_level_n].index
+                if len(rare) >= 2:  # pooling a single level would only rename it
+                    level = level.where(~level.isin(rare), f"other ({len(rare)} levels, each < {min_level_n} patients)")
+            # case-insensitive, as a reader sorts ("del(5q)" beside "Del(5q)", not after "Z")
+            order = sorted(level.dropna().unique().tolist(), key=lambda v: (v.startswith("other ("), v.casefold(), v))
     merged["level"] = level.fillna("missing")
     if (merged["level"] == "missing").any():
         order = order + ["missing"]
@@ -716,3 +731,22 @@ def subgroup_table(
     out["responders_other"] = out["responders_other"].astype("Int64")
     out["n_other"] = out["n_other"].astype("Int64")
     return out
+
+
+def number_at_risk(durations: pd.DataFrame, times: list[int] | None = None, *, step_days: int = 56) -> pd.DataFrame:
+    """The number-at-risk table under a Kaplan–Meier plot: patients still followed (time ≥
+    t) at each of ``times`` (default every ``step_days`` from 0 to the longest time), and
+    the events and censorings up to t.
+
+    ``durations``: :func:`ti_time_to_event`'s frame (``time_days``, ``event``). Returns
+    ``day, n_at_risk, n_events_so_far, n_censored_so_far``.
+    """
+    time = pd.to_numeric(durations["time_days"], errors="coerce").astype("float64")
+    event = durations["event"].astype("boolean").fillna(False).astype(bool)
+    if times is None:
+        longest = int(time.max()) if len(time) and time.notna().any() else 0
+        times = list(range(0, longest + 1, step_days))
+    rows = [{"day": int(t), "n_at_risk": int((time >= t).sum()),
+             "n_events_so_far": int(((time < t) & event).sum()) if t else 0,
+             "n_censored_so_far": int(((time < t) & ~event).sum()) if t else 0} for t in times]
+    return pd.DataFrame(rows, columns=["day", "n_at_risk", "n_events_so_far", "n_censored_so_far"])

@@ -30,9 +30,9 @@ COHORT = make_cohort(
         ("agree-r", 140, 110.0), ("agree-r", 170, 85.0),
         ("ntd-rise12", -100, 80.0), ("ntd-rise12", -30, 80.0), ("ntd-rise12", 20, 92.0), ("ntd-rise12", 80, 92.0),
         ("ntd-rise12", 170, 85.0),
-        ("td-2u", -30, 80.0), ("td-2u", 20, 80.0), ("td-2u", 170, 80.0),
+        ("td-2u", -100, 80.0), ("td-2u", -30, 80.0), ("td-2u", 20, 80.0), ("td-2u", 170, 80.0),
         ("htb-minor", -100, 80.0), ("htb-minor", -30, 80.0), ("htb-minor", 170, 80.0),
-        ("agree-nr", -45, 80.0), ("agree-nr", 170, 80.0),
+        ("agree-nr", -100, 80.0), ("agree-nr", -45, 80.0), ("agree-nr", 170, 80.0),
     ],
     transfusions=[
         ("td-2u", -20, 2),
@@ -199,4 +199,4 @@ def test_invariants_of_every_set_on_random_cohorts():
         if name == "iwg2018":
             typed = table["response_type"].notna().to_numpy()
             assert (typed == (responder & (table["category"] == "HTB").to_numpy())).all()
-            assert set(table["category"]) <= {"NTD", "LTB", "HTB"}
+            assert set(table["category"]) <= {"NTD", "LTB", "HTB", "not assigned"}

@@ -1,6 +1,8 @@
 """The slide deck: layout engine, basket, and the standard deck from the demo cohort."""
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
+
 import io
 
 import altair as alt
@@ -259,7 +261,9 @@ def test_demo_deck_table_equals_analyze(demo_deck, demo_results):
     by_id = {r[0]: r for r in rows}
     for record in table.itertuples(index=False):
         row = by_id[str(record.patient_id)]
-        assert row[header.index("Baseline Hb (g/L)")] == f"{record.baseline_hb_g_l:.0f}"
+        # Half-up, once, from the analysis' value (60.5 g/L → "61", where f"{60.5:.0f}" gives "60").
+        half_up = Decimal(repr(float(record.baseline_hb_g_l))).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
+        assert row[header.index("Baseline Hb (g/L)")] == str(half_up)
         assert row[header.index("RBC U/28 d after")] == f"{record.burden_after_u28:.1f}"
         assert row[header.index("Outcome")] == record.outcome
         assert row[header.index("TD / NTD")] == ("TD" if record.td_baseline else "NTD")

@@ -29,9 +29,14 @@ def naive_patient(hb, tx, dose_days, last_followup_day, p: StudyParams) -> dict:
     units_baseline = sum(u for d, u in rbc if -w <= d <= 0)
     td = units_baseline >= p.td_min_units
     units_after = sum(u for d, u in rbc if 1 <= d <= end)
-    before = units_baseline * 28 / w
+    # Issue 12: units are never spread over unrecorded days. The record before day 0 starts
+    # at the first record of any kind (day 0 itself: the first dose); a start within 28 days
+    # of the window's start counts as the whole window.
+    first = min([d for d in all_days if d <= 0] + [0])
+    recorded = w if -first >= w - 28 else -first
+    before = units_baseline * 28 / recorded if recorded > 0 else None
     after = units_after * 28 / followup if followup > 0 else None
-    reduction = (before - after) / before * 100 if td and after is not None else None
+    reduction = (before - after) / before * 100 if td and after is not None and before else None
 
     def affected(day):
         return any(1 <= day - t <= p.tx_exclusion_days for t in tx_days)

@@ -154,7 +154,7 @@ EXPECTED = {
             "info: day 77: kept at 1.5 mg/kg after 2 doses at that level without response (Hb peak 89 g/L "
             "since day 35, rise 7 g/L < 10 g/L; protocol: escalate to 1.75)"
         ),
-        "reason": "NTD at baseline; Hb 82 → peak 93 g/L on day 84 (rise 11 g/L ≥ 10) → responder.",
+        "reason": "NTD at baseline; Hb 82 g/L → peak 93 g/L on day 84 (rise 11 g/L ≥ 10 g/L) → responder.",
     },
 }
 

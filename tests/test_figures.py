@@ -179,7 +179,11 @@ def test_safety_charts(three_patients):
                                                                           ("Hypertension", "Grade 3", 1)}
     course_chart(events, table).to_dict()
     blasts = blasts_chart(labs, table).to_dict()
-    assert blasts["encoding"]["y"]["title"] == "Bone marrow blasts (%)"
+    lines, names = blasts["layer"]
+    assert lines["encoding"]["y"]["title"] == "Bone marrow blasts (%)"
+    # B's blasts reached 14 % (≥ 5 %): its line is named at its last value (day 84).
+    named = blasts["datasets"][names["data"]["name"]]
+    assert [(r["patient_id"], r["day"]) for r in named] == [("B", 84)]
 
 
 def test_builders_do_not_mutate_inputs(three_patients):

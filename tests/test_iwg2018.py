@@ -57,7 +57,8 @@ SPEC = {
     "ntd-cut": _patient("ntd-cut", PRE_80 + [(130, 95), (160, 95), (200, 95)], end=200),
     # ntd-short: NTD, last record day 100 < 112, no response → not evaluable.
     "ntd-short": _patient("ntd-short", PRE_80 + [(50, 85)], end=100),
-    # ntd-nopre: no Hb before day 0 → not evaluable.
+    # ntd-nopre: no record before day 0 at all: 0 of the 112 baseline days recorded, so no
+    # IWG 2018 category can be assigned (issue 12) → not evaluable.
     "ntd-nopre": _patient("ntd-nopre", [(20, 120), (100, 120)]),
     # lowest2: pre values 90 (−100), 76 (−60), 70 (−40), 100 (−38): mean 84 → threshold 99;
     # lowest mean of two ≥ 7 days apart = (76 + 70)/2 = 73 (70 & 100 are 2 days apart) →
@@ -84,7 +85,7 @@ EXPECTED = {
     "obs-cut": ("LTB", False, False, True, None),
     "ntd-cut": ("NTD", False, False, True, None),
     "ntd-short": ("NTD", False, False, False, None),
-    "ntd-nopre": ("NTD", False, False, False, None),
+    "ntd-nopre": ("not assigned", False, False, False, None),
     "lowest2": ("NTD", False, False, True, None),
 }
 
@@ -135,7 +136,8 @@ def test_minor_response_numbers(table):
 
 def test_not_evaluable_reasons(table):
     assert table.loc["ntd-short", "not_evaluable_reason"] == "follow-up 100 days < 112"
-    assert table.loc["ntd-nopre", "not_evaluable_reason"] == "no transfusion-unaffected Hb in days −112 to 0"
+    assert table.loc["ntd-nopre", "not_evaluable_reason"] == (
+        "the pre-treatment record covers 0 of the 112 days IWG 2018 needs to assign a transfusion-burden category")
     assert "→ not evaluable (counted as non-responder)" in table.loc["ntd-short", "reason"]
 
 
@@ -169,7 +171,8 @@ def test_short_observation_period_parameter():
 
 def test_category_counts(table):
     counts = iwg2018.category_counts(table.reset_index()).set_index("category")
-    assert counts.loc["NTD", "n_patients"] == 5
+    assert counts.loc["NTD", "n_patients"] == 4  # ntd-nopre has no record before day 0
+    assert counts.loc["not assigned", "n_patients"] == 1
     assert counts.loc["LTB", "n_patients"] == 5 and counts.loc["LTB", "n_outside_published"] == 2
     assert counts.loc["HTB", "n_patients"] == 3 and counts.loc["HTB", "n_responders"] == 2
 

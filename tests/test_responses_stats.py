@@ -75,8 +75,9 @@ def test_patients_page_dose_fact_reads_in_words():
     at = AppTest.from_file("../app.py", default_timeout=60).run()
     at = at.switch_page("app_pages/patients.py").run()
     assert not at.exception
-    facts = [d.value for d in at.dataframe if "value" in d.value.columns]
-    (doses,) = [v for f in facts for label, v in zip(f.iloc[:, 0], f["value"]) if label == "Doses"]
+    # The fact table is a static table (it wraps instead of clipping), indexed by the fact.
+    facts = [t.value for t in at.table if "Value" in t.value.columns]
+    (doses,) = [v for f in facts for label, v in zip(f.index, f["Value"]) if label == "Doses"]
     # DEMO-01 (first shown): 11 doses, all at 1.0 mg/kg — the count names its noun, the dose
     # is written as clinicians write it and labelled max
     assert doses == "11 doses (max 1.0 mg/kg)"

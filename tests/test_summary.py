@@ -91,5 +91,5 @@ def test_paragraphs_state_the_numbers():
     assert "1 of 3 (33.3 %, 95 % CI 0.8–90.6 %) responded" in text
     methods = methods_paragraph(results)
     assert "≥ 84 consecutive days" in methods
-    assert "Transfusion-free run for transfusion independence: 84 days (changed)" in methods
+    assert "Transfusion-free run for transfusion independence: 84 days (default 56 days)" in methods
     assert methods.endswith("--criteria study --protocol study --ti-days 84")

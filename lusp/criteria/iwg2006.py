@@ -25,12 +25,13 @@ import pandas as pd
 from lusp.cohort import Cohort
 from lusp.criteria import common, study
 from lusp.criteria.common import fmt_number
+from lusp.labels import criteria_label
 from lusp.params import param
 
 NAME = "iwg2006"
-LABEL = "IWG 2006 HI-E (Cheson 2006)"
+LABEL = criteria_label(NAME)  # the label registry's words (lusp.labels)
 DESCRIPTION = (
-    "IWG 2006 hematologic improvement–erythroid: Hb rise ≥ 15 g/L sustained ≥ 8 weeks, or a "
+    "IWG 2006 hematologic improvement–erythroid (Cheson et al., Blood 2006): Hb rise ≥ 15 g/L sustained ≥ 8 weeks, or a "
     "reduction of ≥ 4 RBC units per 8 weeks; pre-treatment Hb < 110 g/L."
 )
 

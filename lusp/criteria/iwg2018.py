@@ -27,17 +27,21 @@ import pandas as pd
 from lusp.cohort import Cohort
 from lusp.criteria import common, study
 from lusp.criteria.common import fmt_number
+from lusp.timeline import RECORD_GAP_DAYS
+from lusp.labels import criteria_label
 from lusp.params import param
 
 NAME = "iwg2018"
-LABEL = "IWG 2018 HI-E (Platzbecker 2019)"
+LABEL = criteria_label(NAME)  # the label registry's words (lusp.labels)
 DESCRIPTION = (
-    "IWG 2018 hematologic improvement–erythroid by baseline transfusion burden (NTD / LTB / "
+    "IWG 2018 hematologic improvement–erythroid (Platzbecker et al., Blood 2019) by baseline transfusion burden (NTD / LTB / "
     "HTB) over 16 weeks, judged within weeks 1–24."
 )
 
 BASELINE_HB_METHODS = ("mean", "lowest-two")
 CATEGORIES = ("NTD", "LTB", "HTB")
+#: The category of a patient whose pre-treatment record is too short to assign one (issue 12).
+NOT_ASSIGNED = "not assigned"
 
 
 @dataclass(frozen=True)
@@ -172,12 +176,19 @@ def evaluate(cohort: Cohort, params: Iwg2018Params | None = None) -> pd.DataFram
     episodes = common.transfusion_days_between(timeline, -w, 0)
     most_8w, _ = common.extreme_units_in_window(timeline, -w, 0, EIGHT_WEEKS_DAYS, "max")
     most_8w = np.nan_to_num(most_8w, nan=0.0)
-    ntd = units == 0
-    htb = ~ntd & ((units >= p.htb_min_units) | (most_8w >= p.htb_units_8_weeks))
-    ltb = ~ntd & ~htb
+    # A record shorter than the 16-week window (issue 12) makes every count a lower bound:
+    # HTB still holds when the recorded units alone reach it, every other category needs the
+    # whole window (0 units in 52 recorded days is not "0 units in 16 weeks"), so it is not
+    # assigned and the patient is not evaluable under IWG 2018.
+    recorded, complete = common.window_coverage(common.first_record_day(cohort), w)
+    htb_by_count = (units >= p.htb_min_units) | (most_8w >= p.htb_units_8_weeks)
+    unassigned = ~complete & ~htb_by_count
+    ntd = (units == 0) & ~unassigned
+    htb = (units > 0) & htb_by_count
+    ltb = ~ntd & ~htb & ~unassigned
     published_ltb = ltb & (units >= p.ltb_min_units) & (episodes >= p.ltb_min_episodes)
     outside = ltb & ~published_ltb
-    category = np.select([ntd, htb], ["NTD", "HTB"], "LTB")
+    category = np.select([ntd, htb, unassigned], ["NTD", "HTB", NOT_ASSIGNED], "LTB")
     note = np.full(n, "", dtype=object)
     for i in np.flatnonzero(outside):
         single = units[i] >= p.ltb_min_units and episodes[i] < p.ltb_min_episodes
@@ -200,6 +211,9 @@ def evaluate(cohort: Cohort, params: Iwg2018Params | None = None) -> pd.DataFram
     minor_assessable = followup >= p.minor_window_days
     units_minor = timeline.units_between(codes, np.ones(n, np.int64), np.full(n, p.minor_window_days))
     minor = htb & ~ti & minor_assessable & (units_minor <= common.round_g_l(units * p.minor_max_pct / 100.0))
+    # With a partial baseline the true baseline count is ≥ the recorded one: a reduction to
+    # ≤ 50 % of the recorded units is certain, a smaller one cannot be judged.
+    minor_unjudgeable = htb & ~complete & ~ti & minor_assessable & ~minor
     responder = np.where(ntd, hb_response, ti | minor)
 
     obs_hb = timeline.hb_window(1, obs_end, unaffected_only=True)
@@ -212,6 +226,12 @@ def evaluate(cohort: Cohort, params: Iwg2018Params | None = None) -> pd.DataFram
         (~responder & (followup < p.min_followup_days),
          lambda i: f"follow-up {followup[i]} days < {p.min_followup_days}"),
         (ntd & ~has_pre, lambda i: f"no transfusion-unaffected Hb in days −{w} to 0"),
+        (minor_unjudgeable, lambda i: (
+            f"minor response cannot be judged: the baseline count is ≥ {fmt_number(units[i])} U in "
+            f"{recorded[i]} recorded of {w} days")),
+        (unassigned, lambda i: (
+            f"the pre-treatment record covers {recorded[i]} of the {w} days IWG 2018 needs to assign a "
+            "transfusion-burden category")),
     ):
         for i in np.flatnonzero(mask):
             reasons[i] = text(i)
@@ -219,14 +239,15 @@ def evaluate(cohort: Cohort, params: Iwg2018Params | None = None) -> pd.DataFram
     responder = responder & evaluable
     response_type = np.where(htb & responder, np.where(ti, "major", "minor"), None)
 
-    burden_before = units * common.BURDEN_PERIOD_DAYS / w
+    burden_before = study.baseline_burden_u28(units, recorded)
     burden_after = base["burden_after_u28"].to_numpy(dtype=np.float64, na_value=np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
-        reduction = np.where(~ntd, (burden_before - burden_after) / burden_before * 100, np.nan)
+        reduction = np.where(units > 0, (burden_before - burden_after) / burden_before * 100, np.nan)
     spike = base["transient_spike"].to_numpy(dtype=bool, na_value=False)
     no_run = run_span < 0
     table = base.copy()
-    table["td_baseline"] = common.nullable_bool(~ntd, np.zeros(n, bool))
+    study.add_coverage(table, units, w, recorded, complete)
+    table["td_baseline"] = common.nullable_bool(units > 0, np.zeros(n, bool))
     table["units_baseline"] = common.nullable_float(units)
     table["burden_before_u28"] = common.nullable_float(burden_before)
     table["burden_reduction_pct"] = common.nullable_float(reduction)
@@ -259,7 +280,7 @@ def evaluate(cohort: Cohort, params: Iwg2018Params | None = None) -> pd.DataFram
 
 
 #: The columns the reason sentences read.
-_REASON_COLUMNS = ("baseline_episodes", "category", "category_note", "evaluable", "hb_run_days", "hb_run_end_day", "hb_run_start_day", "not_evaluable_reason", "observation_end_day", "outcome", "pretreatment_hb_g_l", "responder", "response_threshold_hb_g_l", "response_type", "ti_achieved", "ti_obs_days", "ti_obs_end_day", "ti_obs_start_day", "units_baseline", "units_baseline_8w_max", "units_minor_window")
+_REASON_COLUMNS = ("baseline_complete", "baseline_units_text", "baseline_episodes", "category", "category_note", "evaluable", "hb_run_days", "hb_run_end_day", "hb_run_start_day", "not_evaluable_reason", "observation_end_day", "outcome", "pretreatment_hb_g_l", "responder", "response_threshold_hb_g_l", "response_type", "ti_achieved", "ti_obs_days", "ti_obs_end_day", "ti_obs_start_day", "units_baseline", "units_baseline_8w_max", "units_minor_window")
 
 
 def _reasons(table: pd.DataFrame, pre: common.PretreatmentHb, p: Iwg2018Params) -> list[str]:
@@ -269,12 +290,17 @@ def _reasons(table: pd.DataFrame, pre: common.PretreatmentHb, p: Iwg2018Params) 
     out = []
     for i, row in enumerate(common.plain_rows(table[list(_REASON_COLUMNS)])):
         obs = int(row.observation_end_day)
-        if row.category == "NTD":
+        if row.category == NOT_ASSIGNED:
+            head = f"category not assigned ({row.baseline_units_text})"
+        elif row.category == "NTD":
             head = f"NTD (0 U in {w_text})"
         else:
             episodes = int(row.baseline_episodes)
             head = (
-                f"{row.category} ({fmt(row.units_baseline)} U in {w_text}, {episodes} episode"
+                f"{row.category} ({fmt(row.units_baseline)} U in {w_text}" if row.baseline_complete else
+                f"{row.category} ({row.baseline_units_text}"
+            ) + (
+                f", {episodes} episode"
                 f"{'s' if episodes != 1 else ''}, at most {fmt(row.units_baseline_8w_max)} U in any 8 weeks"
                 + (f"; {row.category_note}" if row.category_note else "")
                 + ")"
@@ -341,11 +367,12 @@ def category_counts(table: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        ``category, n_patients, n_outside_published, n_responders`` for NTD, LTB, HTB (the
-        count of flagged patients is what CRITERIA.md asks to show on screen).
+        ``category, n_patients, n_outside_published, n_responders`` for NTD, LTB, HTB and
+        "not assigned" (a pre-treatment record too short for the 16-week window); the count
+        of flagged patients is what CRITERIA.md asks to show on screen.
     """
     rows = []
-    for name in CATEGORIES:
+    for name in CATEGORIES + (NOT_ASSIGNED,):
         part = table[table["category"] == name]
         rows.append(
             {
@@ -377,6 +404,11 @@ def methods_text(params: Iwg2018Params | None = None) -> str:
         f"LTB with {fmt_number(p.ltb_min_units)}–{fmt_number(p.htb_min_units - 1)} units in ≥ {p.ltb_min_episodes} "
         "transfusion episodes (transfusion days). Patients with fewer units, or with them in a single episode, fall "
         "outside the published categories; they were classified LTB and flagged. "
+        "The categories are defined over the whole 16-week window: when a patient's first pre-treatment record lay "
+        f"more than {RECORD_GAP_DAYS} days after the window's start, the units recorded were a lower bound, the "
+        "burden was the rate over the recorded days only, HTB was assigned when the recorded units alone reached it, "
+        "and no other category was assigned (not evaluable); an HTB minor response was then claimed only when the "
+        "units on treatment were ≤ the limit of the recorded baseline count. "
         f"Responses were sought within an observation period of days 1 to {obs}. NTD: ≥ 2 consecutive "
         f"transfusion-unaffected Hb values ≥ pre-treatment Hb + {fmt_number(p.hb_rise_g_l)} g/L spanning ≥ "
         f"{p.hb_response_days} days with no RBC transfusion in between; the pre-treatment Hb was {pre} "

@@ -18,10 +18,11 @@ import pyarrow as pa
 
 from lusp.cohort import Cohort
 from lusp.criteria import common
+from lusp.labels import criteria_label
 from lusp.params import param
 
 NAME = "study"
-LABEL = "Study definitions (SPEC §3)"
+LABEL = criteria_label(NAME)  # the label registry's words (lusp.labels)
 DESCRIPTION = (
     "The source study's rules: TD → transfusion independence ≥ 56 days; NTD → Hb rise "
     "≥ 10 g/L on transfusion-unaffected values."
@@ -77,7 +78,7 @@ class StudyParams:
     post_hb: str = param(
         "peak", "Post-treatment Hb for cohort summaries", "", choices=POST_HB_MEASURES, cli="--post-hb",
         help="peak = highest transfusion-unaffected Hb after day 0; last = the last one; "
-        "mean_d29 = mean of those from the day below to the end of follow-up.",
+        "mean from day 29 = mean of those from the day below to the end of follow-up.",
     )
     post_hb_from_day: int = param(
         29, "Mean post-treatment Hb from day", "day", min=1, max=365, cli="--post-hb-from-day",
@@ -94,6 +95,7 @@ COLUMNS = (
     "ti_achieved", "responder", "evaluable", "not_evaluable_reason", "transient_spike",
     "spike_after_transfusion", "early_peak_hb_g_l", "early_peak_day", "spike_fall_day",
     "end_day", "followup_days", "post_hb_g_l", "outcome", "reason",
+    "baseline_window_days", "baseline_recorded_days", "baseline_complete", "baseline_units_text",
 )
 
 
@@ -148,7 +150,10 @@ def evaluate(cohort: Cohort, params: StudyParams | None = None) -> pd.DataFrame:
     units_baseline = timeline.units_between(codes, np.full(n, -window), np.zeros(n, np.int64))
     units_after = timeline.units_between(codes, np.ones(n, np.int64), end)
     td = units_baseline >= p.td_min_units
-    burden_before = units_baseline * common.BURDEN_PERIOD_DAYS / window
+    # Units are never spread over days nobody recorded (issue 12): with a shorter record
+    # the burden is the rate over the recorded days, and the table says the count is partial.
+    recorded, complete = common.window_coverage(common.first_record_day(cohort), window)
+    burden_before = baseline_burden_u28(units_baseline, recorded)
     burden_after = common.burden_u28(units_after, followup)
     with np.errstate(invalid="ignore", divide="ignore"):
         reduction = np.where(td & (burden_before > 0), (burden_before - burden_after) / burden_before * 100, np.nan)
@@ -233,8 +238,39 @@ def evaluate(cohort: Cohort, params: StudyParams | None = None) -> pd.DataFrame:
             "outcome": pd.array(outcome, dtype="string"),
         }
     )
+    add_coverage(table, units_baseline, window, recorded, complete)
     table["reason"] = pd.array(_reasons(table, p), dtype="string") if n else pd.array([], dtype="string")
     return table
+
+
+def baseline_burden_u28(units: np.ndarray, recorded_days: np.ndarray) -> np.ndarray:
+    """Baseline RBC units per 28 days over the recorded days of the window (NaN with none)."""
+    recorded = np.asarray(recorded_days, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(recorded > 0, units * common.BURDEN_PERIOD_DAYS / np.where(recorded > 0, recorded, 1), np.nan)
+
+
+def baseline_units_text(units: float, window_days: int, recorded_days: int, complete: bool) -> str:
+    """"9 U in 56 days", or "≥ 9 U in 52 recorded of 112 days" when the record is shorter
+    than the window (the count is then a lower bound)."""
+    count = common.fmt_number(units)
+    if complete:
+        return f"{count} U in {window_days} days"
+    return f"≥ {count} U in {recorded_days} recorded of {window_days} days"
+
+
+def add_coverage(table: pd.DataFrame, units: np.ndarray, window: int, recorded: np.ndarray, complete: np.ndarray) -> None:
+    """The baseline-window coverage columns (in place): ``baseline_window_days``,
+    ``baseline_recorded_days`` (days before day 0 the record spans, capped at the window;
+    the whole window when complete), ``baseline_complete`` (the first pre-treatment record
+    lies within :data:`lusp.timeline.RECORD_GAP_DAYS` of the window's start) and
+    ``baseline_units_text`` ("≥ 9 U in 52 recorded of 112 days")."""
+    n = len(table)
+    table["baseline_window_days"] = common.nullable_int(np.full(n, window), np.zeros(n, bool))
+    table["baseline_recorded_days"] = common.nullable_int(recorded, np.zeros(n, bool))
+    table["baseline_complete"] = common.nullable_bool(complete, np.zeros(n, bool))
+    table["baseline_units_text"] = pd.array(
+        [baseline_units_text(u, window, int(r), bool(c)) for u, r, c in zip(units, recorded, complete)], dtype="string")
 
 
 def _not_evaluable_reasons(td, td_short, followup, has_baseline, has_post, p: StudyParams) -> np.ndarray:
@@ -301,9 +337,9 @@ def _reasons(table: pd.DataFrame, p: StudyParams) -> pa.Array:
     )
     ntd_text = concat("NTD at baseline", where(
         evaluable,
-        concat("; Hb ", txt(col("baseline_hb_g_l")), " → peak ", txt(col("peak_hb_g_l")), " g/L on day ",
+        concat("; Hb ", txt(col("baseline_hb_g_l")), " g/L → peak ", txt(col("peak_hb_g_l")), " g/L on day ",
                txt(col("peak_hb_day")), " (rise ", txt(col("hb_rise_g_l")), " g/L ",
-               where(responder, "≥ ", "< "), fmt_number(p.ntd_rise_g_l), ") → ",
+               where(responder, "≥ ", "< "), fmt_number(p.ntd_rise_g_l), " g/L) → ",
                where(responder, "responder", "non-responder"), spike_text, "."),
         not_evaluable,
     ))

@@ -9,10 +9,13 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any
 
+from lusp.display import Display, as_display
 from lusp.export.tables import response_rate_table
+from lusp.labels import criteria_label, unit_words
 
 
-def results_markdown(results: Any, *, filters: str = "all patients", today: _dt.date | None = None) -> str:
+def results_markdown(results: Any, *, filters: str = "all patients", today: _dt.date | None = None,
+                     display: Display | str | None = None) -> str:
     """The results and methods of ``results`` (already filtered) as Markdown.
 
     Sections: a header naming cohort, criteria set and filters (and SYNTHETIC when the
@@ -22,19 +25,20 @@ def results_markdown(results: Any, *, filters: str = "all patients", today: _dt.
     from lusp.analysis import summarize
     from lusp.params import describe
 
+    d = as_display(display)
     summary = summarize(results)
     source = results.cohort.source
     today = today or _dt.date.today()
-    results_text, methods_text = narrative_paragraphs(results)
+    results_text, methods_text = narrative_paragraphs(results, d)
 
     lines = ["# Luspatercept cohort results", ""]
     if source.synthetic:
         lines += ["> **SYNTHETIC DATA** — invented patients calibrated to the source study; not real patients.", ""]
     lines += [
-        f"- **Cohort:** {_md(source.name)}" + (f" (calendar dates {source.date_range[0]} – {source.date_range[1]})" if source.date_range else ""),
+        f"- **Cohort:** {_md(source.name)}" + (f" (first doses {source.date_range[0]} – {source.date_range[1]})" if source.date_range else ""),
         f"- **Patients:** {summary['n_patients']} ({summary['n_td']} TD, {summary['n_ntd']} NTD at baseline)",
         f"- **Filters:** {_md(filters or 'all patients')}",
-        f"- **Response criteria:** {_md(results.criteria_label)}",
+        f"- **Response criteria:** {_md(criteria_label(results.criteria))}",
         f"- **Dose-protocol review:** {_md(results.protocol_label)}",
         f"- **Prepared:** {today.isoformat()} with the Luspatercept Cohort Explorer",
         "",
@@ -59,20 +63,31 @@ def results_markdown(results: Any, *, filters: str = "all patients", today: _dt.
         if params is None:
             continue
         for item in describe(params):
-            unit = f" {item['unit']}" if item["unit"] else ""
             changed = item["value"] != item["default"]
-            value = f"**{_value(item['value'])}{unit}**" if changed else f"{_value(item['value'])}{unit}"
-            lines.append(f"| {group}{_md(item['label'])} | {value} | {_value(item['default'])}{unit} |")
+            value = _with_unit(item["value"], item["unit"], d)
+            value = f"**{value}**" if changed else value
+            lines.append(f"| {group}{_md(item['label'])} | {value} | {_with_unit(item['default'], item['unit'], d)} |")
     lines += ["", "Values changed from their defaults are in bold.", ""]
-    return "\n".join(lines)
+    return d.text("\n".join(lines))
 
 
-def narrative_paragraphs(results: Any) -> tuple[str, str]:
-    """``(results paragraph, methods paragraph)`` from :mod:`lusp.narrative`."""
+def _with_unit(value: Any, unit: str, d: Display) -> str:
+    """"56 days", "1 unit", "50 %" (a fraction), "10 g/L" (the display rewrites it)."""
+    if isinstance(value, (list, tuple)):
+        return _value(value) + (f" {unit}" if unit else "")
+    shown, word = unit_words(unit or "", value, d)
+    if isinstance(shown, float):
+        shown = f"{shown:g}"
+    return f"{shown} {word}".strip() if word else str(shown)
+
+
+def narrative_paragraphs(results: Any, display: Display | str | None = None) -> tuple[str, str]:
+    """``(results paragraph, methods paragraph)`` from :mod:`lusp.narrative`, in ``display``."""
     from lusp.analysis import summarize
     from lusp.narrative import methods_paragraph, results_paragraph
 
-    return results_paragraph(summarize(results), results), methods_paragraph(results)
+    d = as_display(display)
+    return results_paragraph(summarize(results), results, d), methods_paragraph(results, d)
 
 
 def _pct(value_pct: float) -> str:

@@ -23,6 +23,9 @@ from lusp.narrative import percent
 from lusp.stats import covariate_kind, subgroup_table  # noqa: F401
 
 _WIDTH = 640
+#: The forest plot's axis is narrower: its counts-and-CI text column sits right of it, and
+#: the whole must fit a 1280 px screen beside the sidebar.
+_FOREST_WIDTH = 460
 _AXIS = dict(labelFontSize=13, titleFontSize=14)
 
 
@@ -65,34 +68,52 @@ def _is_true(series: pd.Series) -> pd.Series:
 def burden_dumbbell(table: pd.DataFrame) -> alt.LayerChart:
     """Per-TD-patient RBC burden before vs after (units / 28 days), one line per patient.
 
-    Hollow grey circle = before (8-week baseline window), filled circle = after (days 1 …
-    end of follow-up) coloured by outcome; transient-spike non-responders are named in the
-    legend. Patients sorted by burden before, highest on top.
+    Hollow grey circle = before (the baseline window in force, named in the legend: 8
+    weeks for the study set, 16 for IWG 2018), filled circle = after (days 1 … end of
+    follow-up) coloured by outcome. A patient whose pre-treatment record is shorter than the
+    window is drawn with a hollow *square* and "52 of 112 days recorded" in the tooltip: the
+    before rate then covers the recorded days only. Patients sorted by burden before,
+    highest on top.
     """
     td = _with_words(table[_is_true(table["td_baseline"])])
     td["before"] = td["burden_before_u28"].astype("float64")
     td["after"] = td["burden_after_u28"].astype("float64")
+    window = int(td["baseline_window_days"].iloc[0]) if "baseline_window_days" in td.columns and len(td) else 56
+    weeks = f"{window // 7}-week" if window % 7 == 0 else f"{window}-day"
+    complete = (td["baseline_complete"].astype("boolean").fillna(True).astype(bool)
+                if "baseline_complete" in td.columns else pd.Series(True, index=td.index))
+    recorded = td["baseline_recorded_days"] if "baseline_recorded_days" in td.columns else pd.Series(window, index=td.index)
+    full_words, part_words = f"Before ({weeks} baseline)", "Before (partial record)"
+    td["when"] = np.where(complete, full_words, part_words)
+    td["coverage"] = [f"{window} of {window} days" if c else f"{r} of {window} days recorded"
+                      for c, r in zip(complete, recorded)]
     order = td.sort_values(["before", "patient_id"], ascending=[False, True])["patient_id"].tolist()
     y = alt.Y("patient_id:N", sort=order, title="Patient (TD at baseline)")
     tooltip = [
         alt.Tooltip("patient_id:N", title="Patient"),
         alt.Tooltip("diagnosis:N", title="Diagnosis"),
         alt.Tooltip("before:Q", title="Before (U/28 d)", format=".2f"),
+        alt.Tooltip("coverage:N", title="Baseline window"),
         alt.Tooltip("after:Q", title="After (U/28 d)", format=".2f"),
         alt.Tooltip("outcome_words:N", title="Outcome"),
     ]
     base = alt.Chart(td).encode(y=y, tooltip=tooltip)
     link = base.mark_rule(color="#AAAAAA", strokeWidth=2).encode(x="before:Q", x2="after:Q")
+    shapes = [(w, m) for w, m, shown in ((full_words, "circle", complete.any()), (part_words, "square", (~complete).any()))
+              if shown] or [(full_words, "circle")]
     before = base.mark_point(size=110, filled=False, color="#333333", strokeWidth=2).encode(
-        x=alt.X("before:Q", title="RBC units per 28 days"),
-        shape=alt.Shape("when:N", title="", scale=alt.Scale(domain=["Before (8-week baseline)"], range=["circle"])),
-    ).transform_calculate(when="'Before (8-week baseline)'")
+        x=alt.X("before:Q", title="RBC units per 28 days", axis=alt.Axis(tickMinStep=0.5, labelOverlap=True)),
+        shape=alt.Shape("when:N", title="", scale=alt.Scale(domain=[w for w, _ in shapes], range=[m for _, m in shapes])),
+    )
     after = base.mark_circle(size=150, opacity=1).encode(x="after:Q", color=_outcome_colour("After treatment"))
     height = max(120, 30 * len(td))
+    subtitle = [f"RBC units per 28 days; hollow = before ({window}-day baseline window), filled = after, coloured by outcome"]
+    if (~complete).any():
+        subtitle.append(f"Squares: {int((~complete).sum())} patients with fewer recorded pre-treatment days than the "
+                        "window; their before rate covers the recorded days only")
     chart = alt.layer(link, before, after).properties(
-        width=_WIDTH, height=height,
-        title=alt.Title("Transfusion burden before → after luspatercept",
-                        subtitle="RBC units per 28 days; hollow = before, filled = after, coloured by outcome"),
+        width=_WIDTH - 80, height=height,  # room for the legend beside it on a 1280 px screen
+        title=alt.Title("Transfusion burden before → after luspatercept", subtitle=subtitle),
     ).resolve_scale(shape="independent", color="independent")
     return _configure(chart)
 
@@ -177,13 +198,13 @@ def forest_plot(subgroups: pd.DataFrame, *, overall_rate: float | None = None, c
             tooltip=[alt.Tooltip("level:N", title="Subgroup"), alt.Tooltip("responders:Q", title="Responders"),
                      alt.Tooltip("n:Q", title="Patients"), alt.Tooltip("text:N", title="Rate")],
         ),
-        base.mark_text(align="left", dx=12, fontSize=13, color="#222222").encode(x=alt.value(_WIDTH), text="text:N"),
+        base.mark_text(align="left", dx=12, fontSize=13, color="#222222").encode(x=alt.value(_FOREST_WIDTH), text="text:N"),
     ]
     if overall_rate is not None and not pd.isna(overall_rate):
         ref = pd.DataFrame({"overall": [float(overall_rate) * 100]})
         layers.insert(0, alt.Chart(ref).mark_rule(strokeDash=[6, 4], color="#888888").encode(x="overall:Q"))
     chart = alt.layer(*layers).properties(
-        width=_WIDTH, height=max(80, 40 * len(frame)),
+        width=_FOREST_WIDTH, height=max(80, 40 * len(frame)),
         title=alt.Title(f"Response rate by {covariate_label or frame['covariate'].iloc[0]}",
                         subtitle="Exploratory: small subgroups; dashed line = whole filtered cohort"),
     )
@@ -211,14 +232,21 @@ def waterfall(table: pd.DataFrame, *, hb_unit: str = "g/L", threshold_g_l: float
                  alt.Tooltip("outcome_words:N", title="Outcome")],
     )
     layers = [bars, alt.Chart(pd.DataFrame({"y": [0.0]})).mark_rule(color="#333333").encode(y="y:Q")]
+    subtitle = ["Peak transfusion-unaffected Hb after day 0 minus baseline"]
     if threshold_g_l is not None:
-        ref = pd.DataFrame({"y": [threshold_g_l * factor], "text": [f"+{threshold_g_l * factor:g} {hb_unit}"]})
+        from lusp.display import Display
+
+        limit = Display(hb_unit=hb_unit).hb(threshold_g_l, signed=True)
+        subtitle.append(f"Dashed line: the NTD response threshold ({limit}). TD patients respond by transfusion "
+                        "independence, not by this change: a TD bar above the line can be a non-responder.")
+        ref = pd.DataFrame({"y": [threshold_g_l * factor], "text": [f"NTD {limit}"]})
         layers.append(alt.Chart(ref).mark_rule(strokeDash=[6, 4], color="#555555").encode(y="y:Q"))
-        layers.append(alt.Chart(ref).mark_text(align="right", dy=-8, fontSize=12, color="#555555")
+        # Right of the plotting area, so it never sits on a bar.
+        layers.append(alt.Chart(ref).mark_text(align="left", dx=6, fontSize=12, color="#555555")
                       .encode(y="y:Q", text="text:N", x=alt.value(max(_WIDTH, 26 * len(frame)))))
     chart = alt.layer(*layers).properties(
         width=max(_WIDTH, 26 * len(frame)), height=320,
-        title=alt.Title("Waterfall of best Hb change", subtitle="Peak transfusion-unaffected Hb after day 0 minus baseline"),
+        title=alt.Title("Waterfall of best Hb change", subtitle=subtitle),
     )
     return _configure(chart)
 
@@ -369,3 +397,38 @@ def km_chart(km: pd.DataFrame, *, title: str, y_title: str, rising: bool = False
     chart = alt.layer(band, step, censored).properties(
         width=_WIDTH, height=300, title=alt.Title(title, subtitle=subtitle))
     return _configure(chart)
+
+
+# ---------------------------------------------------------------------------------------
+# The cohort's story in one chart (the Overview's lead)
+# ---------------------------------------------------------------------------------------
+def outcome_story(table: pd.DataFrame, *, criteria_label: str = "") -> alt.LayerChart:
+    """One bar per baseline group (TD, NTD), split into outcomes, each segment labelled with
+    its count: how many responded, how many only spiked and fell back, how many did not
+    respond, how many could not be evaluated. The chart a newcomer reads first."""
+    frame = _with_words(table)
+    td = _is_true(frame["td_baseline"])
+    frame["group"] = np.where(td, "TD at baseline", "NTD at baseline")
+    counts = frame.groupby(["group", "outcome", "outcome_words"], as_index=False).size().rename(columns={"size": "n"})
+    totals = counts.groupby("group")["n"].transform("sum")
+    counts["group_label"] = counts["group"] + " (n = " + totals.astype(str) + ")"
+    order = {o: i for i, o in enumerate(palette.OUTCOMES)}
+    counts["order"] = counts["outcome"].map(order).fillna(len(order))
+    counts["label"] = counts["n"].astype(str)
+    groups = [g for g in ("TD at baseline", "NTD at baseline") if g in set(counts["group"])]
+    group_labels = [counts.loc[counts["group"] == g, "group_label"].iloc[0] for g in groups]
+    y = alt.Y("group_label:N", sort=group_labels, title=None, axis=alt.Axis(labelFontSize=15, labelFontWeight="bold"))
+    x = alt.X("n:Q", stack="zero", title="Patients", axis=alt.Axis(tickMinStep=1, format="d"))
+    base = alt.Chart(counts).encode(y=y, x=x, order=alt.Order("order:Q"))
+    bars = base.mark_bar(height=46).encode(
+        color=_outcome_colour(),
+        tooltip=[alt.Tooltip("group_label:N", title="Group"), alt.Tooltip("outcome_words:N", title="Outcome"),
+                 alt.Tooltip("n:Q", title="Patients")])
+    text = base.mark_text(color="white", fontSize=16, fontWeight="bold", dx=-12, align="right").encode(
+        text="label:N", x=alt.X("n:Q", stack="zero", bandPosition=1))
+    subtitle = ["Patients of each baseline group by outcome" + (f" ({criteria_label})" if criteria_label else ""),
+                "Transient spike: an early Hb rise that fell back — not a response"]
+    chart = alt.layer(bars, text).properties(
+        width=_WIDTH, height=150, title=alt.Title("Who responded", subtitle=subtitle))
+    # Legend under the bars: beside them it was cut off on a 1280 px screen.
+    return _configure(chart).configure_legend(orient="bottom", direction="horizontal", titleOrient="left")

@@ -16,6 +16,9 @@ def hb_factor(unit: str) -> float:
 
 
 def hb_text(value_g_l: float, unit: str) -> str:
-    """``value_g_l`` written in ``unit`` with the unit's customary precision: 96 g/L, 9.6 g/dL."""
-    value = value_g_l * hb_factor(unit)
-    return f"{value:.0f} {unit}" if unit == "g/L" else f"{value:.1f} {unit}"
+    """``value_g_l`` written in ``unit`` with the unit's customary precision: 96 g/L, 9.6 g/dL
+    (rounded half-up by :class:`lusp.display.Display`, as every other display of it)."""
+    from lusp.display import Display
+
+    hb_factor(unit)  # the plain ValueError for an unknown unit
+    return Display(hb_unit=unit).hb(value_g_l)

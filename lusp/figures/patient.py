@@ -233,12 +233,15 @@ def trajectory_figure(
 def _add_reference_lines(fig: go.Figure, row: Mapping[str, Any], hb_unit: str) -> None:
     factor = hb_factor(hb_unit)
     for level in REFERENCE_HB_G_L:
-        fig.add_shape(type="line", name=f"reference {level:g} g/L", xref="x domain", x0=0, x1=1, yref="y",
+        fig.add_shape(type="line", name=f"reference line {level:g}", xref="x domain", x0=0, x1=1, yref="y",
                       y0=level * factor, y1=level * factor, line=dict(color=palette.REFERENCE, width=1, dash="dot"),
                       layer="below")
+        baseline_near = _present(row.get("baseline_hb_g_l")) and abs(float(row["baseline_hb_g_l"]) - level) < 8
+        if baseline_near:  # the baseline's own label sits there; two labels would overprint
+            continue
         fig.add_annotation(text=hb_text(level, hb_unit), xref="x domain", x=1.0, xanchor="right", yref="y",
                            y=level * factor, yanchor="bottom", showarrow=False,
-                           font=dict(size=12, color="#666666"), name=f"reference {level:g} g/L")
+                           font=dict(size=12, color="#666666"), name=f"reference line {level:g}")
     baseline = row.get("baseline_hb_g_l")
     if _present(baseline):
         fig.add_shape(type="line", name="baseline", xref="x domain", x0=0, x1=1, yref="y",
@@ -257,8 +260,17 @@ def _add_reference_lines(fig: go.Figure, row: Mapping[str, Any], hb_unit: str) -
 
 
 def _add_intervals(fig: go.Figure, row: Mapping[str, Any], hb_unit: str) -> None:
-    """Shade the transient spike (day 0 → the day Hb had fallen back) and the longest
-    transfusion-free run, each labelled in words at the top of the Hb panel."""
+    """Shade the transient spike (day 0 → the day Hb had fallen back) and, for a TD patient,
+    the longest transfusion-free run, each labelled in words at the top of the Hb panel.
+
+    Transfusion independence is a claim about a TD patient only (issue 12): an NTD patient
+    gets no TI band or wording; instead the response threshold (baseline + the NTD rise)
+    is drawn, and the peak with its rise, the criterion an NTD patient is judged by.
+    """
+    from lusp.display import Display
+
+    d = Display(hb_unit=hb_unit)
+    td = _flag(row.get("td_baseline"))
     if _flag(row.get("transient_spike")) and _present(row.get("spike_fall_day")):
         fall_day = int(row["spike_fall_day"])
         fig.add_shape(type="rect", name="transient spike", xref="x", x0=0, x1=fall_day, yref="y domain", y0=0,
@@ -266,13 +278,16 @@ def _add_intervals(fig: go.Figure, row: Mapping[str, Any], hb_unit: str) -> None
         rise = ""
         if _present(row.get("early_peak_hb_g_l")) and _present(row.get("baseline_hb_g_l")):
             rise_g_l = float(row["early_peak_hb_g_l"]) - float(row["baseline_hb_g_l"])
-            rise = f" +{hb_text(rise_g_l, hb_unit)}"
+            rise = f" {d.hb(rise_g_l, signed=True)}"
         peak_day = f" on day {int(row['early_peak_day'])}" if _present(row.get("early_peak_day")) else ""
         after_tx = " (after a transfusion)" if _flag(row.get("spike_after_transfusion")) else ""
         fig.add_annotation(text=f"<b>Transient spike</b>{rise}{peak_day}, fallen back by day {fall_day}{after_tx}",
                            xref="x", x=0, xanchor="left", yref="y domain", y=0.995, yanchor="top",
                            showarrow=False, font=dict(size=13, color=palette.OUTCOME_COLOURS["transient spike"]),
                            bgcolor="rgba(255,255,255,0.8)", name="transient spike")
+    if not td:
+        _add_ntd_threshold(fig, row, d)
+        return
     start, end = row.get("tf_start_day"), row.get("tf_end_day")
     longest = row.get("longest_tf_days")
     if _present(start) and _present(end) and _present(longest) and int(longest) > 0:
@@ -289,6 +304,29 @@ def _add_intervals(fig: go.Figure, row: Mapping[str, Any], hb_unit: str) -> None
                            bgcolor="rgba(255,255,255,0.8)", name="transfusion-free interval")
 
 
+def _add_ntd_threshold(fig: go.Figure, row: Mapping[str, Any], d: Any) -> None:
+    """An NTD patient's criterion: the threshold line and the peak's rise against it."""
+    threshold = row.get("response_threshold_g_l")
+    if _present(threshold):
+        y = float(threshold) * d.factor
+        fig.add_shape(type="line", name="NTD response threshold", xref="x", x0=1, x1=row.get("end_day") or 1,
+                      yref="y", y0=y, y1=y, line=dict(color=palette.OUTCOME_COLOURS["responder"], width=1.5, dash="dot"))
+        fig.add_annotation(text=f"NTD response needs Hb ≥ {d.hb(threshold)}", xref="x", x=1, xanchor="left", yref="y",
+                           y=y, yanchor="bottom", showarrow=False, name="NTD response threshold",
+                           font=dict(size=13, color=palette.OUTCOME_COLOURS["responder"]),
+                           bgcolor="rgba(255,255,255,0.8)")
+    peak, day, rise = row.get("peak_hb_g_l"), row.get("peak_hb_day"), row.get("hb_rise_g_l")
+    if _present(peak) and _present(day) and _present(rise):
+        # Below the peak when it stayed under the threshold, above it when it crossed: the
+        # peak's words never sit on the threshold's.
+        below = _present(threshold) and float(peak) < float(threshold)
+        fig.add_annotation(text=f"peak {d.hb(peak)} on day {int(day)} ({d.hb(rise, signed=True)} over baseline)",
+                           xref="x", x=int(day), yref="y", y=float(peak) * d.factor,
+                           yanchor="top" if below else "bottom", ay=34 if below else -28, ax=0,
+                           showarrow=True, arrowhead=0, font=dict(size=13, color="#333333"),
+                           bgcolor="rgba(255,255,255,0.8)", name="NTD peak")
+
+
 def patient_trajectory(results: Any, patient_id: str, *, hb_unit: str = "g/L") -> go.Figure:
     """:func:`trajectory_figure` for ``patient_id`` of a ``lusp.analysis.Results``."""
     pid = str(patient_id)
@@ -297,13 +335,31 @@ def patient_trajectory(results: Any, patient_id: str, *, hb_unit: str = "g/L") -
     if match.empty:
         raise KeyError(f"patient {pid!r} is not in the results")
     cohort = results.cohort
+    row = match.iloc[0].to_dict()
+    row["response_threshold_g_l"] = response_threshold_g_l(results, row)
+    if _present(row.get("ti_obs_days")):
+        # IWG 2018 judges TI inside its observation period (days 1 … 168): the band shows
+        # that run, the one the classification used, not the study-wide longest run.
+        row.update(tf_start_day=row.get("ti_obs_start_day"), tf_end_day=row.get("ti_obs_end_day"),
+                   longest_tf_days=row.get("ti_obs_days"))
     return trajectory_figure(
         results.hb[results.hb["patient_id"] == pid],
         cohort.transfusions[cohort.transfusions["patient_id"] == pid],
         cohort.doses[cohort.doses["patient_id"] == pid],
-        match.iloc[0].to_dict(),
+        row,
         hb_unit=hb_unit,
     )
+
+
+def response_threshold_g_l(results: Any, row: Mapping[str, Any]) -> float | None:
+    """The Hb an NTD patient had to reach under the set in force: the IWG sets' own
+    threshold column, else baseline + the study set's NTD rise (None when unknown)."""
+    own = row.get("response_threshold_hb_g_l")
+    if _present(own):
+        return float(own)
+    rise = getattr(getattr(results, "params", None), "ntd_rise_g_l", None)
+    base = row.get("baseline_hb_g_l")
+    return float(base) + float(rise) if rise is not None and _present(base) else None
 
 
 def small_multiples_order(table: pd.DataFrame, sort: str = "rise") -> list[str]:

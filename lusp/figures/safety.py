@@ -105,13 +105,19 @@ def course_chart(events: pd.DataFrame, table: pd.DataFrame) -> alt.LayerChart:
     return _configure(chart)
 
 
+#: Blasts from which a patient's line is named on the chart (≥ 5 % marrow blasts is "excess
+#: blasts" in MDS, the threshold a hematologist looks for).
+BLAST_LABEL_PCT = 5.0
+
+
 def blast_labs(labs: pd.DataFrame) -> pd.DataFrame:
     """Lab rows whose test name mentions blasts (e.g. "blasts", "BM blasts %", "Blast count")."""
     return labs[labs["test"].astype("string").str.contains("blast", case=False).fillna(False).astype(bool)]
 
 
-def blasts_chart(labs: pd.DataFrame, table: pd.DataFrame) -> alt.Chart:
-    """Blast values over study days, one line per patient, coloured by outcome."""
+def blasts_chart(labs: pd.DataFrame, table: pd.DataFrame) -> alt.LayerChart:
+    """Blast values over study days, one line per patient, coloured by outcome, each line
+    labelled with its patient at its last value (a line nobody can name is no use)."""
     blasts = blast_labs(labs).copy()
     blasts["patient_id"] = blasts["patient_id"].astype(str)
     outcome = table.set_index(table["patient_id"].astype(str))["outcome"].astype(str)
@@ -120,12 +126,20 @@ def blasts_chart(labs: pd.DataFrame, table: pd.DataFrame) -> alt.Chart:
     unit = units[0] if len(units) == 1 else ""
     tests = blasts["test"].astype("string").dropna().unique().tolist()
     y_title = (tests[0] if len(tests) == 1 else "Blasts") + (f" ({unit})" if unit else "")
-    chart = alt.Chart(blasts).mark_line(point=True, strokeWidth=2).encode(
-        x=alt.X("day:Q", title="Study day (day 0 = first luspatercept dose)"),
-        y=alt.Y("value:Q", title=y_title),
-        color=_outcome_colour(),
-        detail="patient_id:N",
+    x = alt.X("day:Q", title="Study day (day 0 = first luspatercept dose)")
+    y = alt.Y("value:Q", title=y_title)
+    lines = alt.Chart(blasts).mark_line(point=True, strokeWidth=2).encode(
+        x=x, y=y, color=_outcome_colour(), detail="patient_id:N",
         tooltip=[alt.Tooltip("patient_id:N", title="Patient"), alt.Tooltip("test:N", title="Test"),
                  alt.Tooltip("day:Q", title="Day"), alt.Tooltip("value:Q", title="Value")],
-    ).properties(width=_WIDTH, height=320, title=alt.Title("Blasts over time"))
+    )
+    # Name the lines that matter: blasts reaching ≥ 5 % (excess blasts in MDS); the flat
+    # cluster near 1–3 % would overprint its own labels (its patients are in the tooltip).
+    values = pd.to_numeric(blasts["value"], errors="coerce")
+    rising = values.groupby(blasts["patient_id"]).transform("max") >= BLAST_LABEL_PCT
+    last = blasts[rising].sort_values(["patient_id", "day"]).groupby("patient_id", as_index=False).tail(1)
+    names = alt.Chart(last).mark_text(align="left", dx=7, fontSize=12, fontWeight="bold").encode(
+        x=x, y=y, text="patient_id:N", color=_outcome_colour())
+    chart = alt.layer(lines, names).properties(width=_WIDTH, height=320, title=alt.Title(
+        "Blasts over time", subtitle=f"Patients whose blasts reached ≥ {BLAST_LABEL_PCT:g} % are named at their last value"))
     return _configure(chart)

@@ -1,0 +1,142 @@
+"""Slide families built on the figure builders: chart slides, the transient-spike panels,
+the subgroup forest plot and safety.
+
+A chart slide is a PNG of a :mod:`lusp.figures` builder rendered at projector size; a chart
+that cannot be drawn for the patients selected becomes a one-sentence slide instead of
+costing the whole deck.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import pandas as pd
+
+from lusp.display import Display, as_display
+from lusp.export.deck.layout import Slide, _missing
+from lusp.labels import covariate_label
+
+_log = logging.getLogger("lusp.export")
+
+#: Patient covariates tried for the subgroup forest plot, in this order (clinical
+#: relevance to erythroid response: SF3B1/ring sideroblasts and low EPO predict response
+#: to luspatercept in MDS; prior ESA and concurrent chemotherapy modify it).
+SUBGROUP_PRIORITY: tuple[str, ...] = (
+    "sf3b1_mutated", "ring_sideroblasts_pct", "baseline_epo_u_l", "prior_esa", "concurrent_chemo",
+    "disease_status", "sex", "age",
+)
+#: How the covariates read on a slide (the label registry's words).
+SUBGROUP_LABELS: dict[str, str] = {name: covariate_label(name) for name in SUBGROUP_PRIORITY}
+#: Rows of the forest plot on one slide (more and the labels become unreadable).
+SUBGROUP_MAX_ROWS = 10
+
+#: Spike patients per small-multiples slide (a 3 × 3 grid keeps each panel legible).
+SPIKES_PER_SLIDE = 9
+
+
+def _chart_slide(title: str, build: Callable[[], Any], *, caption: str = "", notes: str = "", alt_text: str = "") -> Slide:
+    """An image slide of the chart ``build()`` returns, rendered at projector size."""
+    from lusp.export.images import ImageExportError, figure_to_image
+
+    try:
+        png = figure_to_image(build(), "png")
+    except (ImageExportError, ValueError, TypeError, KeyError) as error:
+        _log.warning("deck chart %r could not be drawn: %s", title, error)
+        _log.debug("deck chart %r failure", title, exc_info=True)
+        return Slide("text", title, caption=caption, notes=notes, bullets=(
+            "This chart could not be drawn for the patients selected; the other slides are complete.",
+            f"Reason: {error}"[:300],
+        ))
+    return Slide("image", title, images=(png,), caption=caption, notes=notes, alt_text=alt_text or title)
+
+
+def spike_slides(results: Any, title: str, display: Display | None = None) -> list[Slide]:
+    """The transient-spike patients, :data:`SPIKES_PER_SLIDE` panels a slide, zoomed on the
+    first weeks (:func:`lusp.figures.spike.spike_multiples`)."""
+    from lusp.figures.spike import spike_multiples
+
+    d = as_display(display)
+    table = results.table
+    spike_ids = table.loc[table["transient_spike"].astype("boolean").fillna(False).astype(bool), "patient_id"].astype(str).tolist()
+    if not spike_ids:
+        return []
+    pages = -(-len(spike_ids) // SPIKES_PER_SLIDE)
+    p = results.params
+    rule = (f"Hb up ≥ {d.hb(getattr(p, 'spike_min_rise_g_l', 10))} in days 1–{getattr(p, 'spike_peak_days', 7)}, then back "
+            f"at least halfway by day {getattr(p, 'spike_fall_end_day', 42)}")
+    slides = []
+    for page in range(pages):
+        ids = spike_ids[page * SPIKES_PER_SLIDE : (page + 1) * SPIKES_PER_SLIDE]
+        notes = "; ".join(_spike_caption(table, pid, d) for pid in ids)
+        slides.append(_chart_slide(
+            title + (f" ({page + 1} of {pages})" if pages > 1 else ""),
+            lambda ids=ids: spike_multiples(results.hb, results.cohort.transfusions, table, ids, display=d, columns=3,
+                                            peak_days=getattr(p, "spike_peak_days", 7), width=330, height=140),
+            caption=f"{len(spike_ids)} patients. {rule}", notes=notes,
+            alt_text=f"Hb in the first eight weeks of {', '.join(ids)}"))
+    return slides
+
+
+def _spike_caption(table: pd.DataFrame, patient_id: str, display: Display | None = None) -> str:
+    d = as_display(display)
+    row = table[table["patient_id"].astype(str) == patient_id].iloc[0]
+    parts = [patient_id]
+    if not _missing(row.get("early_peak_hb_g_l")) and not _missing(row.get("baseline_hb_g_l")):
+        parts.append(f"Hb {d.hb(row['baseline_hb_g_l'])} → {d.hb(row['early_peak_hb_g_l'])} on day {row.get('early_peak_day')}")
+    if not _missing(row.get("spike_after_transfusion")) and bool(row.get("spike_after_transfusion")):
+        parts.append("after a transfusion")
+    return " · ".join(parts)
+
+
+def slide_subgroups(results: Any, covariates: Sequence[str] | None = None) -> pd.DataFrame:
+    """Subgroup rows (``lusp.stats.subgroup_table``) of several covariates, levels
+    prefixed with the covariate's label, at most :data:`SUBGROUP_MAX_ROWS` rows."""
+    from lusp.stats import subgroup_table
+
+    patients = results.cohort.patients
+    explicit = covariates is not None
+    names = list(covariates) if explicit else [c for c in SUBGROUP_PRIORITY if c in patients.columns]
+    frames, rows = [], 0
+    for name in names:
+        if name not in patients.columns or patients[name].isna().all():
+            continue
+        try:
+            part = subgroup_table(results.table, patients, name)
+        except (TypeError, ValueError):
+            # One covariate the subgroup builder cannot split (e.g. odd values in an
+            # uploaded column) must not cost the whole deck; the others still show.
+            continue
+        levels = part[part["level"] != "missing"]
+        if not explicit and not 2 <= len(levels) <= 4:
+            continue
+        if rows + len(part) > SUBGROUP_MAX_ROWS:
+            if explicit:
+                continue
+            break
+        part = part.assign(level=covariate_label(name) + ": " + part["level"].astype(str))
+        frames.append(part)
+        rows += len(part)
+    if not frames:
+        return pd.DataFrame()
+    return pd.concat(frames, ignore_index=True)
+
+
+def _safety_slides(results: Any, title: str) -> list[Slide]:
+    from lusp.figures import safety
+
+    events = results.cohort.events
+    ae = safety.adverse_events(events)
+    course = safety.course_events(events)
+    slides = []
+    # One chart per slide: side by side, the event terms became unreadable.
+    if len(ae):
+        slides.append(_chart_slide(f"{title}: adverse events", lambda: safety.ae_by_grade_chart(events),
+                                   caption=f"Adverse events: {len(ae)} in {ae['patient_id'].nunique()} patients"))
+    if len(course):
+        slides.append(_chart_slide(
+            f"{title}: disease course", lambda: safety.course_chart(events, results.table),
+            caption=f"Progression, transformation, death: {len(course)} events in {course['patient_id'].nunique()} patients"))
+    if not slides:
+        return [Slide("text", title, bullets=("No adverse event, progression, transformation or death recorded for these patients.",))]
+    return slides

@@ -1,0 +1,206 @@
+"""The standard meeting deck: title, numbers, charts, spikes, subgroups, table, safety, methods.
+
+:func:`standard_slides` assembles the slide families (:mod:`.numbers`, :mod:`.charts`) for
+one ``Results`` and one display context; every text of every slide then passes
+:meth:`lusp.display.Display.text` once, so no sentence — a reason, a caption, a parameter —
+can stay in g/L when g/dL is in force.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from typing import Any
+
+
+
+from lusp.display import Display, as_display
+from lusp.export.deck.basket import DeckBasket, DeckItem
+from lusp.export.deck.charts import _chart_slide, _safety_slides, slide_subgroups, spike_slides
+from lusp.export.deck.layout import DeckContext, Slide, render_deck
+from lusp.export.deck.numbers import deck_patient_table, headline_numbers
+from lusp.figures.palette import OUTCOME_COLOURS
+from lusp.labels import column_label, criteria_label, parameter_text
+
+#: Standard slide titles, in deck order (a slide is left out when it has nothing to show,
+#: e.g. no transient spike or no adverse event under the filters in force).
+STANDARD_TITLES: tuple[str, ...] = (
+    "Headline numbers",
+    "Response rates with exact 95 % CIs",
+    "Transfusion burden before and after luspatercept",
+    "Best Hb change from baseline",
+    "Time on study, transfusion independence and events",
+    "Transient early Hb spikes",
+    "Response by subgroup",
+    "Per-patient results",
+    "Safety",
+    "Methods and parameters",
+)
+
+
+def deck_context(results: Any, *, filters: str = "all patients") -> DeckContext:
+    """The footer context of ``results``: cohort name, criteria set, filters, n, synthetic."""
+    source = results.cohort.source
+    date_range = f"{source.date_range[0]} – {source.date_range[1]}" if source.date_range else ""
+    return DeckContext(
+        cohort_name=source.name,
+        criteria_label=criteria_label(results.criteria),
+        filters=filters or "all patients",
+        n_patients=len(results.table),
+        synthetic=bool(source.synthetic),
+        date_range=date_range,
+    )
+
+
+def standard_slides(
+    results: Any,
+    *,
+    filters: str = "all patients",
+    hb_unit: str | None = None,
+    display: Display | None = None,
+    subgroup_covariates: Sequence[str] | None = None,
+    today: _dt.date | None = None,
+) -> list[Slide]:
+    """The standard meeting deck for ``results`` (already restricted to the filters).
+
+    Slides (titles as :data:`STANDARD_TITLES`, after the title slide): headline numbers,
+    response rates with CIs, transfusion burden, waterfall, swimmer, transient-spike
+    patients, subgroup forest plot, per-patient table, safety, methods. A slide with
+    nothing to show under the filters is left out rather than shown empty.
+    """
+    from lusp import figures
+    from lusp.analysis import summarize
+    from lusp.params import describe
+
+    d = as_display(display or hb_unit)
+    summary = summarize(results)
+    table = results.table
+    context = deck_context(results, filters=filters)
+    today = today or _dt.date.today()
+    set_label = criteria_label(results.criteria)
+
+    title_lines = [context.cohort_name]
+    title_lines.append(
+        # The cohort's date range is the span of first doses, not of follow-up (issue 12).
+        (f"first doses {context.date_range} · " if context.date_range else "")
+        + f"{summary['n_patients']} patients ({summary['n_td']} TD, {summary['n_ntd']} NTD) · filters: {context.filters}"
+    )
+    title_lines.append(f"Response criteria: {set_label} · dose review: {results.protocol_label}")
+    title_lines.append(f"Prepared {today.isoformat()} with the Luspatercept Cohort Explorer")
+    slides = [Slide("title", "Luspatercept outside its approved indications: cohort results", bullets=tuple(title_lines))]
+    from lusp.export.markdown import narrative_paragraphs
+
+    results_text, methods_text = narrative_paragraphs(results, d)
+    headlines = headline_numbers(summary, display=d)
+    slides.append(Slide("numbers", STANDARD_TITLES[0], headlines=headlines, notes=results_text,
+                        caption="Intention to treat: patients who cannot be evaluated count as non-responders"))
+    if not len(table):
+        return _localised(slides, d)
+
+    rates = figures.response_rates_frame(summary)
+    slides.append(_chart_slide(STANDARD_TITLES[1], lambda: figures.response_rates_chart(rates, criteria_label=set_label),
+                               caption="Clopper–Pearson exact intervals; TD = transfusion-dependent at baseline",
+                               notes="\n".join(f"{h.label}: {h.value} — {h.detail}" for h in headlines[1:4])
+                               + f"\nResponse as defined by {set_label}."))
+
+    td = table["td_baseline"].astype("boolean").fillna(False).astype(bool)
+    if td.any():
+        window = int(table["baseline_window_days"].iloc[0]) if "baseline_window_days" in table.columns else None
+        partial = int((~table["baseline_complete"].astype("boolean").fillna(True).astype(bool) & td).sum()) \
+            if "baseline_complete" in table.columns else 0
+        caption = (f"RBC units per 28 days: baseline window ({window} days) vs follow-up, TD patients"
+                   if window else "RBC units per 28 days: baseline window vs follow-up, TD patients")
+        if partial:
+            caption += f"; {partial} with a partly recorded baseline (rate over recorded days only)"
+        slides.append(_chart_slide(STANDARD_TITLES[2], lambda: figures.burden_dumbbell(table), caption=caption))
+    if table["hb_rise_g_l"].notna().any():
+        threshold = getattr(results.params, "ntd_rise_g_l", None)
+        slides.append(_chart_slide(STANDARD_TITLES[3], lambda: figures.waterfall(table, hb_unit=d.hb_unit, threshold_g_l=threshold),
+                                   caption="Peak transfusion-unaffected Hb after day 0 minus baseline, one bar per patient",
+                                   notes="Hb measured 1–14 days after a transfusion is left out, so a bar is the drug's "
+                                         "effect, not the transfusion's. The dashed line is the NTD response threshold; "
+                                         "for TD patients response is transfusion independence, not this change, so a "
+                                         "TD bar above the line can still be a non-responder."))
+    slides.append(_chart_slide(STANDARD_TITLES[4], lambda: figures.swimmer(
+        table, figures.swimmer_marks(results.cohort.doses, results.cohort.events, table["patient_id"])),
+        notes="One bar per patient from the first dose to the end of follow-up, coloured by outcome. The dark band "
+              "is the longest transfusion-free run when it reached transfusion independence; triangles are dose "
+              "escalations, other symbols progression, transformation, death and grade ≥ 3 adverse events."))
+
+    slides.extend(spike_slides(results, STANDARD_TITLES[5], d))
+
+    subgroups = slide_subgroups(results, subgroup_covariates)
+    if len(subgroups):
+        overall = (summary["response_rate"]["overall"] or {}).get("rate")
+        slides.append(_chart_slide(STANDARD_TITLES[6], lambda: figures.forest_plot(subgroups, overall_rate=overall, covariate_label="Subgroup"),
+                                   caption="Exploratory: small subgroups, exact 95 % CIs, no adjustment for multiple comparisons",
+                                   notes="Each row is a subgroup's response rate with its exact 95 % CI and counts; the "
+                                         "dashed line is the whole selection. With groups this small, overlapping "
+                                         "intervals are the rule: a hypothesis for a larger study, not a finding."))
+
+    outcome_header = column_label("outcome", d)
+    slides.append(Slide("table", STANDARD_TITLES[7], table=deck_patient_table(table, display=d),
+                        cell_colours={outcome_header: _outcome_text_colour},
+                        caption="TF = transfusion-free; RBC U/28 d = red-cell units per 28 days (a partly recorded "
+                                "baseline shows its recorded days); – = cannot be computed"))
+
+    slides.extend(_safety_slides(results, STANDARD_TITLES[8]))
+
+    bullets = [f"Criteria set: {set_label}", f"Dose-protocol review: {results.protocol_label}"]
+    bullets += [_param_line(p, display=d) for p in describe(results.params)]
+    if results.protocol_params is not None:
+        bullets += [_param_line(p, prefix="Protocol — ", display=d) for p in describe(results.protocol_params)]
+    slides.append(Slide("text", STANDARD_TITLES[9], bullets=tuple(bullets),
+                        notes=f"RESULTS\n{results_text}\n\nMETHODS\n{methods_text}"))
+    return _localised(slides, d)
+
+
+def build_deck(
+    results: Any,
+    *,
+    filters: str = "all patients",
+    hb_unit: str | None = None,
+    display: Display | None = None,
+    basket: DeckBasket | Iterable[DeckItem] = (),
+    subgroup_covariates: Sequence[str] | None = None,
+) -> bytes:
+    """The one-click deck: :func:`standard_slides` then the basket's slides, as PPTX bytes."""
+    d = as_display(display or hb_unit)
+    items = basket.items if isinstance(basket, DeckBasket) else tuple(basket)
+    slides = standard_slides(results, filters=filters, display=d, subgroup_covariates=subgroup_covariates)
+    slides += _localised([item.to_slide() for item in items], d)
+    return render_deck(slides, deck_context(results, filters=filters))
+
+
+def _localised(slides: list[Slide], d: Display) -> list[Slide]:
+    """Every text of every slide through the display (g/L sentences → the unit in force)."""
+    if d.hb_unit == "g/L":
+        return slides
+    out = []
+    for slide in slides:
+        table = slide.table
+        if table is not None:
+            table = table.copy()
+            table.columns = [d.text(str(c)) for c in table.columns]
+            for column in table.columns:
+                table[column] = [d.text(v) if isinstance(v, str) else v for v in table[column]]
+        out.append(replace(
+            slide, title=d.text(slide.title), caption=d.text(slide.caption), notes=d.text(slide.notes),
+            bullets=tuple(d.text(b) for b in slide.bullets), image_captions=tuple(d.text(c) for c in slide.image_captions),
+            headlines=tuple(replace(h, value=d.text(h.value), label=d.text(h.label), detail=d.text(h.detail))
+                            for h in slide.headlines),
+            table=table,
+            cell_colours={d.text(k): v for k, v in slide.cell_colours.items()},
+        ))
+    return out
+
+
+def _outcome_text_colour(text: str) -> str | None:
+    return OUTCOME_COLOURS.get(text)
+
+
+def _param_line(description: dict, prefix: str = "", display: Display | None = None) -> str:
+    return prefix + parameter_text(description, display)
+
+
+
