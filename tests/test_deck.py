@@ -185,11 +185,19 @@ def test_demo_deck_slide_titles_in_order(demo_deck):
     expected = [
         "Luspatercept outside its approved indications: cohort results",
         "Headline numbers",
+        "Patient flow",
         "Response rates with exact 95 % CIs",
         "Transfusion burden before and after luspatercept",
         "Best Hb change from baseline",
         "Time on study, transfusion independence and events",
         "Transient early Hb spikes",
+        # issue 14: the two-dose review (22 patients: split), the early signs, Hb by outcome, the trials
+        *[t for t in titles if t.startswith("The two-dose review")],
+        "Could we have known? Early signs against failure",
+        "Early signs: the 2 × 2 counts",
+        "Hb over time by outcome",
+        "Beside the pivotal trials",
+        "Beside the pivotal trials: the numbers",
         "Response by subgroup",
         # 22 patients with wrapped diagnoses: three slides of readable rows
         *[t for t in titles if t.startswith("Per-patient results")],
@@ -199,6 +207,7 @@ def test_demo_deck_slide_titles_in_order(demo_deck):
     ]
     assert titles == expected
     assert 2 <= sum(t.startswith("Per-patient results") for t in titles) <= 3
+    assert 1 <= sum(t.startswith("The two-dose review") for t in titles) <= 3
     assert set(STANDARD_TITLES) - {"Safety"} <= {t.split(" (")[0] for t in titles}
 
 
@@ -223,8 +232,9 @@ def test_demo_deck_charts_are_embedded_pngs_of_sensible_size(demo_deck):
                 assert shape.left + shape.width <= demo_deck.slide_width
                 assert shape.top + shape.height <= demo_deck.slide_height
                 assert shape.width >= demo_deck.slide_width // 3  # big enough to read
-    # rates, burden, waterfall, swimmer, spike grid, forest, adverse events, disease course
-    assert charts == 8
+    # flow, rates, burden, waterfall, swimmer, spike grid, early signs, Hb by outcome, trials forest,
+    # subgroup forest, adverse events, disease course
+    assert charts == 12
 
 
 def test_demo_deck_headline_numbers_are_the_studys(demo_deck):
@@ -359,5 +369,6 @@ def test_demo_deck_speaker_notes_carry_the_results(demo_deck, demo_results):
 
     headline = demo_deck.slides[1]
     assert headline.notes_slide.notes_text_frame.text == results_paragraph(summarize(demo_results), demo_results)
-    rates = demo_deck.slides[2].notes_slide.notes_text_frame.text
+    rates_slide = next(s for s in demo_deck.slides if _title(s).startswith("Response rates"))
+    rates = rates_slide.notes_slide.notes_text_frame.text
     assert "14 / 22" in rates and "95 % CI" in rates

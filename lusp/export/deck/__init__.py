@@ -32,20 +32,24 @@ from lusp.export.deck.charts import (
 )
 from lusp.export.deck.layout import *  # noqa: F401,F403 (geometry, fonts, colours: public constants)
 from lusp.export.deck.layout import (
+    _DRAWERS,
     DeckContext,
     Headline,
     Slide,
+    _draw_footer,
+    _draw_title,
     _fixed,
     _missing,
     _paginate,
     _split_table,
     _table_layout,
+    _text,
     _text_width_in,
     format_cell,
     render_deck,
 )
 from lusp.export.deck.numbers import DECK_TABLE_COLUMNS, deck_patient_table, headline_numbers
-from lusp.export.deck.standard import STANDARD_TITLES, build_deck, deck_context, standard_slides
+from lusp.export.deck.standard import STANDARD_TITLES, _outcome_text_colour, build_deck, deck_context, standard_slides
 
 __all__ = [
     "DECK_TABLE_COLUMNS", "STANDARD_TITLES", "SPIKES_PER_SLIDE", "SUBGROUP_LABELS", "SUBGROUP_MAX_ROWS",

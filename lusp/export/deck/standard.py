@@ -96,6 +96,11 @@ def standard_slides(
                         caption="Intention to treat: patients who cannot be evaluated count as non-responders"))
     if not len(table):
         return _localised(slides, d)
+    # How the patients in the file flowed to the result (issue 15). Table 1 stays a download
+    # of its own on the Overview: with diagnoses as recorded it runs to several slides.
+    from lusp.export.slides_manuscript import flow_slide
+
+    slides.append(flow_slide(results, filters=filters))
 
     rates = figures.response_rates_frame(summary)
     slides.append(_chart_slide(STANDARD_TITLES[1], lambda: figures.response_rates_chart(rates, criteria_label=set_label),
@@ -128,6 +133,10 @@ def standard_slides(
               "escalations, other symbols progression, transformation, death and grade ≥ 3 adverse events."))
 
     slides.extend(spike_slides(results, STANDARD_TITLES[5], d))
+    # The spike's lesson at the two-dose review, and the cohort beside the trials (issue 14).
+    from lusp.export.slides_early import early_slides
+
+    slides.extend(early_slides(results, hb_unit=d.hb_unit))
 
     subgroups = slide_subgroups(results, subgroup_covariates)
     if len(subgroups):
