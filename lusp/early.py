@@ -319,13 +319,16 @@ def early_signs_json(results, review_day: int | None = None) -> dict[str, Any]:
             "caveat": SMALL_N_CAVEAT, **{name: sign.to_dict() for name, sign in signs.items()}}
 
 
-def signs_frame(signs: dict[str, SignTable]) -> pd.DataFrame:
-    """The signs as a display table: counts, then each rate as ``k/n · est (lo–hi)``."""
+def signs_frame(signs: dict[str, SignTable], *, hb_unit: str = "g/L") -> pd.DataFrame:
+    """The signs as a display table: counts, then each rate as ``k/n · est (lo–hi)``; a
+    threshold in a sign's label reads in ``hb_unit``."""
+    from lusp.display import as_display
     from lusp.narrative import percent
 
+    display = as_display(hb_unit)
     rows = []
     for sign in signs.values():
-        row = {"sign": sign.label, "patients": GROUP_LABELS[sign.group], "n": sign.n,
+        row = {"sign": display.text(sign.label), "patients": GROUP_LABELS[sign.group], "n": sign.n,
                "TP": sign.tp, "FP": sign.fp, "FN": sign.fn, "TN": sign.tn}
         for key, rate in sign.rates().items():
             title = {"sensitivity": "sensitivity", "specificity": "specificity", "ppv": "PPV", "npv": "NPV"}[key]

@@ -1,6 +1,8 @@
 """The two-dose review and the early-sign 2 × 2 tables, worked by hand (issue 14).
 
-Every TD patient below received 4 U on day −20 (baseline burden 4 × 28 / 56 = 2.0 U/28 d; the
+Every TD patient below has an Hb on day −56 (so the record covers the whole 8-week baseline
+window and the burden is spread over all 56 days), received 4 U on day −20 (baseline burden
+4 × 28 / 56 = 2.0 U/28 d; the
 Hb of days −19 … −6 is transfusion-affected) and has a baseline Hb of 60 g/L on day 0 (the last
 Hb of days −56 … 0). Follow-up ends on day 120 (``last_followup_day``) unless stated.
 "Failing" TD patients are transfused 2 U on days 20, 40, 60, 80, 100: their longest
@@ -32,7 +34,7 @@ def _patient(pid, hb, *, td=True, fail=False, extra_tx=(), end=120, doses=DOSES_
     tx = ([(pid, BASE_TX, 4)] if td else []) + ([(pid, d, 2) for d in FAIL_TX] if fail else []) + list(extra_tx)
     return {
         "patient": (pid, {"last_followup_day": end}),
-        "hb": [(pid, d, v) for d, v in hb],
+        "hb": ([(pid, -56, 60.0)] if td else []) + [(pid, d, v) for d, v in hb],
         "tx": tx,
         "doses": [(pid, d, 1.0) for d in doses if d <= end],
     }
@@ -305,8 +307,8 @@ def test_weekly_mean_counts_each_patient_once_per_week():
 def test_courses_leave_out_transfusion_affected_hb():
     courses = early.hb_courses(analyze(_cohort(TP)))
     # TP is transfused on days 20, 40, …: Hb of days 21–34 and 41–54 would be affected; TP's
-    # values on days 30 and 41 are, days 0, 7, 14 are not.
-    assert courses["day"].tolist() == [0, 7, 14]
+    # values on days 30 and 41 are; days −56 (before the day −20 transfusion), 0, 7, 14 are not.
+    assert courses["day"].tolist() == [-56, 0, 7, 14]
 
 
 def _simulated_courses(slope, n_patients=40, seed=7):

@@ -29,7 +29,7 @@ from lusp.stats import subgroup_table
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ["app_pages/overview.py", "app_pages/patients.py", "app_pages/transfusions.py",
-         "app_pages/responses.py", "app_pages/safety.py", "app_pages/data.py"]
+         "app_pages/responses.py", "app_pages/early.py", "app_pages/safety.py", "app_pages/data.py"]
 SETS = ("study", "iwg2006", "iwg2018")
 UNITS = ("g/L", "g/dL")
 

@@ -64,11 +64,12 @@ def test_trials_table_has_both_arms_of_every_trial():
 # B3: 2 U at baseline; 2 U on day 100 → 0.667 → −33.3 % ≥ 33 % but only 1 U fewer per 12 weeks → no.
 # B4: 4 U at baseline; 4 U on day 100 → 1.333 → −33.3 %, 2 U fewer → yes (both fences).
 # B5: 4 U at baseline; follow-up ends on day 80, before week 13 → no (intention to treat).
-# N1 (NTD) is outside BELIEVE: NA.
+# N1 (NTD) is outside BELIEVE: NA. Every patient has an Hb on day −56, so the record covers the
+# whole 8-week baseline window and the baseline units are spread over its 56 days.
 BELIEVE_COHORT = make_cohort(
     patients=[(p, {"last_followup_day": 200}) for p in ("B1", "B2", "B3", "B4")] + [("B5", {"last_followup_day": 80}),
                                                                                     ("N1", {"last_followup_day": 200})],
-    hb=[(p, 0, 70.0) for p in ("B1", "B2", "B3", "B4", "B5", "N1")],
+    hb=[(p, d, 70.0) for p in ("B1", "B2", "B3", "B4", "B5", "N1") for d in (-56, 0)],
     transfusions=[("B1", -20, 4), ("B1", 100, 2), ("B2", -20, 2), ("B2", 100, 1), ("B3", -20, 2), ("B3", 100, 2),
                   ("B4", -20, 4), ("B4", 100, 4), ("B5", -20, 4)],
 )

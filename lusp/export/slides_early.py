@@ -87,7 +87,7 @@ def early_slides(results: Any, *, review_day: int | None = None, hb_unit: str = 
                                caption="Small numbers: counts and exact 95 % CIs; a description of this cohort, not a "
                                        "validated rule",
                                notes=f"{early.SMALL_N_CAVEAT}\n{sign_notes}"))
-    counts = early.signs_frame(signs).drop(columns=["n"])
+    counts = early.signs_frame(signs, hb_unit=hb_unit).drop(columns=["n"])
     slides.append(Slide("table", EARLY_TITLES[2], table=counts.astype(str),
                         caption="Positive = sign present; outcome positive = failure (evaluable non-responder); "
                                 "rate = k/n · % (exact 95 % CI)",
