@@ -22,7 +22,9 @@ from lusp.intake import attempt_load, choices_to_mapping, fingerprint, merge_map
 from lusp.io import synonyms as syn
 from lusp.load import mapping_from_json, mapping_to_json
 from lusp.narrative import plural
+from lusp.markup import escape_markdown as md
 from lusp.readiness import readiness
+from lusp.sandbox import refusal_of
 from lusp.template import template_bytes, visits_template_bytes
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -149,6 +151,10 @@ if attempt is not None:
                        icon=":material/warning:")
         else:
             st.success(loaded_text + " No problems found.", icon=":material/check_circle:")
+    elif refusal_of(attempt.report) is not None:
+        # a limit or the sandbox refused the upload: one sentence, what and why (lusp.sandbox)
+        st.error(md(refusal_of(attempt.report).message) + f" Nothing changed: the cohort in force is still "
+                 f"**{md(cohort_label(cohort))}**.", icon=":material/block:")
     else:
         verb = "was" if len(attempt.files) == 1 else "were"
         st.error(f"**{names} {verb} not loaded**: {n_errors} error(s)"

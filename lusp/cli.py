@@ -85,7 +85,8 @@ def load_cohort_or_exit(args: argparse.Namespace, *, show_warnings: bool = True)
     printed on stderr and the program exits with status 2. On success the warnings are
     printed on stderr (unless ``show_warnings`` is false) and the cohort is returned.
     """
-    from lusp.load import load_cohort, mapping_from_json
+    from lusp.load import mapping_from_json
+    from lusp.sandbox import load_cohort  # the app's limits: a child with memory, CPU and time caps
     from lusp.validate import CohortLoadError
 
     mapping = None
