@@ -313,7 +313,9 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         print(f"compare:::{exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     if args.format == "csv":
-        text = result.wide.assign(changed=result.wide["changed"].map({True: "true", False: "false"})).to_csv(index=False)
+        from lusp.export.tables import write_csv
+
+        text = write_csv(result.wide.assign(changed=result.wide["changed"].map({True: "true", False: "false"})))
     elif args.format == "json":
         import json
 
@@ -463,7 +465,9 @@ def results_csv(table) -> str:
         if out[column].dtype == "boolean":
             values = out[column]
             out[column] = np.where(values.isna(), "", np.where(values.fillna(False), "true", "false"))
-    return out.to_csv(index=False, lineterminator="\n", float_format="%.6g", na_rep="")
+    from lusp.export.tables import write_csv  # formula cells neutralised, as in every CSV
+
+    return write_csv(out, lineterminator="\n", float_format="%.6g", na_rep="")
 
 
 def _write_text(text: str, out: str | None, command: str) -> int:
