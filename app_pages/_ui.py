@@ -14,6 +14,7 @@ import streamlit as st
 
 import app_state
 from lusp.figures.hb_unit import hb_factor
+from lusp.markup import escape_markdown as md
 
 #: Result-table columns holding an Hb value in g/L (converted for display in g/dL).
 HB_COLUMNS = ("baseline_hb_g_l", "peak_hb_g_l", "hb_rise_g_l", "post_hb_g_l", "early_peak_hb_g_l")
@@ -27,8 +28,8 @@ def page_header(title: str, results=None) -> None:
     shown = len(results.table)
     cohort_name = "SYNTHETIC demo cohort" if app_state.is_demo() else app_state.cohort().source.name
     st.caption(
-        f"{cohort_name} · criteria: **{app_state.criteria_label()}** · "
-        f"filters: {app_state.describe_filters()} ({shown} of {n_all} patients)"
+        f"{md(cohort_name)} · criteria: **{app_state.criteria_label()}** · "
+        f"filters: {md(app_state.describe_filters())} ({shown} of {n_all} patients)"
     )
 
 

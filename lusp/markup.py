@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["WORD_JOINER", "escape_markdown"]
+__all__ = ["WORD_JOINER", "escape_markdown", "unescape_markdown"]
 
 #: Invisible and zero-width: breaks ``:red[``, ``:material/``, ``http://``, ``www.``, ``a@b``.
 WORD_JOINER = "\u2060"
-_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$&=\"'^])")
+_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$&])")
 _WWW = re.compile(r"(?i)(w)(ww)")
 
 
@@ -37,3 +37,12 @@ def escape_markdown(value) -> str:
     text = _PUNCTUATION.sub(r"\\\1", text)
     text = text.replace(":", ":" + WORD_JOINER).replace("@", "@" + WORD_JOINER)
     return _WWW.sub(r"\1" + WORD_JOINER + r"\2", text)
+
+
+def unescape_markdown(text: str) -> str:
+    """The characters a reader sees for :func:`escape_markdown`'s output (its inverse on
+    single-spaced text): backslash escapes resolved, word joiners removed."""
+    return _ESCAPED.sub(r"\1", str(text)).replace(WORD_JOINER, "")
+
+
+_ESCAPED = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|~<>$&])")
