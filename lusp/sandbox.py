@@ -47,8 +47,9 @@ class SandboxLimits:
     cpu_seconds: int = 240
     #: Wall-clock seconds before the child is killed (a load blocked on nothing but time).
     wall_seconds: float = 300.0
-    #: Largest file the child may write (``RLIMIT_FSIZE``): the loader writes none.
-    file_bytes: int = 1 << 20
+    #: Largest file the child may write (``RLIMIT_FSIZE``): 0, so not one byte of an upload
+    #: can reach the disk from the child (its stdin/stdout pipes are not files).
+    file_bytes: int = 0
 
 
 DEFAULT_SANDBOX = SandboxLimits()
@@ -152,7 +153,7 @@ def run_in_sandbox(function: str, sources, kwargs: dict[str, Any] | None = None,
     files = source_names(sources)
     target = function if ":" in function else f"lusp.load:{function}"
     payload = pickle.dumps((target, sources, dict(kwargs or {}), limits), protocol=pickle.HIGHEST_PROTOCOL)
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (_ROOT, os.environ.get("PYTHONPATH")) if p),
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", PYTHONPATH=os.pathsep.join(p for p in (_ROOT, os.environ.get("PYTHONPATH")) if p),
                # one thread per pool: fewer thread stacks and arenas reserved in the address space
                OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1", RAYON_NUM_THREADS="1")
     child = subprocess.Popen([sys.executable, "-m", "lusp.sandbox"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -196,8 +197,9 @@ def run_in_sandbox(function: str, sources, kwargs: dict[str, Any] | None = None,
         raise _refusal(files, "load_timeout", f"{files} was refused: checking it took more than "
                        f"{limits.cpu_seconds} seconds of computing time, the limit for one upload. Send the tables "
                        "as CSV files in a .zip, or remove unneeded sheets and columns.")
-    if code == -signal.SIGXFSZ:  # pragma: no cover — the loader writes no file
-        raise _refusal(files, "load_crashed", f"{files} was refused: reading it tried to write a file.")
+    if code == -signal.SIGXFSZ:
+        raise _refusal(files, "load_crashed", f"{files} was refused: reading it tried to write a file, which an "
+                       "upload may never do.")
     raise _refusal(files, "load_crashed", f"{files} could not be read: the reader stopped unexpectedly "
                    f"(exit {code}). Open the file in Excel, save it again as .xlsx or CSV, and upload that.")
 

@@ -47,3 +47,13 @@ def fail(sources, **kwargs):
 def echo(sources, **kwargs):
     """What the child received: the keywords pass through unchanged."""
     return {"sources": sources, "kwargs": kwargs}
+
+
+def write_file(sources, **kwargs):
+    """A reader that tries to put the upload on disk (RLIMIT_FSIZE 0 stops it)."""
+    import tempfile
+
+    with tempfile.NamedTemporaryFile("wb", delete=False) as handle:
+        handle.write(b"patient data")
+        handle.flush()
+    return handle.name
