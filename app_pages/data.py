@@ -153,7 +153,9 @@ if attempt is not None:
             st.success(loaded_text + " No problems found.", icon=":material/check_circle:")
     elif refusal_of(attempt.report) is not None:
         # a limit or the sandbox refused the upload: one sentence, what and why (lusp.sandbox)
-        st.error(md(refusal_of(attempt.report).message) + f" Nothing changed: the cohort in force is still "
+        refused = refusal_of(attempt.report)
+        named = "" if refused.message.startswith(refused.file) else f"**{md(refused.file or names)}**: "
+        st.error(named + md(refused.message) + f" Nothing changed: the cohort in force is still "
                  f"**{md(cohort_label(cohort))}**.", icon=":material/block:")
     else:
         verb = "was" if len(attempt.files) == 1 else "were"
