@@ -147,12 +147,14 @@ class UploadBudget:
         remaining = self.limits.max_unpacked_bytes - self.unpacked
         if info.file_size > remaining:
             self.charge(label, info.file_size, declared=True)  # raises, naming the declared size
-        parts: list[bytes] = []
+        import io
+
+        buffer = io.BytesIO()  # getvalue() hands its buffer over: the member is held once, not twice
         with archive.open(info) as stream:
             while chunk := stream.read(_CHUNK):
                 self.charge(label, len(chunk))
-                parts.append(chunk)
-        return b"".join(parts)
+                buffer.write(chunk)
+        return buffer.getvalue()
 
 
 # ----------------------------------------------------------------------------- workbooks
