@@ -72,6 +72,50 @@ def source_names(sources) -> str:
     return ", ".join(names) or "the upload"
 
 
+#: The only globals a child's answer may name: the types a loaded Cohort, a report and the
+#: column inspection are made of (the loader canonicalises every column to these dtypes).
+#: The child parsed hostile bytes, so its answer is unpickled as if it were hostile too: a
+#: ``__reduce__`` naming ``os.system``, ``pyarrow.lib.OSFile`` or any other callable is refused.
+SAFE_GLOBALS = frozenset({
+    ("builtins", "slice"), ("builtins", "set"), ("builtins", "frozenset"), ("builtins", "complex"),
+    ("builtins", "range"), ("builtins", "bytearray"), ("collections", "OrderedDict"),
+    ("datetime", "date"), ("datetime", "datetime"), ("datetime", "timedelta"),
+    ("lusp.cohort", "Cohort"), ("lusp.cohort", "SourceInfo"), ("lusp.load", "TableColumns"),
+    ("lusp.validate", "Problem"), ("lusp.validate", "ValidationReport"),
+    ("numpy", "dtype"), ("numpy", "ndarray"),
+    ("numpy._core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "scalar"),
+    ("numpy.core.multiarray", "_reconstruct"), ("numpy.core.multiarray", "scalar"),
+    ("numpy._core.numeric", "_frombuffer"), ("numpy.core.numeric", "_frombuffer"),
+    ("pandas", "DataFrame"), ("pandas", "Series"), ("pandas", "Index"), ("pandas", "RangeIndex"),
+    ("pandas", "NA"), ("pandas", "NaT"), ("pandas", "Timestamp"), ("pandas", "Categorical"),
+    ("pandas", "BooleanDtype"), ("pandas", "Int64Dtype"), ("pandas", "Float64Dtype"), ("pandas", "StringDtype"),
+    ("pandas", "CategoricalDtype"), ("pandas", "DatetimeTZDtype"),
+    ("pandas.arrays", "ArrowStringArray"), ("pandas.arrays", "BooleanArray"), ("pandas.arrays", "DatetimeArray"),
+    ("pandas.arrays", "FloatingArray"), ("pandas.arrays", "IntegerArray"), ("pandas.arrays", "StringArray"),
+    ("pandas._libs.arrays", "__pyx_unpickle_NDArrayBacked"), ("pandas._libs.internals", "_unpickle_block"),
+    ("pandas._libs.tslibs.timestamps", "_unpickle_timestamp"), ("pandas._libs.tslibs.nattype", "__nat_unpickle"),
+    ("pandas.core.indexes.base", "_new_Index"), ("pandas.core.internals.managers", "BlockManager"),
+    ("pyarrow.lib", "_restore_array"), ("pyarrow.lib", "py_buffer"), ("pyarrow.lib", "type_for_alias"),
+})
+
+
+class _SafeUnpickler:
+    """``pickle.loads`` that resolves only :data:`SAFE_GLOBALS` (anything else raises)."""
+
+    @staticmethod
+    def loads(data: bytes):
+        import io
+        import pickle
+
+        class Restricted(pickle.Unpickler):
+            def find_class(self, module: str, name: str):
+                if (module, name) not in SAFE_GLOBALS:
+                    raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a load result")
+                return super().find_class(module, name)
+
+        return Restricted(io.BytesIO(data)).load()
+
+
 def _limit_self(limits: SandboxLimits) -> None:
     import resource
 
@@ -166,8 +210,8 @@ def run_in_sandbox(function: str, sources, kwargs: dict[str, Any] | None = None,
         message = ("timeout", None)
     else:
         try:
-            message = pickle.loads(out) if child.returncode == 0 and out else None
-        except Exception:  # noqa: BLE001 — a truncated result is a dead child
+            message = _SafeUnpickler.loads(out) if child.returncode == 0 and out else None
+        except Exception:  # noqa: BLE001 — a truncated or disallowed result is a dead child
             message = None
     if message is None or message[0] not in ("ok", "report"):
         # exit status only: the child's stderr (a traceback, a parser's message) may echo cell values

@@ -57,3 +57,19 @@ def write_file(sources, **kwargs):
         handle.write(b"patient data")
         handle.flush()
     return handle.name
+
+
+class _Planted:
+    """What a child taken over by a hostile file could send back: a pickle that runs a command."""
+
+    def __init__(self, marker: str):
+        self.marker = marker
+
+    def __reduce__(self):
+        import os
+
+        return (os.system, (f"touch {self.marker}",))
+
+
+def planted_result(sources, **kwargs):
+    return _Planted(kwargs["marker"])

@@ -101,3 +101,11 @@ def test_relative_paths_are_read_from_the_callers_folder(tmp_path, monkeypatch):
     (tmp_path / "visits.csv").write_bytes(csv_bytes(visits_frame()))
     monkeypatch.chdir(tmp_path)
     assert sandbox.load_cohort("visits.csv").n_patients == 3
+
+
+def test_a_result_that_would_run_code_in_the_parent_is_refused(tmp_path):
+    marker = tmp_path / "pwned"
+    with pytest.raises(CohortLoadError) as caught:
+        run_in_sandbox("tests.sandbox_targets:planted_result", [CORNER], {"marker": str(marker)})
+    assert caught.value.report.errors[0].code == "load_crashed"
+    assert not marker.exists()  # os.system was never called, in the parent or anywhere
