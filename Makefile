@@ -1,11 +1,15 @@
-# make run  — the dashboard on the bundled synthetic demo cohort (http://localhost:8501)
+# make run  — the dashboard on the bundled synthetic demo cohort (http://localhost:8501),
+#             listening on 127.0.0.1 only (README "Department server" for colleagues)
 # make test — every test: unit, property, AppTest and real-browser (Debian's chromium)
 VENV   := .venv
 PY     := $(VENV)/bin/python
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages the tests need: a browser for Playwright and kaleido, LibreOffice and
 # poppler to render the slide deck to PNGs, CJK fonts for the Chinese template/instructions.
-TEST_DEBS := chromium libreoffice-impress libreoffice-writer poppler-utils fonts-noto-cjk
+# strace records the connections of exports (no outbound call), nginx is the tested
+# authenticating HTTPS proxy of a department server, openssl makes its test certificate;
+# LibreOffice Writer renders the Word report.
+TEST_DEBS := chromium libreoffice-impress libreoffice-writer poppler-utils fonts-noto-cjk strace nginx openssl
 
 .PHONY: run test venv debs bench clean
 
@@ -23,8 +27,9 @@ debs:
 	@missing=""; for p in $(TEST_DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing; fi
 
+ADDRESS ?= 127.0.0.1
 run: venv
-	$(VENV)/bin/streamlit run app.py
+	$(VENV)/bin/streamlit run app.py --server.address $(ADDRESS)
 
 test: venv debs
 	$(PY) -m pytest

@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 import app_state
+from lusp.markup import escape_markdown as md
 from lusp.criteria import CRITERIA
 from lusp.figures.cohort import covariate_kind
 from lusp.labels import choice_label, covariate_label
@@ -47,7 +48,7 @@ def sidebar_cohort() -> None:
             st.caption(f"{cohort.n_patients} invented patients calibrated to the source study; "
                        "no real patient data. Upload your own cohort on the Data page.")
         else:
-            st.badge(cohort.source.name, icon=":material/description:", color="blue")
+            st.badge(md(cohort.source.name), icon=":material/description:", color="blue")
             n_warnings = len(cohort.report.warnings)
             st.caption(f"{plural(cohort.n_patients, 'patient')} · not synthetic: treat as patient data · uploaded this "
                        "session, kept in memory only"
@@ -99,14 +100,14 @@ def sidebar_filters(full) -> None:
                 if low < high:
                     seeded = current.covariate_range if current.covariate == covariate and current.covariate_range else (low, high)
                     _seed("w_f_cov_range", (max(low, seeded[0]), min(high, seeded[1])))
-                    chosen = st.slider(f"{covariate_label(covariate)} range", low, high, key="w_f_cov_range")
+                    chosen = st.slider(f"{md(covariate_label(covariate))} range", low, high, key="w_f_cov_range")
                     if tuple(chosen) != (low, high):
                         new = replace(new, covariate_range=(float(chosen[0]), float(chosen[1])))
             else:
                 levels = sorted(app_state.level_text(values).unique().tolist())
                 seeded = [v for v in current.covariate_levels if v in levels] if current.covariate == covariate else []
                 _seed("w_f_cov_levels", seeded)
-                chosen = st.multiselect(f"{covariate_label(covariate)}: keep", levels, key="w_f_cov_levels",
+                chosen = st.multiselect(f"{md(covariate_label(covariate))}: keep", levels, key="w_f_cov_levels",
                                         placeholder="All values")
                 new = replace(new, covariate_levels=tuple(chosen))
         app_state.set_filters(new)
@@ -241,7 +242,7 @@ def main() -> None:
         with st.sidebar:
             _export_ui.basket_sidebar()
         if app_state.ignored_query_params():
-            st.toast("Some link settings could not be applied: " + ", ".join(app_state.ignored_query_params()))
+            st.toast("Some link settings could not be applied: " + md(", ".join(app_state.ignored_query_params())))
             st.session_state[app_state.IGNORED_QUERY] = ()
         page.run()
         app_state.write_query_params()
@@ -254,7 +255,7 @@ def _friendly_error(exc: Exception) -> None:
     from lusp.validate import CohortLoadError
 
     if isinstance(exc, CohortLoadError):
-        st.error("The cohort could not be loaded: " + str(exc) + ". Open the Data page to see every problem "
+        st.error("The cohort could not be loaded: " + md(str(exc)) + ". Open the Data page to see every problem "
                  "or go back to the demo cohort.")
         if st.button("Use the demo cohort", key="w_error_demo"):
             app_state.use_demo()

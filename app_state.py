@@ -38,7 +38,9 @@ Session-state keys (the state of record)
     The Data page's last upload attempt, a :class:`lusp.intake.LoadAttempt` (file names,
     report, the loaded cohort or ``None``, identifier-free column previews; never the file
     bytes, which stay in the uploader widget of this session only). Read with
-    :func:`upload_attempt`, set with :func:`set_upload_attempt`.
+    :func:`upload_attempt`, set with :func:`set_upload_attempt`. A refused attempt (a limit
+    or the load sandbox, ``lusp.sandbox``) is kept the same way: its ``fingerprint`` (the
+    digest of the files and mapping) stops a rerun from reading the same upload again.
 ``COLUMN_MAPPING`` ("column_mapping")
     The hand column mapping ``{table: {column in the file: canonical field}}`` applied to
     every upload of this session (``lusp.load`` mapping; downloadable as JSON).

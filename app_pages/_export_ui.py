@@ -28,6 +28,7 @@ import streamlit as st
 from lusp.export.deck import DeckBasket, DeckItem
 from lusp.export.images import ImageExportError, figure_to_image, is_altair, prewarm_plotly_renderer
 from lusp.export.tables import to_csv_bytes, to_xlsx_bytes
+from lusp.markup import escape_markdown as md
 
 #: Session-state key of the deck basket (a :class:`DeckBasket`; session only).
 BASKET_KEY = "deck_basket"
@@ -157,7 +158,7 @@ def basket_sidebar() -> None:
                        "Overview then ends with these slides, each captioned with its filters.")
             return
         for index, item in enumerate(items):
-            st.markdown(f"**{index + 1}. {item.title}**  \n:gray[{item.kind} · {item.caption or 'no filters'}]")
+            st.markdown(f"**{index + 1}. {md(item.title)}**  \n:gray[{item.kind} · {md(item.caption or 'no filters')}]")
             # Words, not icons: three icon buttons in the narrow sidebar lost their labels.
             up, down, remove = st.columns([1, 1.2, 1.4])
             up.button("Up", key=f"basket_up_{item.item_id}", disabled=index == 0, width="stretch",
@@ -258,7 +259,7 @@ def _show_notice(key: str) -> None:
     notice = st.session_state.get(_NOTICE_KEY)
     if notice and st.session_state.get(f"{key}_deck"):
         kind, text = notice
-        (st.error if kind == "error" else st.toast)(text)
+        (st.error if kind == "error" else st.toast)(md(text))
         st.session_state.pop(_NOTICE_KEY, None)
 
 

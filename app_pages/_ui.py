@@ -15,6 +15,7 @@ import streamlit as st
 import app_state
 from lusp import labels
 from lusp.display import HB_COLUMNS  # noqa: F401 (Result-table columns holding an Hb value in g/L)
+from lusp.markup import escape_markdown as md
 
 
 def page_header(title: str, results=None) -> None:
@@ -25,8 +26,8 @@ def page_header(title: str, results=None) -> None:
     shown = len(results.table)
     cohort_name = "SYNTHETIC demo cohort" if app_state.is_demo() else app_state.cohort().source.name
     st.caption(
-        f"{cohort_name} · criteria: **{labels.criteria_label(app_state.criteria_name())}** · "
-        f"filters: {app_state.describe_filters()} ({shown} of {n_all} patients)"
+        f"{md(cohort_name)} · criteria: **{labels.criteria_label(app_state.criteria_name())}** · "
+        f"filters: {md(app_state.describe_filters())} ({shown} of {n_all} patients)"
     )
 
 

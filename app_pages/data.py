@@ -22,7 +22,9 @@ from lusp.intake import attempt_load, choices_to_mapping, fingerprint, merge_map
 from lusp.io import synonyms as syn
 from lusp.load import mapping_from_json, mapping_to_json
 from lusp.narrative import plural
+from lusp.markup import escape_markdown as md
 from lusp.readiness import readiness
+from lusp.sandbox import refusal_of
 from lusp.template import template_bytes, visits_template_bytes
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -36,8 +38,8 @@ STATUS_ICONS = {"ready": ":green[:material/check_circle:]", "partial": ":orange[
 
 def _where(problem) -> str:
     """"hb.csv, row 3, column hb_g_l: " — the place of a problem as the user finds it in the file."""
-    parts = [f"**{problem.file}**" if problem.file else "", f"row {problem.row}" if problem.row is not None else "",
-             f"column `{problem.column}`" if problem.column else ""]
+    parts = [f"**{md(problem.file)}**" if problem.file else "", f"row {problem.row}" if problem.row is not None else "",
+             f"column {md(problem.column)}" if problem.column else ""]
     text = ", ".join(p for p in parts if p)
     return text + ": " if text else ""
 
@@ -64,10 +66,10 @@ def read_mapping_file() -> None:
     try:
         mapping = mapping_from_json(uploaded.getvalue())
     except ValueError as exc:
-        app_state.set_data_notice("error", f"The mapping file {uploaded.name!r} was not used: {exc}")
+        app_state.set_data_notice("error", f"The mapping file {md(repr(uploaded.name))} was not used: {md(exc)}")
         return
     app_state.set_column_mapping(mapping)
-    app_state.set_data_notice("success", f"Column mapping {uploaded.name!r} applied: it is used for every file you "
+    app_state.set_data_notice("success", f"Column mapping {md(repr(uploaded.name))} applied: it is used for every file you "
                                          "upload in this session.")
 
 
@@ -95,8 +97,8 @@ with left:
                     "It contains no real patient data.")
     else:
         st.badge("Your upload", icon=":material/description:", color="blue")
-        st.markdown(f"**{cohort.source.name}** — {plural(cohort.n_patients, 'patient')}, loaded in this session "
-                    f"({cohort.source.shape or 'file'}: {', '.join(cohort.source.files)}). Every page shows this "
+        st.markdown(f"**{md(cohort.source.name)}** — {plural(cohort.n_patients, 'patient')}, loaded in this session "
+                    f"({cohort.source.shape or 'file'}: {md(', '.join(cohort.source.files))}). Every page shows this "
                     "cohort until you upload another or go back to the demo.")
 with right:
     if not app_state.is_demo():
@@ -139,7 +141,7 @@ if files and (attempt is None or attempt.fingerprint != fingerprint(files, mappi
 
 # ----------------------------------------------------------------------------- last attempt
 if attempt is not None:
-    names = ", ".join(attempt.files)
+    names = md(", ".join(attempt.files))
     n_errors, n_warnings = len(attempt.report.errors), len(attempt.report.warnings)
     st.subheader("Result of the upload")
     if attempt.loaded:
@@ -149,17 +151,23 @@ if attempt is not None:
                        icon=":material/warning:")
         else:
             st.success(loaded_text + " No problems found.", icon=":material/check_circle:")
+    elif refusal_of(attempt.report) is not None:
+        # a limit or the sandbox refused the upload: one sentence, what and why (lusp.sandbox)
+        refused = refusal_of(attempt.report)
+        named = "" if refused.message.startswith(refused.file) else f"**{md(refused.file or names)}**: "
+        st.error(named + md(refused.message) + f" Nothing changed: the cohort in force is still "
+                 f"**{md(cohort_label(cohort))}**.", icon=":material/block:")
     else:
         verb = "was" if len(attempt.files) == 1 else "were"
         st.error(f"**{names} {verb} not loaded**: {n_errors} error(s)"
                  + (f" and {n_warnings} warning(s)" if n_warnings else "")
-                 + f". Nothing changed: the cohort in force is still **{cohort_label(cohort)}**. "
+                 + f". Nothing changed: the cohort in force is still **{md(cohort_label(cohort))}**. "
                  "Fix the rows listed below in your file and upload it again"
                  + (", or map the columns by hand." if attempt.needs_mapping else "."),
                  icon=":material/error:")
         # the first errors in full sentences: the table below cuts long messages
         first = attempt.report.errors[:ERRORS_LISTED]
-        st.markdown("\n".join(f"- {_where(p)}{p.message}" for p in first)
+        st.markdown("\n".join(f"- {_where(p)}{md(p.message)}" for p in first)
                     + (f"\n- … and {n_errors - len(first)} more in the report below." if n_errors > len(first) else ""))
         if not files:
             st.caption("Upload the file again to re-check it or to apply a column mapping.")
@@ -184,18 +192,18 @@ if attempt is not None:
                     where = tc.file if tc.sheet in ("", tc.file) else f"{tc.file} › sheet {tc.sheet!r}"
                     table_options = [None, *TABLES, syn.VISITS]
                     table_picks[i] = st.selectbox(
-                        f"Which table is {where}?", table_options, index=table_options.index(tc.table),
+                        f"Which table is {md(where)}?", table_options, index=table_options.index(tc.table),
                         key=f"w_map_{tag}_{i}_table",
                         format_func=lambda t: "— not a table (skip it)" if t is None else (
                             "visits (one row per patient and visit)" if t == syn.VISITS else t),
                         help="Changing the table re-reads the sheet as that table; then map its columns if needed.")
                     if tc.table is None:
-                        st.caption(f"{where} was not recognised as one of the tables: choose which one it is.")
+                        st.caption(f"{md(where)} was not recognised as one of the tables: choose which one it is.")
                         continue
                     required = {f for alts in syn.REQUIRED_FIELDS.get(tc.table, ()) for f in alts}
                     missing = " · ".join(m.replace("|", " or ") for m in tc.missing)
                     if missing:
-                        st.markdown(f"Required but not found in {where}: :red[**{missing}**] — pick the column that "
+                        st.markdown(f"Required but not found in {md(where)}: :red[**{missing}**] — pick the column that "
                                     "holds it, or correct the table above.")
                     none_label = ("— not a field (keep as a covariate)" if tc.table in ("patients", syn.VISITS)
                                   else "— not a field (ignore)")
@@ -207,16 +215,16 @@ if attempt is not None:
                     picks[i] = {}
                     for j, column in enumerate(tc.columns):
                         row = st.columns([2, 3, 3], vertical_alignment="center")
-                        row[0].markdown(f"`{column}`")
-                        row[1].caption(", ".join(v for v in tc.preview.get(column, []) if v) or "(empty)")
+                        row[0].markdown(f"**{md(column)}**")
+                        row[1].caption(md(", ".join(v for v in tc.preview.get(column, []) if v)) or "(empty)")
                         proposed = tc.proposed.get(column)
                         picks[i][column] = row[2].selectbox(
-                            f"Field for {column}", options, index=options.index(proposed) if proposed in options else 0,
+                            f"Field for {md(column)}", options, index=options.index(proposed) if proposed in options else 0,
                             key=f"w_map_{tag}_{i}_{j}", label_visibility="collapsed",
                             format_func=lambda f, none=none_label, req=required: none if f is None else (
                                 f"{f} (required)" if f in req else f))
                     if tc.dropped_identifiers:
-                        st.caption("Dropped as direct identifiers (never read): " + ", ".join(tc.dropped_identifiers))
+                        st.caption("Dropped as direct identifiers (never read): " + md(", ".join(tc.dropped_identifiers)))
                 applied = st.form_submit_button("Apply mapping", type="primary", icon=":material/check:",
                                                 disabled=not sheets)
             if applied:
@@ -320,4 +328,4 @@ if not warnings.empty and (attempt is None or not attempt.loaded or attempt.coho
 st.subheader("What each page can show")
 ready = readiness(cohort, {name: app_state.params(name) for name in CRITERIA})
 for item in ready.itertuples(index=False):
-    st.markdown(f"{STATUS_ICONS[item.status]} **{item.area}** — {item.detail}")
+    st.markdown(f"{STATUS_ICONS[item.status]} **{item.area}** — {md(item.detail)}")

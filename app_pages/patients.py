@@ -8,6 +8,7 @@ import streamlit as st
 
 import app_state
 from app_pages import _manuscript_ui, _ui
+from lusp.markup import escape_markdown as md
 from lusp.figures import palette
 from lusp.figures.patient import SORT_KEYS, dose_text, patient_trajectory, small_multiples, small_multiples_order
 from lusp.figures.spike import spike_multiples
@@ -40,7 +41,7 @@ wanted = app_state.patient_id()
 if wanted is not None and wanted not in by_id.index:
     where = "in this cohort" if wanted not in set(app_state.full_results().table["patient_id"].astype(str)) \
         else "among the patients the filters leave"
-    st.warning(f"Patient {wanted} is not {where}; showing {ids[0]} instead.")
+    st.warning(f"Patient {md(wanted)} is not {where}; showing {md(ids[0])} instead.")
     wanted = None
 current = wanted or ids[0]
 if app_state.patient_id() != current:
@@ -81,15 +82,15 @@ with chart_col:
 
 with info_col:
     outcome = str(row["outcome"])
-    st.markdown(f"### :material/person: {pid}")
+    st.markdown(f"### :material/person: {md(pid)}")
     st.markdown(
         f"<span style='background:{palette.outcome_colour(outcome)};color:white;padding:4px 10px;"
         f"border-radius:6px;font-weight:600'>{palette.OUTCOME_LABELS.get(outcome, outcome)}</span>",
         unsafe_allow_html=True,
     )
-    st.markdown(f"**Why:** {_ui.text(row['reason'])}")
+    st.markdown(f"**Why:** {md(_ui.text(row['reason']))}")
     if "not_evaluable_reason" in row and pd.notna(row["not_evaluable_reason"]) and str(row["not_evaluable_reason"]):
-        st.markdown(f"**Not evaluable:** {_ui.text(row['not_evaluable_reason'])}")
+        st.markdown(f"**Not evaluable:** {md(_ui.text(row['not_evaluable_reason']))}")
     display = _ui.display()
 
     def burden(value) -> str:
@@ -133,7 +134,7 @@ with info_col:
         st.caption("No protocol findings for this patient.")
     for finding in findings.itertuples():
         icon = ":material/warning:" if finding.kind == "finding" else ":material/info:"
-        st.markdown(f"{icon} {_ui.text(finding.message)}")
+        st.markdown(f"{icon} {md(_ui.text(finding.message))}")
 
     patients = results.cohort.patients
     covariates = patients[patients["patient_id"].astype(str) == pid].drop(columns=["patient_id"])

@@ -15,6 +15,7 @@ from typing import Callable
 import streamlit as st
 
 import app_state
+from lusp.markup import escape_markdown as md
 from app_pages import _export_ui
 from lusp.labels import criteria_label
 from lusp.narrative import plural
@@ -107,7 +108,7 @@ def spike_patient(patient_id: str) -> Callable[[], None]:
                            if axis.domain is None or axis.domain[1] - axis.domain[0] > 0.3 else None)
         st.plotly_chart(fig, width="stretch", config=PLOTLY_CONFIG, key=f"present_{patient_id}")
         row = table[table["patient_id"].astype(str) == patient_id].iloc[0]
-        st.markdown(escape(str(app_state.display().text(row["reason"]))))
+        st.markdown(md(app_state.display().text(row["reason"])))
 
     return draw
 
@@ -141,7 +142,7 @@ if len(table):
 
 step = min(max(_export_ui.present_step(), 0), len(screens) - 1)
 title, draw = screens[step]
-st.title(title)
+st.title(md(title))
 try:
     draw()
 except (ImageExportError, ValueError, TypeError, KeyError) as error:  # one screen's edge case must not end the talk

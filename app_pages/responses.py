@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 import app_state
+from lusp.markup import escape_markdown as md
 from app_pages import _ui
 from lusp.figures.cohort import (
     forest_plot,
@@ -65,15 +66,15 @@ else:
     if covariate_kind(patients[covariate]) == "numeric":
         values = patients[covariate].astype("Float64").dropna()
         median = float(values.median())
-        how = cut_col.radio(f"Split {covariate_words} at", ["median", "a value"], key="w_forest_split", horizontal=True,
+        how = cut_col.radio(f"Split {md(covariate_words)} at", ["median", "a value"], key="w_forest_split", horizontal=True,
                             format_func=lambda h: f"the median ({median:g})" if h == "median" else h)
         if how == "a value":
-            cutoff = st.number_input(f"{covariate_words} cut-off", value=median, key="w_forest_cutoff")
+            cutoff = st.number_input(f"{md(covariate_words)} cut-off", value=median, key="w_forest_cutoff")
     subgroups = app_state.cached("subgroups", lambda: subgroup_table(table, patients, covariate, cutoff=cutoff,
                                                                      min_level_n=SUBGROUP_MIN_LEVEL_N),
                                  covariate, cutoff)
     if len(subgroups) < 2:
-        _ui.empty(f"All patients shown fall in one level of {covariate_words} ({subgroups['level'].iloc[0]}); there is "
+        _ui.empty(f"All patients shown fall in one level of {md(covariate_words)} ({md(subgroups['level'].iloc[0])}); there is "
                   "nothing to compare.")
     overall = s["response_rate"]["overall"]["rate"]
     spec = _ui.altair_spec("forest", lambda: forest_plot(subgroups, overall_rate=overall, covariate_label=covariate_words),
@@ -189,9 +190,9 @@ st.markdown(f"**{len(changed)} patient(s) change classification between sets**" 
             else "Every patient shown has the same classification under every set.")
 for row in changed.head(CHANGED_SHOWN_MAX).to_dict("records"):
     path = " · ".join(f"{criteria_label(name)}: {row[name]}" for name in concord.criteria)
-    with st.expander(f"{row['patient_id']} — {path}"):
+    with st.expander(f"{md(row['patient_id'])} — {md(path)}"):
         for name, label in zip(concord.criteria, concord.labels):
-            st.markdown(f"**{criteria_label(name)}** — {_ui.text(row[name + '_reason'])}")
+            st.markdown(f"**{criteria_label(name)}** — {md(_ui.text(row[name + '_reason']))}")
 if len(changed) > CHANGED_SHOWN_MAX:
     st.caption(f"The first {CHANGED_SHOWN_MAX} of {len(changed)} are listed; the table above (CSV) has every reason.")
 if results.criteria == "iwg2018":

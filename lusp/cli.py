@@ -85,7 +85,8 @@ def load_cohort_or_exit(args: argparse.Namespace, *, show_warnings: bool = True)
     printed on stderr and the program exits with status 2. On success the warnings are
     printed on stderr (unless ``show_warnings`` is false) and the cohort is returned.
     """
-    from lusp.load import load_cohort, mapping_from_json
+    from lusp.load import mapping_from_json
+    from lusp.sandbox import load_cohort  # the app's limits: a child with memory, CPU and time caps
     from lusp.validate import CohortLoadError
 
     mapping = None
@@ -312,7 +313,9 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         print(f"compare:::{exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     if args.format == "csv":
-        text = result.wide.assign(changed=result.wide["changed"].map({True: "true", False: "false"})).to_csv(index=False)
+        from lusp.export.tables import write_csv
+
+        text = write_csv(result.wide.assign(changed=result.wide["changed"].map({True: "true", False: "false"})))
     elif args.format == "json":
         import json
 
@@ -462,7 +465,9 @@ def results_csv(table) -> str:
         if out[column].dtype == "boolean":
             values = out[column]
             out[column] = np.where(values.isna(), "", np.where(values.fillna(False), "true", "false"))
-    return out.to_csv(index=False, lineterminator="\n", float_format="%.6g", na_rep="")
+    from lusp.export.tables import write_csv  # formula cells neutralised, as in every CSV
+
+    return write_csv(out, lineterminator="\n", float_format="%.6g", na_rep="")
 
 
 def _write_text(text: str, out: str | None, command: str) -> int:

@@ -17,7 +17,8 @@ from typing import Iterable
 import pandas as pd
 
 from lusp.cohort import TABLES, Cohort
-from lusp.load import Mapping, TableColumns, inspect_columns, load_cohort
+from lusp.load import Mapping, TableColumns
+from lusp.sandbox import inspect_columns, load_cohort  # in a limited child process: a hostile file costs one attempt
 from lusp.validate import CohortLoadError, ValidationReport
 
 __all__ = [

@@ -104,7 +104,7 @@ def readiness(cohort: Any, params: Mapping[str, Any] | None = None) -> pd.DataFr
 
     if cohort.transfusions.empty:
         rows.append(("Transfusions", "missing",
-                     "No `transfusions` table: every patient counts as NTD (no RBC units at baseline) and burden "
+                     "No 'transfusions' table: every patient counts as NTD (no RBC units at baseline) and burden "
                      "before/after is 0. Add one (patient_id, day or date, units) to see transfusion burden and "
                      "transfusion independence."))
     else:
@@ -117,7 +117,7 @@ def readiness(cohort: Any, params: Mapping[str, Any] | None = None) -> pd.DataFr
     if covariates == ["diagnosis"] or not covariates:
         rows.append(("Responses & subgroups", "partial",
                      "Only the diagnosis is available for subgroups. Add patient columns (age, sex, SF3B1, prior "
-                     "ESA, any other) to the `patients` table to compare subgroups."))
+                     "ESA, any other) to the 'patients' table to compare subgroups."))
     else:
         rows.append(("Responses & subgroups", "ready",
                      f"{len(covariates)} patient columns usable for subgroups: "
@@ -126,28 +126,28 @@ def readiness(cohort: Any, params: Mapping[str, Any] | None = None) -> pd.DataFr
     events = cohort.events
     if events.empty:
         rows.append(("Safety", "missing",
-                     "No `events` table: add one (patient_id, day or date, category, term, grade) to see adverse "
+                     "No 'events' table: add one (patient_id, day or date, category, term, grade) to see adverse "
                      "events, progression and transformation. The swimmer plot shows no events either."))
     else:
         no_grade = events["category"].astype(str).eq("adverse_event") & events["grade"].isna()
         detail = (f"{len(events)} events for {events['patient_id'].astype(str).nunique()} of {n} patients.")
         if no_grade.any():
             rows.append(("Safety", "partial", detail + f" {int(no_grade.sum())} adverse events have no CTCAE "
-                         "grade and are shown as 'grade unknown'; add `grade` (1–5) to count them by grade."))
+                         "grade and are shown as 'grade unknown'; add 'grade' (1–5) to count them by grade."))
         else:
             rows.append(("Safety", "ready", detail))
 
     labs = cohort.labs
     if labs.empty:
         rows.append(("Blasts over time (Safety)", "missing",
-                     "No `labs` table: add one (patient_id, day or date, test, value) with a blasts test to see "
+                     "No 'labs' table: add one (patient_id, day or date, test, value) with a blasts test to see "
                      "blasts over time."))
     else:
         tests = labs["test"].astype(str).str.lower()
         blasts = labs[tests.apply(lambda t: any(w in t for w in _BLAST_WORDS))]
         if blasts.empty:
             rows.append(("Blasts over time (Safety)", "partial",
-                         f"The `labs` table has no blasts test (tests: {_list(sorted(set(labs['test'].astype(str))))}); "
+                         f"The 'labs' table has no blasts test (tests: {_list(sorted(set(labs['test'].astype(str))))}); "
                          "name the test 'blasts' to see blasts over time."))
         else:
             rows.append(("Blasts over time (Safety)", "ready",

@@ -143,8 +143,12 @@ def visits_template_bytes() -> bytes:
 
 def visits_template_csv() -> bytes:
     """The visits template as UTF-8 CSV (with BOM so Excel shows it correctly)."""
-    lines = [",".join(VISITS_HEADER)] + [",".join("" if v == "" else str(v) for v in row) for row in VISITS_EXAMPLE]
-    return ("\ufeff" + "\n".join(lines) + "\n").encode("utf-8")
+    import pandas as pd
+
+    from lusp.export.tables import write_csv  # the one CSV writer (formula cells neutralised)
+
+    frame = pd.DataFrame([list(row) for row in VISITS_EXAMPLE], columns=list(VISITS_HEADER), dtype=object)
+    return ("\ufeff" + write_csv(frame, lineterminator="\n")).encode("utf-8")
 
 
 def write_template(path: str | os.PathLike) -> None:

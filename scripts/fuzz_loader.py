@@ -5,6 +5,7 @@ for cell-level problems, the table, row and column. Anything else (another excep
 error problem with no file) is a failure.
 
     python scripts/fuzz_loader.py --n 10000 --seed 1
+    python scripts/fuzz_loader.py --hostile --n 300   # hostile structures (issue 17)
 """
 from __future__ import annotations
 
@@ -137,18 +138,112 @@ def run(n: int, seed: int = 0) -> Counter:
     return counts
 
 
+# ----------------------------------------------------------------------------- hostile structures
+# (issue 17; kept apart from the mutations above.) Small files whose *structure* is hostile: a
+# workbook declaring or reaching a huge grid, too many columns, zips nested too deep or holding
+# too many members. Each must be refused by a pre-parse limit (lusp.io.limits) with its code
+# when it passes a limit, and otherwise load or be rejected with a report — never crash, never
+# reach a parser that would allocate the grid (a native abort would end this process).
+
+_HOSTILE = ("dimension", "far_cell", "wide_csv", "nested", "many_members")
+
+
+def _hostile_workbook(rng: random.Random, kind: str) -> tuple[tuple[str, bytes], str | None]:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from tests.hostile_files import column_letters, workbook_bytes
+
+    from lusp.io.limits import DEFAULT_LIMITS as lim
+
+    rows = rng.choice((2, 50, 9_999, 10_000, 10_001, 1_048_576))
+    columns = rng.choice((2, 26, 999, 1_000, 1_001, 16_384))
+    ref = f"{column_letters(columns)}{rows}"
+    cells = '<row r="1"><c r="A1" t="inlineStr"><is><t>patient_id</t></is></c></row><row r="2"><c r="A2"><v>1</v></c></row>'
+    if kind == "dimension":
+        xml = f'<dimension ref="A1:{ref}"/><sheetData>{cells}</sheetData>'
+    else:  # far_cell: no dimension, one cell far away
+        xml = f'<sheetData>{cells}<row r="{rows}"><c r="{ref}"><v>1</v></c></row></sheetData>'
+    expected = ("too_many_cells" if rows * columns > lim.max_cells
+                else "too_many_columns" if columns > lim.max_columns else None)
+    return ("hostile.xlsx", workbook_bytes({"patients": xml})), expected
+
+
+def make_hostile_case(rng: random.Random) -> tuple[str, list, str | None]:
+    """One hostile input: ``(kind, sources, the refusal code it must get or None)``."""
+    from lusp.io.limits import DEFAULT_LIMITS as lim
+
+    kind = rng.choice(_HOSTILE)
+    if kind in ("dimension", "far_cell"):
+        source, expected = _hostile_workbook(rng, kind)
+        return kind, [source], expected
+    if kind == "wide_csv":
+        n = rng.choice((3, 999, 1_000, 1_001, 5_000))
+        header = ",".join(["patient_id", "day", "hb_g_l"] + [f"x{i}" for i in range(n - 3)])
+        return kind, [("hb.csv", (header + "\nP1,0,80" + "," * (n - 3) + "\n").encode())], (
+            "too_many_columns" if n > lim.max_columns else None)
+    base = _as_sources(random.Random(rng.random()), _BASE)
+    if kind == "nested":
+        depth = rng.randint(1, 6)  # the upload zip is level 0
+        data, name = None, None
+        for level in range(depth):
+            buffer = io.BytesIO()
+            with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+                if data is None:
+                    for inner, content in base if base[0][0].endswith(".csv") else [("cohort.xlsx", base[0][1])]:
+                        archive.writestr(inner, content)
+                else:
+                    archive.writestr(name, data)
+            data, name = buffer.getvalue(), f"level{level}.zip"
+        return kind, [("nested.zip", data)], "archive_too_deep" if depth > lim.max_depth else None
+    n = rng.choice((5, lim.max_members - 1, lim.max_members + 1))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for i in range(n):
+            archive.writestr(f"extra{i}.csv", "patient_id\nP1\n")
+    return kind, [("many.zip", buffer.getvalue())], "too_many_members" if n > lim.max_members else None
+
+
+def run_hostile(n: int, seed: int = 0) -> Counter:
+    """Run ``n`` seeded hostile structures; the counter holds outcomes per kind."""
+    rng = random.Random(seed)
+    counts: Counter = Counter()
+    for _ in range(n):
+        kind, sources, expected = make_hostile_case(rng)
+        try:
+            load_cohort(sources)
+            outcome, codes = "loaded", set()
+        except CohortLoadError as exc:
+            codes = {p.code for p in exc.report.errors}
+            check_problems = [p for p in exc.report.errors if not p.file and p.code not in ("missing_table", "bad_mapping")]
+            assert not check_problems, f"{kind}: a problem names no file: {check_problems[0]}"
+            outcome = "refused" if codes & _LIMIT_CODES else "rejected"
+        except Exception as exc:  # noqa: BLE001 — this is what the fuzzer hunts
+            raise AssertionError(f"{kind}: uncaught {type(exc).__name__}: {exc}") from exc
+        if expected is not None:
+            assert expected in codes, f"{kind}: expected {expected}, got {codes or outcome}"
+        else:
+            assert not codes & _LIMIT_CODES, f"{kind}: refused by a limit it does not pass: {codes}"
+        counts[(kind, outcome)] += 1
+    return counts
+
+
+_LIMIT_CODES = frozenset({"too_many_cells", "too_many_columns", "upload_too_large_unpacked", "archive_too_deep",
+                          "too_many_members"})
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=2000, help="number of mutations")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--hostile", action="store_true", help="hostile structures (issue 17) instead of mutations")
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    counts = run(args.n, args.seed)
+    counts = (run_hostile if args.hostile else run)(args.n, args.seed)
     seconds = time.perf_counter() - start
     for (kind, outcome), count in sorted(counts.items()):
         print(f"{kind:<18}{outcome:<10}{count:>7}")
     loaded = sum(c for (k, o), c in counts.items() if o == "loaded")
-    print(f"{args.n} mutations in {seconds:.1f} s: {loaded} loaded, {args.n - loaded} rejected with a report, 0 crashes")
+    print(f"{args.n} {'hostile structures' if args.hostile else 'mutations'} in {seconds:.1f} s: {loaded} loaded, "
+          f"{args.n - loaded} rejected or refused with a report, 0 crashes")
     return 0
 
 

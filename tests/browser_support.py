@@ -34,12 +34,15 @@ def _free_port() -> int:
 
 
 @contextmanager
-def streamlit_server():
-    """``streamlit run app.py`` headless on a free port; yields its URL, stops it after."""
+def streamlit_server(prefix: tuple[str, ...] = (), startup_s: float = 60):
+    """``streamlit run app.py`` headless on a free port; yields its URL, stops it after.
+
+    ``prefix`` goes before the command (e.g. ``strace -f -o LOG`` to record its connections).
+    """
     port = _free_port()
     env = dict(os.environ, STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+        [*prefix, sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1",
          # Edits elsewhere in the tree must not pop up "source file changed": that prompt
          # looks like a run that never ends.
@@ -47,7 +50,7 @@ def streamlit_server():
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + startup_s
     while time.monotonic() < deadline:
         try:
             with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as response:

@@ -48,3 +48,13 @@ def test_the_fuzzer_flags_an_unclean_outcome():
             fuzz_loader.check([("f.csv", b"x")])
     finally:
         fuzz_loader.load_cohort = original
+
+
+def test_hostile_structures_are_refused_by_their_limit_or_read_cleanly():
+    """Issue 17: workbooks declaring or reaching huge grids, too many columns, zips nested
+    too deep or holding too many members — each passing a limit gets that limit's refusal,
+    the rest load or are rejected with a report; none reaches a parser that would abort."""
+    counts = fuzz_loader.run_hostile(int(os.environ.get("LUSP_FUZZ_HOSTILE_N", "60")), seed=17)
+    kinds = {kind for kind, _ in counts}
+    assert kinds == {"dimension", "far_cell", "wide_csv", "nested", "many_members"}
+    assert {outcome for _, outcome in counts} >= {"refused", "rejected"}

@@ -95,13 +95,15 @@ def uploaded():
     writes: list[str] = []
     real_open, real_os_open = builtins.open, os.open
 
+    # Not files: /dev/null and pipes (an int fd), which the load sandbox (lusp.sandbox) uses to
+    # hand the upload to its child process; the child itself may write no file (RLIMIT_FSIZE 0).
     def recording_open(file, mode="r", *args, **kwargs):
-        if any(flag in mode for flag in "wax+"):
+        if any(flag in mode for flag in "wax+") and not isinstance(file, int) and str(file) != os.devnull:
             writes.append(str(file))
         return real_open(file, mode, *args, **kwargs)
 
     def recording_os_open(path, flags, *args, **kwargs):
-        if flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT):
+        if flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT) and str(path) != os.devnull:
             writes.append(str(path))
         return real_os_open(path, flags, *args, **kwargs)
 

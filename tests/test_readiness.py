@@ -55,7 +55,7 @@ def test_one_row_per_page_and_analysis_with_known_statuses(minimal):
 def test_missing_optional_tables_say_what_to_add(minimal):
     safety = row(minimal, "Safety")
     assert safety["status"] == "missing"
-    assert safety["detail"].startswith("No `events` table") and "add one" in safety["detail"]
+    assert safety["detail"].startswith("No 'events' table") and "add one" in safety["detail"]
     assert row(minimal, "Blasts over time (Safety)")["status"] == "missing"
     no_tx = readiness(load())
     assert row(no_tx, "Transfusions")["status"] == "missing"

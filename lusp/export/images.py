@@ -219,11 +219,102 @@ def _ensure_plotly_renderer() -> None:
                 f"(BROWSER_PATH={os.environ.get('BROWSER_PATH', '')!r})."
             )
         # mathjax=False: kaleido's default MathJax is loaded from a CDN, and we work offline.
-        kaleido.start_sync_server(path=path, mathjax=False, silence_warnings=True)
+        # The browser is started through offline_chromium_wrapper(): no lookups, no web-security hole.
+        kaleido.start_sync_server(path=offline_chromium_wrapper(path), mathjax=False, enable_extensions=False,
+                                  silence_warnings=True)
         _server_started = True
         if not _server_alive():
             _server_started = False
             raise ImageExportError(f"Chromium at {path} could not be started for Plotly image export.")
+
+
+#: Flags added to every Chromium kaleido starts. kaleido 1.x (through choreographer) has no
+#: option for extra flags and passes ``--disable-web-security``, so Chromium is started
+#: through a small wrapper script (:func:`offline_chromium_wrapper`) that drops that flag
+#: and appends these. Together they stop every lookup Chromium makes on its own: field
+#: trials and component/safe-browsing/translate/optimisation-hint updates, sign-in and sync
+#: (accounts.google.com, clients2.google.com, update.googleapis.com), domain-reliability
+#: and metrics uploads, DNS prefetch and hyperlink pings — and ``--host-resolver-rules``
+#: makes any host name unresolvable, so nothing reaches even the resolver. The page kaleido
+#: renders is a local file with plotly.js inlined; it needs no network.
+CHROMIUM_OFFLINE_FLAGS = (
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-domain-reliability",
+    "--disable-client-side-phishing-detection",
+    "--disable-default-apps",
+    "--disable-extensions",
+    "--disable-breakpad",
+    "--no-first-run",
+    "--no-default-browser-check",
+    "--no-pings",
+    "--dns-prefetch-disable",
+    "--no-service-autorun",
+    "--metrics-recording-only",
+    "--disable-features=OptimizationHints,OptimizationGuideModelDownloading,MediaRouter,DialMediaRouteProvider,"
+    "Translate,AutofillServerCommunication,CertificateTransparencyComponentUpdater,NetworkTimeServiceQuerying,"
+    "SafeBrowsing,InterestFeedContentSuggestions,PrivacySandboxSettings4,SpareRendererForSitePerProcess",
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+)
+#: Flags the wrapper removes from kaleido's command line.
+CHROMIUM_REFUSED_FLAGS = ("--disable-web-security",)
+
+_wrapper_lock = threading.Lock()
+_wrappers: dict[str, str] = {}
+
+
+def _isolation_prefix() -> str:
+    """``"unshare -rn "`` when this machine lets a process enter a network namespace of its
+    own (Debian allows unprivileged user namespaces), else ``""``.
+
+    Stock Chromium probes IPv6 reachability with a UDP ``connect()`` to Google's public DNS
+    address whatever its flags say (no packet is sent, but it is a lookup of sorts); in a
+    namespace with no interface but a down loopback, that and anything else fails at once.
+    kaleido talks to Chromium over pipes, which the namespace does not touch.
+    """
+    import shutil
+    import subprocess
+
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        return ""
+    try:
+        works = subprocess.run([unshare, "-rn", "true"], capture_output=True, timeout=10).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        works = False
+    return f"{unshare} -rn " if works else ""
+
+
+def offline_chromium_wrapper(browser: str) -> str:
+    """The path of an executable that starts ``browser`` with :data:`CHROMIUM_OFFLINE_FLAGS`
+    added and :data:`CHROMIUM_REFUSED_FLAGS` removed, in a network namespace of its own when
+    the machine allows one (:func:`_isolation_prefix`) — a POSIX shell script in a private
+    temporary folder, written once per process."""
+    import shlex
+    import tempfile
+
+    with _wrapper_lock:
+        if browser in _wrappers and os.path.exists(_wrappers[browser]):
+            return _wrappers[browser]
+        folder = tempfile.mkdtemp(prefix="lusp-chromium-")  # mode 0700: this user only
+        script = os.path.join(folder, "chromium-offline")
+        refused = " | ".join(shlex.quote(flag) for flag in CHROMIUM_REFUSED_FLAGS)
+        with open(script, "w", encoding="utf-8") as handle:
+            handle.write(
+                "#!/bin/sh\n"
+                "# Written by lusp.export.images: Chromium for kaleido, with no network of its own.\n"
+                "for arg do\n  shift\n"
+                f"  case $arg in {refused}) ;; *) set -- \"$@\" \"$arg\" ;; esac\n"
+                "done\n"
+                f"exec {_isolation_prefix()}{shlex.quote(browser)} \"$@\" " + " ".join(shlex.quote(f) for f in CHROMIUM_OFFLINE_FLAGS) + "\n")
+        os.chmod(script, 0o700)
+        import atexit
+        import shutil
+
+        atexit.register(shutil.rmtree, folder, True)
+        _wrappers[browser] = script
+        return script
 
 
 def _server_alive() -> bool:

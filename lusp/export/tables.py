@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -121,13 +122,48 @@ def validation_table(report: Any) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------
 
 
+#: First characters that make a spreadsheet read a cell as a formula (OWASP "CSV injection").
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+def neutralise_cell(value: Any) -> Any:
+    """A text cell a spreadsheet would run (``=HYPERLINK(…)``, ``+cmd|…``, ``@SUM(…)``, or
+    starting with tab / CR) gets a leading apostrophe, which Excel, LibreOffice and Sheets
+    show as text; anything else, numbers and number-like text (``-5``, ``+1.5e3``) included,
+    is returned unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS) and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` with :func:`neutralise_cell` applied to every text cell and to
+    the column names (numeric, boolean and date columns are not touched)."""
+    out = frame.copy()
+    for position, column in enumerate(out.columns):
+        series = out.iloc[:, position]
+        if series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
+            out.isetitem(position, series.map(neutralise_cell, na_action="ignore"))
+    out.columns = [neutralise_cell(c) for c in out.columns]
+    return out
+
+
+def write_csv(frame: pd.DataFrame, **to_csv: Any) -> str:
+    """The one CSV writer of the product: ``frame.to_csv(index=False, **to_csv)`` after
+    :func:`neutralise_formulas`. Every CSV the app and the command line write goes through
+    here, so no cell of a user's file becomes a formula in the spreadsheet that opens it."""
+    return neutralise_formulas(frame).to_csv(index=False, **to_csv)
+
+
 def to_csv_bytes(frame: pd.DataFrame) -> bytes:
-    """UTF-8 CSV: booleans ``true``/``false``, missing values empty, no index.
+    """UTF-8 CSV: booleans ``true``/``false``, missing values empty, no index, formula
+    cells neutralised (:func:`write_csv`).
 
     Written with a byte-order mark so Excel opens non-ASCII text (CJK diagnoses, ``≥``)
     correctly when the file is double-clicked; pandas, calamine and R all skip it.
     """
-    text = _csv_ready(frame).to_csv(index=False, lineterminator="\n")
+    text = write_csv(_csv_ready(frame), lineterminator="\n")
     return ("\ufeff" + text).encode("utf-8")
 
 

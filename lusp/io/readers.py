@@ -16,6 +16,7 @@ from pathlib import PurePosixPath
 import pandas as pd
 from pandas.api.types import is_numeric_dtype
 
+from lusp.io import limits
 from lusp.io.sources import InputFile
 from lusp.validate import Problem
 
@@ -66,6 +67,13 @@ def read_file(file: InputFile, text_columns=None) -> tuple[list[RawTable], list[
     """
     name, head = file.name, file.head(65536)
     suffix = PurePosixPath(name).suffix.lower()
+    if file.depth == 0:  # an archive member was charged as it was unpacked
+        try:
+            file.budget.charge(name, file.size)
+        except limits.LimitExceeded as exc:
+            return [], [exc.problem]
+    if file.budget.refused is not None:
+        return [], []  # the upload was refused already; that problem is reported once
     if not head.strip() and (len(head) < 65536 or not file.content().strip()):
         return [], [_error(name, "empty_file", "The file is empty. Choose the file that holds the cohort.")]
     if head.startswith(_OLE_MAGIC):
@@ -76,7 +84,7 @@ def read_file(file: InputFile, text_columns=None) -> tuple[list[RawTable], list[
         if not is_zip:
             return [], [_error(name, "wrong_content", "The file is named .xlsx but is not an Excel workbook. "
                                "Open it in Excel and save it as .xlsx, or give it the right extension.")]
-        return read_workbook(name, file.content())
+        return read_workbook(name, file.content(), budget=file.budget)
     if suffix == ".xls":
         return [], [_error(name, "legacy_excel", "Old-style .xls workbooks are not read. Open the file in "
                            "Excel and save it as an .xlsx workbook.")]
@@ -84,7 +92,7 @@ def read_file(file: InputFile, text_columns=None) -> tuple[list[RawTable], list[
         if not is_zip:
             return [], [_error(name, "wrong_content", "The file is named .zip but is not a zip archive. "
                                "Create the archive again (one CSV per table inside).")]
-        return read_zip(name, file.content(), text_columns)
+        return read_zip(name, file.content(), text_columns, budget=file.budget, depth=file.depth)
     if suffix in (".csv", ".tsv", ".txt", ""):
         if is_zip:
             return [], [_error(name, "wrong_content", "The file is named .csv but is a zip archive or an Excel "
@@ -97,8 +105,15 @@ def read_file(file: InputFile, text_columns=None) -> tuple[list[RawTable], list[
 # ----------------------------------------------------------------------------- Excel
 
 
-def read_workbook(name: str, data: bytes) -> tuple[list[RawTable], list[Problem]]:
-    """Every sheet of an .xlsx workbook (pandas' calamine engine), header = first non-empty row."""
+def read_workbook(name: str, data: bytes, budget: limits.UploadBudget | None = None) -> tuple[list[RawTable], list[Problem]]:
+    """Every sheet of an .xlsx workbook (pandas' calamine engine), header = first non-empty row.
+
+    The declared dimensions and unpacked sizes are checked first (:mod:`lusp.io.limits`):
+    calamine allocates a sheet's whole rectangle, so a too-large one is never parsed.
+    """
+    refused = limits.check_workbook(name, data, budget)
+    if refused:
+        return [], refused
     try:
         sheets = pd.read_excel(io.BytesIO(data), sheet_name=None, header=None, engine="calamine")
     except Exception as exc:  # noqa: BLE001 — any failure of a damaged upload becomes a report
@@ -143,8 +158,14 @@ def _header_text(value) -> str:
 # ----------------------------------------------------------------------------- zip
 
 
-def read_zip(name: str, data: bytes, text_columns=None) -> tuple[list[RawTable], list[Problem]]:
-    """Every CSV (or workbook) inside a zip archive; folders and system files skipped."""
+def read_zip(name: str, data: bytes, text_columns=None, *, budget: limits.UploadBudget | None = None,
+             depth: int = 0) -> tuple[list[RawTable], list[Problem]]:
+    """Every CSV (or workbook) inside a zip archive; folders and system files skipped.
+
+    Members are unpacked in chunks against the upload's one ``budget``; ``depth`` is this
+    archive's nesting level (:mod:`lusp.io.limits` caps both).
+    """
+    budget = budget if budget is not None else limits.UploadBudget()
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = [m for m in archive.infolist() if not m.is_dir()]
@@ -159,18 +180,26 @@ def read_zip(name: str, data: bytes, text_columns=None) -> tuple[list[RawTable],
                            f"{MAX_UNZIPPED_BYTES / 1e9:.0f} GB. Send the tables as separate, smaller files.")]
     if not members:
         return [], [_error(name, "empty_file", "The zip archive holds no files. Put one CSV per table in it.")]
+    try:
+        budget.enter_archive(name, depth, len(members))
+    except limits.LimitExceeded as exc:
+        return [], [exc.problem]
     for member in members:
         inner = PurePosixPath(member.filename).name
         label = f"{name}/{inner}"
         try:
-            content = archive.read(member)
+            content = budget.read_member(archive, member, label)
+        except limits.LimitExceeded as exc:
+            return [], [exc.problem]  # the whole upload is refused: nothing half-read is kept
         except Exception:  # noqa: BLE001 — CRC errors, truncation, unsupported compression
             problems.append(_error(label, "bad_zip", "This file inside the zip archive cannot be extracted "
                                    "(the archive is damaged or incomplete). Create the archive again."))
             continue
         from lusp.io.sources import InputFile as _Inner
 
-        found, found_problems = read_file(_Inner(label, content), text_columns)
+        found, found_problems = read_file(_Inner(label, content, budget=budget, depth=depth + 1), text_columns)
+        if budget.refused is not None:  # a nested archive passed a limit: refuse the upload once
+            return [], [budget.refused]
         tables.extend(found)
         problems.extend(found_problems)
     return tables, problems
@@ -235,6 +264,9 @@ def read_csv_file(file: InputFile, text_columns=None) -> tuple[list[RawTable], l
     if first is None:
         return [], [_error(name, "empty_file", "The file is empty. Choose the file that holds the cohort.")]
     sep = sniff_separator(lines[first])
+    too_wide = limits.check_csv(file, lines[first].count(sep) + 1, file.budget.limits)  # before pandas reads it
+    if too_wide:
+        return [], too_wide
     decimal = "," if sep == ";" else "."
     header: tuple[str, ...] = ()
     tried = [encoding] + [e for e in CSV_ENCODINGS if e != encoding and encoding in CSV_ENCODINGS]

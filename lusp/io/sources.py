@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import io
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Union
 
+from lusp.io.limits import UploadBudget
 from lusp.validate import Problem
 
 Source = Union[str, os.PathLike, tuple[str, bytes]]
@@ -28,6 +29,10 @@ class InputFile:
     name: str
     data: bytes | None = None
     path: Path | None = None
+    #: The unpacked-bytes budget of the whole upload (shared by every file and archive
+    #: member of it) and this file's archive nesting level (0: the upload itself).
+    budget: UploadBudget = field(default_factory=UploadBudget, compare=False, repr=False)
+    depth: int = 0
 
     @property
     def size(self) -> int:
@@ -76,6 +81,7 @@ def read_sources(sources, max_bytes: int | None = None) -> tuple[list[InputFile]
     """Every source as an :class:`InputFile`, plus a problem for each unreadable one."""
     files: list[InputFile] = []
     problems: list[Problem] = []
+    budget = UploadBudget()  # one for the whole upload (lusp.io.limits)
     items = as_source_list(sources)
     if not items:
         problems.append(_problem("", "no_files", "No file was given. Choose a workbook (.xlsx), a .zip of CSVs, or CSV files."))
@@ -89,7 +95,7 @@ def read_sources(sources, max_bytes: int | None = None) -> tuple[list[InputFile]
             if max_bytes is not None and len(data) > max_bytes:
                 problems.append(_too_large(name, len(data), max_bytes))
                 continue
-            files.append(InputFile(Path(name).name or name, data))
+            files.append(InputFile(Path(name).name or name, data, budget=budget))
             continue
         if not isinstance(item, (str, os.PathLike)):
             problems.append(_problem(str(item)[:80], "unreadable_file", "This is neither a file path nor an uploaded file."))
@@ -100,13 +106,14 @@ def read_sources(sources, max_bytes: int | None = None) -> tuple[list[InputFile]
             if not inside:
                 problems.append(_problem(path.name, "empty_folder", "The folder holds no .xlsx, .zip or .csv file."))
             for member in inside:
-                _read_path(member, max_bytes, files, problems)
+                _read_path(member, max_bytes, files, problems, budget)
             continue
-        _read_path(path, max_bytes, files, problems)
+        _read_path(path, max_bytes, files, problems, budget)
     return files, problems
 
 
-def _read_path(path: Path, max_bytes: int | None, files: list[InputFile], problems: list[Problem]) -> None:
+def _read_path(path: Path, max_bytes: int | None, files: list[InputFile], problems: list[Problem],
+               budget: UploadBudget | None = None) -> None:
     try:
         size = path.stat().st_size
         if max_bytes is not None and size > max_bytes:
@@ -114,7 +121,7 @@ def _read_path(path: Path, max_bytes: int | None, files: list[InputFile], proble
             return
         with open(path, "rb"):  # fail now, with a clear problem, if it cannot be opened
             pass
-        files.append(InputFile(path.name, path=path))
+        files.append(InputFile(path.name, path=path, budget=budget or UploadBudget()))
     except FileNotFoundError:
         problems.append(_problem(path.name, "file_not_found", f"There is no file {path}. Check the name and folder."))
     except OSError as exc:
