@@ -77,10 +77,16 @@ COLUMN_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "patient_id": _PATIENT_ID,
         "day": _DAY,
         "date": _DATE + ("hb date", "sample date", "检测日期"),
-        "hb_g_l": ("hb_g_l", "hb", "hgb", "hemoglobin", "haemoglobin", "hb g/l", "hb (g/l)", "hgb (g/l)",
-                   "hemoglobin (g/l)", "haemoglobin (g/l)", "血红蛋白", "血红蛋白g/l", "血红蛋白(g/l)"),
+        # the header declares the unit (SPEC §2a) …
+        "hb_g_l": ("hb_g_l", "hb g/l", "hb (g/l)", "hgb (g/l)", "hgb g/l", "hemoglobin (g/l)", "haemoglobin (g/l)",
+                   "hemoglobin g/l", "血红蛋白g/l", "血红蛋白(g/l)"),
         "hb_g_dl": ("hb_g_dl", "hb g/dl", "hb (g/dl)", "hgb g/dl", "hgb (g/dl)", "hemoglobin (g/dl)",
                     "haemoglobin (g/dl)", "hemoglobin g/dl", "血红蛋白g/dl", "血红蛋白(g/dl)"),
+        "hb_mmol_l": ("hb_mmol_l", "hb mmol/l", "hb (mmol/l)", "hgb (mmol/l)", "hgb mmol/l", "hemoglobin (mmol/l)",
+                      "haemoglobin (mmol/l)", "hemoglobin mmol/l", "血红蛋白mmol/l", "血红蛋白(mmol/l)"),
+        # … or it does not: a unit column, the user's choice, or values ≥ 25 (only g/L) decide
+        "hb_value": ("hb_value", "hb", "hgb", "hemoglobin", "haemoglobin", "血红蛋白", "hb result", "hb level"),
+        "hb_unit": ("hb_unit", "unit", "units", "hb unit", "单位", "血红蛋白单位"),
     },
     "transfusions": {
         "patient_id": _PATIENT_ID,
@@ -97,6 +103,7 @@ COLUMN_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "dose_mg_kg": ("dose_mg_kg", "dose", "dose (mg/kg)", "mg/kg", "dose mg/kg", "luspatercept dose",
                        "剂量", "剂量(mg/kg)", "剂量mg/kg", "给药剂量"),
         "dose_mg": ("dose_mg", "dose (mg)", "total dose", "dose mg", "剂量(mg)", "总剂量"),
+        "weight_kg": ("weight_kg", "weight at dose", "weight (kg) at dose"),
     },
     "events": {
         "patient_id": _PATIENT_ID,
@@ -124,6 +131,9 @@ COLUMN_SYNONYMS[VISITS] = {
     "date": _DATE,
     "hb_g_l": COLUMN_SYNONYMS["hb"]["hb_g_l"],
     "hb_g_dl": COLUMN_SYNONYMS["hb"]["hb_g_dl"],
+    "hb_mmol_l": COLUMN_SYNONYMS["hb"]["hb_mmol_l"],
+    "hb_value": COLUMN_SYNONYMS["hb"]["hb_value"],
+    "hb_unit": ("hb_unit", "hb unit", "血红蛋白单位"),
     "rbc_units": ("rbc_units", "rbc", "rbc units", "units rbc", "transfusion", "transfusion units",
                   "transfused units", "prbc", "红细胞", "输血", "输血量", "红细胞输注", "输血单位"),
     "dose_mg_kg": COLUMN_SYNONYMS["doses"]["dose_mg_kg"],
@@ -131,48 +141,27 @@ COLUMN_SYNONYMS[VISITS] = {
     **{k: v for k, v in COLUMN_SYNONYMS["patients"].items() if k != "patient_id"},
 }
 
+#: The Hb value fields: unit declared by the header (g/L, g/dL, mmol/L) or not (``hb_value``).
+HB_FIELDS: tuple[str, ...] = ("hb_g_l", "hb_g_dl", "hb_mmol_l", "hb_value")
+
 #: Required fields per table; each entry is a tuple of alternatives (any one suffices).
 REQUIRED_FIELDS: dict[str, tuple[tuple[str, ...], ...]] = {
     "patients": (("patient_id",), ("diagnosis",)),
-    "hb": (("patient_id",), ("day", "date"), ("hb_g_l", "hb_g_dl")),
+    "hb": (("patient_id",), ("day", "date"), HB_FIELDS),
     "transfusions": (("patient_id",), ("day", "date"), ("units",)),
-    "doses": (("patient_id",), ("day", "date"), ("dose_mg_kg",)),
+    "doses": (("patient_id",), ("day", "date"), ("dose_mg_kg", "dose_mg")),
     "events": (("patient_id",), ("day", "date"), ("category",), ("term",)),
     "labs": (("patient_id",), ("day", "date"), ("test",), ("value",)),
-    VISITS: (("patient_id",), ("day", "date"), ("diagnosis",), ("hb_g_l", "hb_g_dl", "rbc_units", "dose_mg_kg")),
+    VISITS: (("patient_id",), ("day", "date"), ("diagnosis",), (*HB_FIELDS, "rbc_units", "dose_mg_kg", "dose_mg")),
 }
 
-# Direct identifiers (HIPAA-style: names, contact details, national / record numbers,
-# birth dates). A column whose normalised name equals one of these, or contains one of the
-# unmistakable fragments, is dropped before the data goes anywhere else.
-_IDENTIFIER_NAMES = (
-    "name", "patient name", "patientname", "full name", "first name", "last name", "surname", "given name",
-    "family name", "initials", "phone", "telephone", "tel", "mobile", "cell", "phone number", "contact",
-    "address", "addr", "street", "postcode", "post code", "zip", "zip code", "postal code", "email", "e-mail",
-    "national id", "national_id", "nationalid", "id card", "id number", "id_no", "idcard", "ssn",
-    "social security number", "nhs number", "passport", "passport number", "mrn", "medical record number",
-    "medical record no", "record number", "hospital number", "hospital id", "hospital no", "chart number",
-    "dob", "date of birth", "birth date", "birthdate", "birthday",
-    "姓名", "名字", "患者姓名", "电话", "手机", "联系电话", "手机号", "联系方式", "地址", "住址", "家庭住址",
-    "身份证", "身份证号", "身份证号码", "病历号", "住院号", "门诊号", "病案号", "出生日期", "生日", "邮箱",
-)
-IDENTIFIER_NAMES: frozenset[str] = frozenset(normalise_name(n) for n in _IDENTIFIER_NAMES)
-_IDENTIFIER_FRAGMENTS = ("phone", "address", "email", "passport", "身份证", "电话", "手机", "地址", "姓名",
-                         "病历号", "住院号", "门诊号", "病案号", "birth")
-#: Normalised names that mean "medical record number": an identifier, never a study id.
-MRN_NAMES: frozenset[str] = frozenset(
-    normalise_name(n) for n in ("mrn", "medical record number", "medical record no", "record number",
-                                "hospital number", "hospital id", "hospital no", "chart number",
-                                "病历号", "住院号", "门诊号", "病案号")
-)
+# Direct identifiers live in :mod:`lusp.io.vocab` with every other vocabulary.
+from lusp.io.vocab import IDENTIFIER_NAMES, MRN_NAMES, is_identifier_name  # noqa: E402
 
 
 def is_identifier(column: object) -> bool:
     """True when a column name looks like a direct identifier (dropped on load)."""
-    norm = normalise_name(column)
-    if not norm:
-        return False
-    return norm in IDENTIFIER_NAMES or any(f in norm for f in _IDENTIFIER_FRAGMENTS)
+    return is_identifier_name(column)
 
 
 def _index(synonyms: dict[str, tuple[str, ...]]) -> dict[str, str]:
