@@ -114,9 +114,7 @@ _CATEGORY_WORDS = {
     **{syn.normalise_name(w): "death" for w in ("died", "dead", "deceased", "死亡")},
     **{syn.normalise_name(w): "other" for w in ("其他",)},
 }
-_RBC_WORDS = frozenset(syn.normalise_name(w) for w in (
-    "rbc", "red cells", "red blood cells", "prbc", "packed red cells", "packed red blood cells", "rcc",
-    "red cell concentrate", "erythrocytes", "erythrocyte concentrate", "红细胞", "悬浮红细胞", "去白红细胞", "洗涤红细胞"))
+# the red-cell vocabulary is lusp.io.vocab.RBC_PRODUCTS
 
 
 @dataclass
@@ -1080,9 +1078,7 @@ class _Loader:
                                  f"episode (more than 0, at most {UNITS_MAX_PER_EPISODE:g}).")
             if "product" in tx:
                 # normalise the few distinct spellings, not millions of rows
-                codes, uniques = pd.factorize(tx["product"])
-                rbc_unique = np.array([syn.normalise_name(u) in _RBC_WORDS for u in uniques], dtype=bool)
-                is_rbc = np.where(codes < 0, True, rbc_unique[codes] if len(uniques) else True)
+                is_rbc = vocab.is_rbc(tx["product"])
                 tx = tx.assign(product=tx["product"].where(~is_rbc, "RBC"))
                 other = ~is_rbc
                 if other.any():

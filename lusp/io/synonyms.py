@@ -55,7 +55,8 @@ _DATE = ("date", "visit_date", "visit date", "日期", "就诊日期", "随访�
 COLUMN_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
     "patients": {
         "patient_id": _PATIENT_ID,
-        "diagnosis": ("diagnosis", "dx", "disease", "diagnoses", "诊断", "疾病", "疾病诊断"),
+        "diagnosis": ("diagnosis", "dx", "disease", "diagnoses", "primary diagnosis", "main diagnosis", "诊断", "疾病",
+                      "疾病诊断", "主要诊断", "临床诊断"),
         "age": ("age", "age_years", "age (years)", "年龄"),
         "sex": ("sex", "gender", "性别"),
         "weight_kg": ("weight_kg", "weight", "weight (kg)", "body weight", "体重", "体重kg"),

@@ -64,13 +64,13 @@ def split(raw: RawTable, options: LoadOptions, *, pid: int, time: int, time_kind
     LBSTRESN falling back to LBORRES; ADaM: the unit taken from PARAM; --DY → day)."""
     out = out or Mapped()
     tests = text(raw.body[test])
-    names = text(raw.body[test_name]) if test_name is not None else None
+    test_names = text(raw.body[test_name]) if test_name is not None else None
     extra = options.hb_test_set
     codes, uniques = pd.factorize(tests)
     hb_unique = np.array([vocab.is_hb_test(u, extra) for u in uniques], dtype=bool)
     is_hb = np.where(codes >= 0, hb_unique[np.maximum(codes, 0)] if len(uniques) else False, False)
-    if names is not None:
-        n_codes, n_uniques = pd.factorize(names)
+    if test_names is not None:
+        n_codes, n_uniques = pd.factorize(test_names)
         hb_names = np.array([vocab.is_hb_test(u, extra) for u in n_uniques], dtype=bool)
         is_hb |= np.where(n_codes >= 0, hb_names[np.maximum(n_codes, 0)] if len(n_uniques) else False, False)
     values = value_series if value_series is not None else vocab.strip_result_flags(raw.body[value])

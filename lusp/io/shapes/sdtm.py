@@ -243,14 +243,16 @@ def weight_at(subjects: pd.Series, dates_text: pd.Series, weights: pd.DataFrame)
     """The last weight on or before each dose date (NaN when none)."""
     if not len(weights):
         return None
-    left = pd.DataFrame({"subject": subjects.astype("string").to_numpy(),
-                         "date": pd.to_datetime(dates_text.str.slice(0, 10), errors="coerce").to_numpy(),
+    left = pd.DataFrame({"subject": subjects.astype(str).to_numpy(dtype=object),
+                         "date": pd.to_datetime(dates_text.str.slice(0, 10), errors="coerce").astype("datetime64[ns]").to_numpy(),
                          "_order": np.arange(len(subjects))})
+    right = pd.DataFrame({"subject": weights["subject"].astype(str).to_numpy(dtype=object),
+                          "date": weights["date"].astype("datetime64[ns]").to_numpy(),
+                          "weight_kg": weights["weight_kg"].to_numpy(dtype="float64")})
     known = left["date"].notna()
     result = np.full(len(left), np.nan)
     if known.any():
-        merged = pd.merge_asof(left[known].sort_values("date"), weights.astype({"subject": "string"}), on="date",
-                               by="subject", direction="backward")
+        merged = pd.merge_asof(left[known].sort_values("date"), right, on="date", by="subject", direction="backward")
         result[merged["_order"].to_numpy()] = merged["weight_kg"].to_numpy()
     return pd.Series(result, index=subjects.index)
 
