@@ -11,7 +11,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from lusp.io import synonyms as syn
 from lusp.io import vocab
 from lusp.io.readers import RawTable
 from lusp.io.shapes.base import LoadOptions, Mapped, count_text, find_column, find_time, problem, source_rows, subset, text
@@ -92,10 +91,11 @@ def convert(raw: RawTable, options: LoadOptions, *, pid: int, time: int, time_ki
         unit_text = text(raw.body[unit]).fillna("")
         kinds = unit_text.map(lambda u: vocab.dose_unit_of(u) or ("" if not u else "?"))
     else:
-        declared = {"dose_mg_kg": "mg/kg", "dose_mg": "mg"}.get(syn.match_column("doses", dname) or "")
-        if declared is None and "mgkg" in vocab.normalise(dname):
+        # only a header that names its unit declares it ("Dose (mg/kg)", "剂量(mg)"); a bare "Dose" does not
+        declared = None
+        if "mgkg" in vocab.normalise(dname):
             declared = "mg/kg"
-        elif declared is None and "mg" in vocab.words(dname):
+        elif "mg" in vocab.words(dname) or vocab.normalise(dname).endswith("mg"):
             declared = "mg"
         kinds = pd.Series(declared or "", index=raw.body.index)
     rows_numbers = source_rows(raw)
