@@ -145,7 +145,13 @@ def map_domains(domains: dict[str, list[RawTable]], options: LoadOptions) -> Map
                                     "subjects_not_treated"))
     # -- patients
     diagnosis = _diagnosis(domains, out)
-    patients = adam.map_adsl(adsl, treated, diagnosis, weights) if dm is None else _map_dm(dm, treated, diagnosis, weights)
+    adsl_weight = None
+    if dm is not None and adsl is not None and col(adsl, "WEIGHTBL") is not None and col(adsl, "USUBJID") is not None:
+        adsl_weight = pd.Series(pd.to_numeric(adsl.body[col(adsl, "WEIGHTBL")], errors="coerce").to_numpy(),
+                                index=text(adsl.body[col(adsl, "USUBJID")]).to_numpy())
+        adsl_weight = adsl_weight[~adsl_weight.index.duplicated()]
+    patients = adam.map_adsl(adsl, treated, diagnosis, weights) if dm is None else _map_dm(
+        dm, treated, diagnosis, weights, adsl_weight)
     if dm is not None and adsl is not None:
         out.notes.append("patients: from dm (adsl also given; dm wins)")
     if patients is not None:
@@ -257,7 +263,8 @@ def weight_at(subjects: pd.Series, dates_text: pd.Series, weights: pd.DataFrame)
     return pd.Series(result, index=subjects.index)
 
 
-def _map_dm(dm: RawTable, treated: set[str], diagnosis: dict[str, str], weights: pd.DataFrame) -> MappedTable:
+def _map_dm(dm: RawTable, treated: set[str], diagnosis: dict[str, str], weights: pd.DataFrame,
+            adsl_weight: pd.Series | None = None) -> MappedTable:
     sid = text(dm.body[col(dm, "USUBJID")])
     keep = sid.isin(treated).to_numpy() & ~sid.duplicated().to_numpy()
     columns = [(col(dm, "USUBJID"), "patient_id"), (col(dm, "RFXSTDTC", "RFSTDTC"), "first_dose_date")]
@@ -265,10 +272,10 @@ def _map_dm(dm: RawTable, treated: set[str], diagnosis: dict[str, str], weights:
         if col(dm, name) is not None:
             columns.append((col(dm, name), fld))
     columns = [(j, f) for j, f in columns if j is not None]
-    return _patients(dm, keep, sid, columns, diagnosis, weights, "dm")
+    return _patients(dm, keep, sid, columns, diagnosis, weights, "dm", weight_map=adsl_weight)
 
 
-def _patients(raw, keep, sid, columns, diagnosis, weights, label, weight_col=None) -> MappedTable:
+def _patients(raw, keep, sid, columns, diagnosis, weights, label, weight_col=None, weight_map=None) -> MappedTable:
     body = {k: raw.body[j][keep].reset_index(drop=True) for k, (j, _f) in enumerate(columns)}
     header = [raw.header[j] for j, _ in columns]
     claims = [(k, f) for k, (_j, f) in enumerate(columns)]
@@ -281,6 +288,11 @@ def _patients(raw, keep, sid, columns, diagnosis, weights, label, weight_col=Non
         k += 1
         body[k] = pd.to_numeric(raw.body[weight_col][keep], errors="coerce").reset_index(drop=True)
         header.append(raw.header[weight_col])
+        claims.append((k, "weight_kg"))
+    elif weight_map is not None and not len(weights):
+        k += 1
+        body[k] = ids.map(weight_map)
+        header.append("WEIGHTBL (adsl)")
         claims.append((k, "weight_kg"))
     elif len(weights):
         first = weights.groupby("subject")["weight_kg"].first()
