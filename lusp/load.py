@@ -612,6 +612,8 @@ class _Loader:
         self.hb_unit_question = False
         self.hb_value_fields: dict[int, str] = {}
         self.hb_notes: list[str] = []
+        self.hb_seg_factor: dict[int, float] = {}  # segment index → its Hb unit's factor (NaN: per row)
+        self._segment_index: dict[int, int] = {}
         self.uses_dates = False
         self.dates_seen: list[pd.Series] = []
         self.resolved_dates: dict[tuple[int, str], pd.Series] = {}
@@ -827,6 +829,7 @@ class _Loader:
     def _combine(self, parsed) -> dict[str, pd.DataFrame]:
         """One frame per table with ``_seg`` (index into self.segments) and ``_row``."""
         index_of = {id(s): i for i, s in enumerate(self.segments)}
+        self._segment_index = index_of
         tables: dict[str, pd.DataFrame] = {}
         for table, items in parsed.items():
             frames = []
@@ -846,67 +849,81 @@ class _Loader:
     def _hb_to_g_l(self, seg: _Segment, frame: pd.DataFrame) -> pd.DataFrame:
         """Hb in g/L, converted only from a declared unit (SPEC §2a): the header (``hb_g_dl``,
         ``Hb (mmol/L)``), a unit column (per row), or the user's ``hb_unit``. Undeclared
-        values all below 25 fit g/dL and mmol/L alike: an error asking which."""
+        values all below 25 fit g/dL and mmol/L alike: an error asking which.
+
+        Without a unit column the whole segment has one unit (a scalar: a registry's 6 M Hb
+        rows cost one multiplication, or none for g/L)."""
         field = next((f for f in syn.HB_FIELDS if f in frame), None)
         if field is None:
             return frame
         name = seg.columns.get(field, field)
         seg.columns.setdefault("hb_g_l", name)
         header_unit = _HEADER_UNITS.get(field)
-        values = frame[field].astype("float64")
-        n = len(frame)
-        unit = pd.Series(pd.NA, index=frame.index, dtype="string")
-        if "hb_unit" in frame:
-            unit_name = seg.columns.get("hb_unit", "hb_unit")
-            unit, unknown = vocab.hb_units_of(frame["hb_unit"])
-            if unknown.any():
-                self.r.rows("error", "unknown_hb_unit", seg, frame.loc[unknown, "_row"], unit_name,
-                            frame.loc[unknown, "hb_unit"],
-                            lambda v: f"{v!r} is not an Hb unit this program converts. Use g/L, g/dL or mmol/L.")
-            if header_unit is not None:
-                clash = unit.notna() & (unit != header_unit)
-                if clash.any():
-                    self.r.rows("error", "hb_unit_conflict", seg, frame.loc[clash, "_row"], unit_name, unit[clash],
-                                lambda v: f"The unit column says {v} but the column {name!r} says {header_unit}. "
-                                          "Correct one of them.")
-        declared_by = pd.Series(np.where(unit.notna().to_numpy(), "unit column", ""), index=frame.index)
+        values = frame[field]
+        seg_index = self._segment_index[id(seg)]
+        if "hb_unit" not in frame:
+            unit, how = header_unit, "header"
+            if unit is None and self.hb_unit_option:
+                unit, how = self.hb_unit_option, "your choice"
+            if unit is None:
+                present = values.dropna()
+                if len(present) and bool((present < vocab.HB_AMBIGUOUS_BELOW).all()):
+                    self._ask_hb_unit(seg, name, present.iloc[0])
+                unit, how = "g/L", "values of 25 or more, possible only in g/L"
+            self.hb_seg_factor[seg_index] = vocab.HB_UNIT_FACTORS[unit]
+            self.hb_units_seen.add(unit)
+            self.hb_notes.append(f"Hb unit of {seg.label}.{name}: {unit} ({how})")
+            out = frame.drop(columns=[field]) if field != "hb_g_l" else frame
+            if unit != "g/L":
+                self._converted(seg, name, unit, int(values.notna().sum()), [how])
+                return out.assign(hb_g_l=values.astype("float64") * vocab.HB_UNIT_FACTORS[unit])
+            return out if field == "hb_g_l" else out.assign(hb_g_l=values)
+        # a unit column: per row
+        unit_name = seg.columns.get("hb_unit", "hb_unit")
+        unit, unknown = vocab.hb_units_of(frame["hb_unit"])
+        if unknown.any():
+            self.r.rows("error", "unknown_hb_unit", seg, frame.loc[unknown, "_row"], unit_name, frame.loc[unknown, "hb_unit"],
+                        lambda v: f"{v!r} is not an Hb unit this program converts. Use g/L, g/dL or mmol/L.")
         if header_unit is not None:
-            unit = unit.fillna(header_unit)
-            declared_by = declared_by.where(declared_by != "", "header")
-        elif self.hb_unit_option:
-            unit = unit.fillna(self.hb_unit_option)
-            declared_by = declared_by.where(declared_by != "", "your choice")
-        open_rows = unit.isna().to_numpy() & values.notna().to_numpy()
-        if open_rows.any():
+            clash = unit.notna() & (unit != header_unit)
+            if clash.any():
+                self.r.rows("error", "hb_unit_conflict", seg, frame.loc[clash, "_row"], unit_name, unit[clash],
+                            lambda v: f"The unit column says {v} but the column {name!r} says {header_unit}. "
+                                      "Correct one of them.")
+        by_column = unit.notna()
+        fallback = header_unit or self.hb_unit_option
+        open_rows = (unit.isna() & values.notna() & ~unknown).to_numpy()
+        if open_rows.any() and fallback is None:
             undeclared = values[open_rows]
-            if (undeclared < vocab.HB_AMBIGUOUS_BELOW).all():
-                self.r.add("error", "hb_unit_ambiguous", seg.file, seg.label, None, name, _fmt(undeclared.iloc[0]),
-                           f"The Hb values in {name!r} have no unit and are all below "
-                           f"{vocab.HB_AMBIGUOUS_BELOW:g}, so they fit g/dL and mmol/L alike: declare which "
-                           "(choose the Hb unit on the Data page or with --hb-unit g/dL|mmol/L, add a unit column, "
-                           "or name the column hb_g_dl or 'Hb (mmol/L)').")
-                self.hb_unit_question = True
-            # values of 25 or more can only be g/L (g/dL and mmol/L never reach 25)
-            unit = unit.where(~pd.Series(open_rows, index=frame.index), "g/L")
+            if bool((undeclared < vocab.HB_AMBIGUOUS_BELOW).all()):
+                self._ask_hb_unit(seg, name, undeclared.iloc[0])
+        unit = unit.fillna(fallback or "g/L")
         factor = unit.map(vocab.HB_UNIT_FACTORS).astype("float64").fillna(1.0).to_numpy()
-        used = sorted(set(unit.dropna().unique()))
-        self.hb_units_seen.update(used)
-        for u in used:
-            if u == "g/L":
-                continue
-            rows = int((unit == u).sum())
-            how = sorted(set(declared_by[(unit == u).to_numpy()]) - {""}) or ["header"]
-            factor_text = f"× {vocab.HB_UNIT_FACTORS[u]:g}"
-            self.r.add("warning", "hb_g_dl_converted" if u == "g/dL" else "hb_mmol_l_converted", seg.file, seg.label,
-                       None, name, "",
-                       f"{rows} Hb value(s) in {name!r} are in {u} (declared by the {' and '.join(how)}); they were "
-                       f"converted to g/L ({factor_text}, e.g. {'9.5 g/dL = 95 g/L' if u == 'g/dL' else '6.2 mmol/L = 99.9 g/L'}).")
-        out = frame.drop(columns=[c for c in (*syn.HB_FIELDS, "hb_unit") if c in frame])
-        out["hb_g_l"] = values.to_numpy() * factor if n else values.to_numpy()
-        out["_hb_given"] = values.to_numpy()
-        out["_hb_unit"] = unit.fillna("g/L").to_numpy(dtype=object)
-        self.hb_value_fields[id(seg)] = field
-        return out
+        self.hb_seg_factor[seg_index] = np.nan
+        for u in sorted(set(unit.dropna().unique())):
+            self.hb_units_seen.add(u)
+            rows = (unit == u).to_numpy()
+            how = (["unit column"] if by_column[rows].any() else []) + (
+                ["header" if header_unit else "your choice"] if (~by_column[rows]).any() and fallback else [])
+            self.hb_notes.append(f"Hb unit of {seg.label}.{name}: {u} ({' and '.join(how) or 'values of 25 or more'})")
+            if u != "g/L":
+                self._converted(seg, name, u, int(rows.sum()), how or ["unit column"])
+        out = frame.drop(columns=[c for c in (field, "hb_unit") if c in frame and c != "hb_g_l"])
+        return out.assign(hb_g_l=values.astype("float64").to_numpy() * factor, _hb_factor=factor)
+
+    def _ask_hb_unit(self, seg: _Segment, name: str, example) -> None:
+        self.r.add("error", "hb_unit_ambiguous", seg.file, seg.label, None, name, _fmt(example),
+                   f"The Hb values in {name!r} have no unit and are all below {vocab.HB_AMBIGUOUS_BELOW:g}, so they "
+                   "fit g/dL and mmol/L alike: declare which (choose the Hb unit on the Data page or with --hb-unit "
+                   "g/dL|mmol/L, add a unit column, or name the column hb_g_dl or 'Hb (mmol/L)').")
+        self.hb_unit_question = True
+
+    def _converted(self, seg: _Segment, name: str, unit: str, rows: int, how: list[str]) -> None:
+        example = "9.5 g/dL = 95 g/L" if unit == "g/dL" else "6.2 mmol/L = 99.9 g/L"
+        self.r.add("warning", "hb_g_dl_converted" if unit == "g/dL" else "hb_mmol_l_converted", seg.file, seg.label,
+                   None, name, "",
+                   f"{rows} Hb value(s) in {name!r} are in {unit} (declared by the {' and '.join(how)}); they were "
+                   f"converted to g/L (× {vocab.HB_UNIT_FACTORS[unit]:g}, e.g. {example}).")
 
     # -- cross-table checks ----------------------------------------------------------------
     def _rows(self, severity, code, table_frame, mask, field, message, values=None) -> None:
@@ -1061,8 +1078,14 @@ class _Loader:
         if hb is not None and "hb_g_l" in hb and not self.hb_unit_question:
             wrong = hb["hb_g_l"].notna() & ~hb["hb_g_l"].between(HB_MIN_G_L, HB_MAX_G_L)
             if wrong.any():
-                given = hb["_hb_given"].map(_fmt) + " " + hb["_hb_unit"].astype(str)
-                shown = given.where(hb["_hb_unit"] == "g/L", given + " = " + hb["hb_g_l"].round(1).map(_fmt) + " g/L")
+                factors = np.array([self.hb_seg_factor.get(i, 1.0) for i in range(len(self.segments))])
+                factor = pd.Series(factors[hb["_seg"].to_numpy(dtype="int64")], index=hb.index)
+                if "_hb_factor" in hb:
+                    factor = factor.where(factor.notna(), hb["_hb_factor"])
+                factor = factor.where(wrong, 1.0).fillna(1.0)
+                names = factor.map({f: u for u, f in vocab.HB_UNIT_FACTORS.items()}).fillna("g/L")
+                given = (hb["hb_g_l"] / factor).round(4).map(_fmt) + " " + names.astype(str)
+                shown = given.where(names == "g/L", given + " = " + hb["hb_g_l"].round(1).map(_fmt) + " g/L")
                 self._rows("error", "hb_out_of_range", hb, wrong, "hb_g_l",
                            lambda v: f"Hb {v} is outside {HB_MIN_G_L:g}–{HB_MAX_G_L:g} g/L. Check the value and its "
                                      "declared unit (g/L, e.g. 95; g/dL, e.g. 9.5; mmol/L, e.g. 5.9).",
