@@ -41,3 +41,31 @@ def test_the_pilot_loads_with_xanomeline_declared_the_study_drug():
     assert len(cohort.events) > 0 and cohort.events["grade"].isna().all()
     assert cohort.source.read_as == ("CDISC SDTM + ADaM — adsl, ae, dm, ex, lb, mh",)
     assert any(n.startswith("Hb: 6 rows of lb where LBTESTCD = HGB, LBSTRESN in mmol/L") for n in cohort.source.read_notes)
+
+
+
+def test_cli_validate_takes_the_same_choices(capsys):
+    from lusp.cli import main
+
+    assert main(["validate", *FILES]) == 2
+    assert "ignored: XANOMELINE" in capsys.readouterr().err
+    assert main(["validate", *FILES, "--drug", "XANOMELINE"]) == 0
+    out = capsys.readouterr().out
+    assert "Read as: CDISC SDTM + ADaM — adsl, ae, dm, ex, lb, mh" in out
+    assert "Hb: 6 rows of lb where LBTESTCD = HGB, LBSTRESN in mmol/L → g/L" in out
+
+
+def test_cli_hb_unit_and_ml_per_unit(tmp_path, capsys):
+    from lusp.cli import main
+    from tests import export_shapes as X
+
+    (tmp_path / "his.xlsx").write_bytes(X.xlsx_bytes(X.chinese_his("g/L")))
+    assert main(["validate", str(tmp_path / "his.xlsx")]) == 2
+    assert "--rbc-ml-per-unit" in capsys.readouterr().err
+    assert main(["validate", str(tmp_path / "his.xlsx"), "--rbc-ml-per-unit", "200"]) == 0
+    sheets = X.chinese_his("g/dL")
+    sheets["检验结果"] = sheets["检验结果"].drop(columns="单位")
+    (tmp_path / "his2.xlsx").write_bytes(X.xlsx_bytes(sheets))
+    assert main(["validate", str(tmp_path / "his2.xlsx"), "--rbc-ml-per-unit", "200"]) == 2
+    assert "g/dL and mmol/L alike" in capsys.readouterr().err
+    assert main(["validate", str(tmp_path / "his2.xlsx"), "--rbc-ml-per-unit", "200", "--hb-unit", "g/dL"]) == 0
