@@ -51,6 +51,7 @@ class LoadAttempt:
     report: ValidationReport
     cohort: Cohort | None = None
     columns: tuple[TableColumns, ...] = ()
+    choices: "ExportChoices | None" = None  # real-export settings to propose (None: nothing to ask)
 
     @property
     def loaded(self) -> bool:
@@ -92,8 +93,24 @@ def attempt_load(files: list[tuple[str, bytes]], mapping: Mapping | None = None,
     try:
         cohort = load_cohort(files, mapping=mapping, max_bytes=max_bytes)
     except CohortLoadError as exc:
-        return LoadAttempt(names, key, exc.report, None, _columns_if_useful(files, mapping, exc.report, max_bytes))
-    return LoadAttempt(names, key, cohort.report, cohort, _columns_if_useful(files, mapping, cohort.report, max_bytes))
+        return LoadAttempt(names, key, exc.report, None, _columns_if_useful(files, mapping, exc.report, max_bytes),
+                           _choices_if_useful(files, mapping, exc.report, max_bytes))
+    return LoadAttempt(names, key, cohort.report, cohort, _columns_if_useful(files, mapping, cohort.report, max_bytes),
+                       _choices_if_useful(files, mapping, cohort.report, max_bytes))
+
+
+def _choices_if_useful(files, mapping, report: ValidationReport, max_bytes):
+    """The real-export settings (test column, Hb test and unit, mL per unit, drugs) when the
+    files are an export shape or the report asks one of their questions."""
+    from lusp.io.choices import QUESTION_CODES
+    from lusp.load import propose_choices
+
+    codes = {p.code for p in report}
+    try:
+        choices = propose_choices(files, mapping=mapping, max_bytes=max_bytes, report_codes=codes)
+    except CohortLoadError:
+        return None
+    return choices if (choices.offers_anything or codes & QUESTION_CODES) and choices.read_as else None
 
 
 def _columns_if_useful(files, mapping, report: ValidationReport, max_bytes) -> tuple[TableColumns, ...]:
@@ -124,6 +141,9 @@ def merge_mapping(old: Mapping | None, new: Mapping) -> Mapping:
     """``old`` with ``new``'s entries added or replaced, table by table (inputs unchanged)."""
     merged: Mapping = {table: dict(cols) for table, cols in (old or {}).items()}
     for table, cols in new.items():
+        if table == "_options":  # the real-export answers: each key replaced as a whole
+            merged.setdefault(table, {}).update({k: v for k, v in cols.items()})
+            continue
         merged.setdefault(table, {}).update(cols)
     return {table: cols for table, cols in merged.items() if cols}
 

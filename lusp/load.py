@@ -52,6 +52,7 @@ __all__ = [
     "TableColumns",
     "mapping_to_json",
     "mapping_from_json",
+    "propose_choices",
     "MAX_PROBLEMS_PER_RULE",
 ]
 
@@ -346,6 +347,9 @@ def inspect_columns(sources, *, mapping: Mapping | None = None, max_bytes: int |
     if reporter.has_errors:
         raise CohortLoadError(reporter.report())
     out = []
+    # export shapes are mapped by their modules (their choices are propose_choices'); the
+    # hand mapping is for the template tables and visits sheets that remain
+    raws = recognise(raws, _options(mapping, None, None, (), (), None), mapping).raws
     assigned = _assign_tables(raws, mapping, _Reporter())
     for raw, table in assigned:
         dropped_names = [h for h in raw.header if syn.is_identifier(h)]
@@ -363,6 +367,23 @@ def inspect_columns(sources, *, mapping: Mapping | None = None, max_bytes: int |
         out.append(TableColumns(raw.file, raw.sheet, table, tuple(h for _, h in kept), proposed, missing,
                                 preview, dropped, syn.canonical_fields(table) if table else ()))
     return out
+
+
+def propose_choices(sources, *, mapping: Mapping | None = None, max_bytes: int | None = None,
+                    report_codes=()) -> "ExportChoices":
+    """What the Data page proposes for a real export (test column, Hb tests, Hb unit, mL per
+    RBC unit, study drugs): the read and recognise stages only. ``report_codes``: the codes
+    of the last load's report (an ``hb_unit_ambiguous`` there means "no preselection").
+
+    Raises :class:`CohortLoadError` when a file cannot be read at all."""
+    from lusp.io.choices import choices_of
+
+    reporter, mapping, files, raws = _read_raw_tables(sources, mapping, max_bytes)
+    if reporter.has_errors:
+        raise CohortLoadError(reporter.report())
+    options = _options(mapping, None, None, (), (), None)
+    recognised = recognise(raws, options, mapping)
+    return choices_of(recognised, raws, options, set(report_codes))
 
 
 def mapping_to_json(mapping: Mapping) -> str:

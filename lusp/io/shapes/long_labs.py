@@ -75,7 +75,9 @@ def split(raw: RawTable, options: LoadOptions, *, pid: int, time: int, time_kind
         is_hb |= np.where(n_codes >= 0, hb_names[np.maximum(n_codes, 0)] if len(n_uniques) else False, False)
     values = value_series if value_series is not None else vocab.strip_result_flags(raw.body[value])
     if value_series is None and not pd.api.types.is_numeric_dtype(raw.body[value]):
-        flagged = text(raw.body[value]).ne(text(values)) & text(values).notna()
+        original = raw.body[value].astype("string").str.strip()
+        stripped = pd.Series(values, index=raw.body.index).astype("string").str.strip()
+        flagged = (original.notna() & stripped.notna() & (original != stripped)).fillna(False).astype(bool)
         if flagged.any():
             example = text(raw.body[value])[flagged].iloc[0]
             out.notes.append(f"{label}: {count_text(int(flagged.sum()))} results carried LIS flags (e.g. {example!r}); "
