@@ -540,6 +540,9 @@ def _claim_columns(raw: RawTable, table: str, mapping: Mapping, reporter: _Repor
                 ignored.add(j)
             continue
         target = syn.match_column(table, name)
+        if target == "patient_id" and name.strip() == "STUDYID":
+            ignored.add(j)  # CDISC's STUDYID names the study, never a patient (SPEC §2a)
+            continue
         if target:
             synonym_claims.append((j, target))
     taken: dict[str, int] = {t: j for j, t in claims.items()}

@@ -282,3 +282,43 @@ def test_an_encrypted_workbook_is_called_password_protected():
     assert error.code == "encrypted_workbook" and "password" in error.message and "old-style" not in error.message
     (error,) = errors_of([("old.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600)])
     assert error.code == "legacy_excel"
+
+
+# ----------------------------------------------------------------------------- the three silent misreads of issue 11
+
+
+def test_the_demo_in_mmol_l_with_a_unit_column_gives_the_demo_results():
+    from pathlib import Path
+
+    from lusp.analysis import summarize
+
+    demo = Path(__file__).resolve().parents[1] / "data" / "demo_cohort.xlsx"
+    sheets = pd.read_excel(demo, sheet_name=None)
+    reference = summarize(analyze(load_cohort(str(demo))))
+    hb = sheets["hb"]
+    sheets["hb"] = hb.assign(hb_g_l=hb["hb_g_l"] / 16.114, unit="mmol/L").rename(columns={"hb_g_l": "Hb"})
+    cohort = load_cohort([("demo_mmol.xlsx", X.xlsx_bytes(sheets))])
+    got = summarize(analyze(cohort))
+    assert got["mean_baseline_hb_g_l"] == pytest.approx(reference["mean_baseline_hb_g_l"], rel=1e-9)
+    assert got["n_post_hb_over_100"] == reference["n_post_hb_over_100"]
+    assert got["n_responders"] == reference["n_responders"]
+    # without the unit column the same values stop the load instead of being read as g/dL
+    sheets["hb"] = sheets["hb"].drop(columns="unit")
+    with pytest.raises(CohortLoadError) as caught:
+        load_cohort([("demo_mmol.xlsx", X.xlsx_bytes(sheets))])
+    assert {p.code for p in caught.value.report.errors} == {"hb_unit_ambiguous"}
+
+
+def test_hb_given_as_labs_rows_with_test_hgb_feeds_hb():
+    labs = X.HB.rename(columns={"hb_g_l": "value"}).assign(test="HGB", unit="g/L")
+    tables = {"patients": X.PATIENTS, "labs": labs, "doses": X.DOSES, "transfusions": X.TRANSFUSIONS}
+    cohort = load_cohort([("c.xlsx", X.xlsx_bytes(tables))])
+    assert cohort.hb["hb_g_l"].tolist() == X.HB["hb_g_l"].tolist() and cohort.labs.empty
+
+
+def test_studyid_is_never_the_patient_id():
+    patients = X.PATIENTS.rename(columns={"patient_id": "USUBJID"}).assign(STUDYID="LUSP-01")
+    hb = X.HB.rename(columns={"patient_id": "USUBJID"}).assign(STUDYID="LUSP-01")
+    doses = X.DOSES.rename(columns={"patient_id": "USUBJID"}).assign(STUDYID="LUSP-01")
+    cohort = load_cohort([("c.xlsx", X.xlsx_bytes({"patients": patients, "hb": hb, "doses": doses}))])
+    assert cohort.patients["patient_id"].tolist() == ["P1", "P2", "P3"] and "STUDYID" not in cohort.patients

@@ -47,7 +47,7 @@ IGNORED_SHEETS: frozenset[str] = frozenset(
 
 _PATIENT_ID = ("patient_id", "patient", "patient no", "patient number", "id", "subject", "subject_id",
                "pid", "study_id", "study id", "case", "case_id", "case no", "pt", "pt_id",
-               "患者id", "患者编号", "编号", "受试者编号", "研究编号", "病例编号", "序号")
+               "患者id", "患者编号", "编号", "受试者编号", "研究编号", "病例编号", "序号", "usubjid")
 _DAY = ("day", "days", "study_day", "study day", "day_of_study", "d", "天", "天数", "研究日", "第几天")
 _DATE = ("date", "visit_date", "visit date", "日期", "就诊日期", "随访日期")
 
