@@ -132,7 +132,7 @@ mapping = app_state.column_mapping()
 attempt = app_state.upload_attempt()
 if files and (attempt is None or attempt.fingerprint != fingerprint(files, mapping)):
     with st.spinner("Reading and checking the file…"):
-        attempt = attempt_load(files, mapping, max_bytes=LIMIT_BYTES)
+        attempt = attempt_load(files, mapping, max_bytes=LIMIT_BYTES, confirm_covariates=True)
     app_state.set_upload_attempt(attempt)
     if attempt.loaded:
         app_state.set_cohort(attempt.cohort, token="upload:" + attempt.fingerprint)
@@ -237,6 +237,21 @@ if attempt is not None:
                 app_state.set_column_mapping(merge_mapping(mapping, new))
                 if not files:
                     app_state.set_data_notice("info", "Mapping saved. Upload the file again to load it with this mapping.")
+                st.rerun()
+
+    # -------------------------------------------------------------------- columns to confirm
+    held = attempt.cohort.source.held_covariates if attempt.loaded else ()
+    if held:
+        with st.container(border=True):
+            st.markdown("**Confirm extra patient columns.** These columns are neither fields of the patients table nor "
+                        "clearly clinical, so they were not kept. Keep only those that hold no name, number or other "
+                        "identifier:")
+            tag = attempt.fingerprint[:10]
+            keep = st.multiselect("Keep as covariates", list(held), default=[], key=f"w_confirm_{tag}")
+            if st.button("Confirm these columns", key=f"w_confirm_button_{tag}", icon=":material/check:",
+                         disabled=not keep):
+                confirmed = sorted({*mapping.get("_options", {}).get("covariates", []), *keep})
+                app_state.set_column_mapping(merge_mapping(mapping, {"_options": {"covariates": confirmed}}))
                 st.rerun()
 
     # -------------------------------------------------------------------- real-export settings

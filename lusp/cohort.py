@@ -91,6 +91,7 @@ class SourceInfo:
     unmapped_columns: tuple[str, ...] = ()  # "table.column" kept as covariate or ignored
     read_as: tuple[str, ...] = ()  # the shapes read, e.g. ("CDISC SDTM — ae, dm, ex, lb, mh",)
     read_notes: tuple[str, ...] = ()  # what came from where, e.g. "Hb: 1 809 rows of lb where LBTESTCD = HGB, …"
+    held_covariates: tuple[str, ...] = ()  # extra patient columns held until the user confirms them (Data page)
 
 
 @dataclass(frozen=True)

@@ -79,7 +79,7 @@ def fingerprint(files: Iterable[tuple[str, bytes]], mapping: Mapping | None) -> 
 
 
 def attempt_load(files: list[tuple[str, bytes]], mapping: Mapping | None = None, *,
-                 max_bytes: int | None = None) -> LoadAttempt:
+                 max_bytes: int | None = None, confirm_covariates: bool = False) -> LoadAttempt:
     """Load ``files`` (``(name, bytes)`` uploads) with ``mapping``; never raises on bad input.
 
     Returns
@@ -91,7 +91,7 @@ def attempt_load(files: list[tuple[str, bytes]], mapping: Mapping | None = None,
     names = tuple(name for name, _ in files)
     key = fingerprint(files, mapping)
     try:
-        cohort = load_cohort(files, mapping=mapping, max_bytes=max_bytes)
+        cohort = load_cohort(files, mapping=mapping, max_bytes=max_bytes, confirm_covariates=confirm_covariates)
     except CohortLoadError as exc:
         return LoadAttempt(names, key, exc.report, None, _columns_if_useful(files, mapping, exc.report, max_bytes),
                            _choices_if_useful(files, mapping, exc.report, max_bytes))

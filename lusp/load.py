@@ -247,7 +247,8 @@ def _options(mapping: Mapping, hb_unit, rbc_ml_per_unit, study_drugs, hb_tests, 
 
 def load_cohort(sources, *, mapping: Mapping | None = None, max_bytes: int | None = None,
                 synthetic: bool = False, hb_unit: str | None = None, rbc_ml_per_unit: float | None = None,
-                study_drugs=(), hb_tests=(), test_columns: dict | None = None) -> Cohort:
+                study_drugs=(), hb_tests=(), test_columns: dict | None = None,
+                confirm_covariates: bool = False) -> Cohort:
     """Read cohort file(s) into a validated canonical :class:`~lusp.cohort.Cohort`.
 
     Parameters
@@ -268,6 +269,11 @@ def load_cohort(sources, *, mapping: Mapping | None = None, max_bytes: int | Non
         the unit of Hb values that declare none (``"g/L"``, ``"g/dL"``, ``"mmol/L"``), the mL
         of red cells in one unit, drug names counted as luspatercept, test names counted as
         Hb, and ``{sheet or file: column}`` naming a lab table's test column.
+    confirm_covariates
+        Hold back extra ``patients`` columns that are neither known fields nor clearly
+        clinical (:func:`lusp.io.vocab.is_clinical_covariate`) until they are listed in
+        ``mapping["_options"]["covariates"]`` (the Data page asks); they are named in
+        ``source.held_covariates``. The command line keeps them (False).
 
     Returns
     -------
@@ -301,7 +307,14 @@ def load_cohort(sources, *, mapping: Mapping | None = None, max_bytes: int | Non
         raise CohortLoadError(reporter.report())
     recognised = _recognise(raws, mapping, reporter, options)
     loader = _Loader(reporter, mapping, options.hb_unit)
+    loader.hold_covariates = confirm_covariates
+    loader.confirmed_covariates = frozenset(options.covariates)
     cohort_tables, info = loader.run(recognised.raws)
+    if loader.held:
+        reporter.add("warning", "covariate_needs_confirmation", "", "patients", None, ", ".join(loader.held), "",
+                     f"Patient column(s) {', '.join(repr(h) for h in loader.held)} are neither known fields nor clearly "
+                     "clinical, so they were not kept: confirm on the Data page that they hold no identifier to keep "
+                     "them as covariates.")
     report = reporter.report()
     if report.has_errors:
         raise CohortLoadError(report)
@@ -317,6 +330,7 @@ def load_cohort(sources, *, mapping: Mapping | None = None, max_bytes: int | Non
         unmapped_columns=tuple(info["unmapped"]),
         read_as=tuple(recognised.shapes) or (_template_shape(info["shape"]),),
         read_notes=tuple(recognised.notes) + tuple(info["hb_notes"]),
+        held_covariates=tuple(loader.held),
     )
     return Cohort(**cohort_tables, report=report, source=source)
 
@@ -414,7 +428,7 @@ def _validated_mapping(data) -> Mapping:
             ml = columns.get("rbc_ml_per_unit")
             if ml not in (None, "") and (not isinstance(ml, (int, float)) or isinstance(ml, bool) or ml <= 0):
                 raise ValueError("_options: rbc_ml_per_unit must be a number of mL (e.g. 200).")
-            for key in ("study_drugs", "hb_tests"):
+            for key in ("study_drugs", "hb_tests", "covariates"):
                 if not isinstance(columns.get(key, []), list) or not all(isinstance(v, str) for v in columns.get(key, [])):
                     raise ValueError(f"_options: {key} must be a list of names.")
             if not isinstance(columns.get("test_columns", {}), dict):
@@ -636,6 +650,9 @@ class _Loader:
         self.hb_unit_question = False
         self.hb_value_fields: dict[int, str] = {}
         self.hb_notes: list[str] = []
+        self.hold_covariates = False
+        self.confirmed_covariates: frozenset[str] = frozenset()
+        self.held: list[str] = []
         self.hb_seg_factor: dict[int, float] = {}  # segment index → its Hb unit's factor (NaN: per row)
         self._segment_index: dict[int, int] = {}
         self.uses_dates = False
@@ -659,6 +676,12 @@ class _Loader:
                            "contact details, national ID, medical record number, birth date) and were dropped "
                            "before anything else was read. They are not kept, shown, cached or exported.")
             self.unmapped.extend(f"{table}.{name}" for name in ignored)
+            if self.hold_covariates and table in ("patients", syn.VISITS):
+                for j, name in list(covariates.items()):
+                    if not vocab.is_clinical_covariate(name) and name not in self.confirmed_covariates:
+                        del covariates[j]  # held until the user confirms it is not an identifier
+                        if name not in self.held:
+                            self.held.append(name)
             self.unmapped.extend(f"{table}.{name}" for name in covariates.values())
             present = set(claims.values())
             missing = False

@@ -63,3 +63,20 @@ def test_an_sdtm_zip_says_what_was_read_and_the_drug_choice_counts_a_trial_code(
     values = facts["value"].tolist()
     assert "CDISC SDTM — ae, dm, ex, lb, mh, pr, vs" in values
     assert "Hb: 10 rows of lb where LBTESTCD = HGB, LBSTRESN in mmol/L → g/L" in values
+
+
+def test_an_unclear_patient_column_is_held_until_confirmed():
+    patients = X.PATIENTS.assign(ipss_r=["low", "high", "low"], ref_code=["K-17", "K-22", "K-90"])
+    sources = [("c.xlsx", X.xlsx_bytes({"patients": patients, "hb": X.HB, "doses": X.DOSES}))]
+    at = start()
+    upload(at, sources)
+    cohort = at.session_state["_upload"].cohort
+    assert "ipss_r" in cohort.patients.columns and "ref_code" not in cohort.patients.columns
+    assert cohort.source.held_covariates == ("ref_code",)
+    keep = next(m for m in at.multiselect if m.label == "Keep as covariates")
+    assert keep.value == [] and keep.options == ["ref_code"]
+    keep.set_value(["ref_code"]).run()
+    next(b for b in at.button if b.label == "Confirm these columns").click().run()
+    assert not at.exception
+    cohort = at.session_state["_upload"].cohort
+    assert "ref_code" in cohort.patients.columns and not cohort.source.held_covariates

@@ -66,3 +66,16 @@ def test_a_date_column_and_a_study_id_column_survive_a_load():
     cohort = load_cohort([("c.xlsx", X.xlsx_bytes({"patients": patients, "hb": X.HB, "doses": X.DOSES}))])
     assert {"diagnosis_date", "screening_no"} <= set(cohort.patients.columns)
     assert not cohort.source.dropped_identifier_columns
+
+
+def test_an_unclear_patients_column_is_held_for_confirmation_then_kept():
+    patients = X.PATIENTS.assign(ipss_r=["low", "high", "low"], sf3b1_vaf=[0.3, 0.0, 0.4], ref_code=["K-17", "K-22", "K-90"])
+    sources = [("c.xlsx", X.xlsx_bytes({"patients": patients, "hb": X.HB, "doses": X.DOSES}))]
+    held = load_cohort(sources, confirm_covariates=True)
+    assert held.source.held_covariates == ("ref_code",)
+    assert {"ipss_r", "sf3b1_vaf"} <= set(held.patients.columns) and "ref_code" not in held.patients.columns
+    assert "covariate_needs_confirmation" in {p.code for p in held.report.warnings}
+    kept = load_cohort(sources, confirm_covariates=True, mapping={"_options": {"covariates": ["ref_code"]}})
+    assert "ref_code" in kept.patients.columns and not kept.source.held_covariates
+    # the command line (no confirmation step) keeps it, as before
+    assert "ref_code" in load_cohort(sources).patients.columns

@@ -294,6 +294,27 @@ def is_identifier_name(column: object) -> bool:
     return True
 
 
+# ----------------------------------------------------------------------------- clinical covariates
+
+#: Fragments (normalised) that make an extra patients column clearly a clinical covariate;
+#: any other extra column is shown for confirmation on the Data page before it is kept.
+CLINICAL_FRAGMENTS: tuple[str, ...] = (
+    "ipss", "karyotype", "cytogen", "ferritin", "epo", "mutat", "mut", "sf3b1", "tet2", "asxl1", "dnmt3a", "runx1",
+    "tp53", "srsf2", "u2af1", "ezh2", "jak2", "calr", "mpl", "score", "risk", "grade", "stage", "status", "ring",
+    "blast", "platelet", "plt", "anc", "neutro", "wbc", "ldh", "transfus", "prior", "chemo", "esa", "therapy",
+    "treat", "arm", "cohort", "site", "centre", "center", "who", "icc", "subtype", "subgroup", "bmi", "height",
+    "ecog", "kps", "egfr", "creatin", "hgb", "hb", "rbc", "iron", "tsat", "hepcidin", "spleen", "race", "ethnic",
+    "country", "region", "smok", "comorb", "duration", "diagnos", "age", "sex", "gender", "dose", "response",
+    "铁蛋白", "评分", "危险", "分型", "突变", "染色体", "核型", "分期", "分组", "组别", "治疗", "输血", "化疗", "既往", "病程",
+    "原始细胞", "血小板", "中性粒", "脾", "红细胞", "促红", "体能",
+)
+
+
+def is_clinical_covariate(name: object) -> bool:
+    norm = normalise(name)
+    return bool(norm) and any(f in norm for f in CLINICAL_FRAGMENTS)
+
+
 # ----------------------------------------------------------------------------- CDISC SDTM / ADaM
 
 #: SDTM domains read (the rest are reported as not used).

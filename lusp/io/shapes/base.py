@@ -46,6 +46,7 @@ class LoadOptions:
     study_drugs: tuple[str, ...] = ()  # drug names counted as luspatercept besides its own names
     hb_tests: tuple[str, ...] = ()  # test names / codes counted as Hb besides the known ones
     test_columns: tuple[tuple[str, str], ...] = ()  # (sheet or file, column) holding the test name
+    covariates: tuple[str, ...] = ()  # extra patients columns the user confirmed as covariates
 
     def test_column_for(self, raw: RawTable) -> str | None:
         for where, column in self.test_columns:
@@ -58,7 +59,7 @@ class LoadOptions:
         return frozenset(vocab.normalise(t) for t in self.hb_tests)
 
 
-OPTION_KEYS = ("hb_unit", "rbc_ml_per_unit", "study_drugs", "hb_tests", "test_columns")
+OPTION_KEYS = ("hb_unit", "rbc_ml_per_unit", "study_drugs", "hb_tests", "test_columns", "covariates")
 
 
 def options_from(mapping_options: dict | None, **given) -> LoadOptions:
@@ -72,6 +73,7 @@ def options_from(mapping_options: dict | None, **given) -> LoadOptions:
         study_drugs=tuple(str(d) for d in (data.get("study_drugs") or ())),
         hb_tests=tuple(str(t) for t in (data.get("hb_tests") or ())),
         test_columns=tuple(sorted((str(k), str(v)) for k, v in dict(tests).items())),
+        covariates=tuple(str(c) for c in (data.get("covariates") or ())),
     )
 
 
