@@ -97,7 +97,7 @@ def _export_frames(sources) -> dict[str, tuple[str, pd.DataFrame]]:
     frames = {}
     for name, data in sources:
         if name.endswith(".xlsx"):
-            for sheet, frame in pd.read_excel(io.BytesIO(data), sheet_name=None, dtype=str).items():
+            for sheet, frame in pd.read_excel(io.BytesIO(data), sheet_name=None, dtype=str, engine="calamine").items():
                 frames[f"{name}|{sheet}"] = ("xlsx", frame)
         elif name.endswith(".zip"):
             with zipfile.ZipFile(io.BytesIO(data)) as archive:

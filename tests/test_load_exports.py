@@ -322,3 +322,19 @@ def test_studyid_is_never_the_patient_id():
     doses = X.DOSES.rename(columns={"patient_id": "USUBJID"}).assign(STUDYID="LUSP-01")
     cohort = load_cohort([("c.xlsx", X.xlsx_bytes({"patients": patients, "hb": hb, "doses": doses}))])
     assert cohort.patients["patient_id"].tolist() == ["P1", "P2", "P3"] and "STUDYID" not in cohort.patients
+
+
+def test_a_birth_date_in_a_lab_sheet_is_never_taken_for_the_collection_date():
+    sheets = X.chinese_his("g/L")
+    labs = sheets["检验结果"].rename(columns={"采样时间": "时刻"}).assign(出生日期="1953-02-01")
+    sheets["检验结果"] = labs
+    cohort = load_cohort([("his.xlsx", X.xlsx_bytes(sheets))], rbc_ml_per_unit=200)
+    assert cohort.hb["day"].tolist() == [-10, 7, 70, 0, 21, 60, -3, 30, 84]  # from 时刻, the only date column left
+    assert any("the only column of dates" in n for n in cohort.source.read_notes)
+
+
+def test_the_template_transfusions_sheet_with_a_product_stays_a_template_table():
+    tx = X.TRANSFUSIONS.rename(columns={"units": "输血量"}).assign(成分=["红细胞", "悬浮红细胞"])
+    cohort = load_cohort([("c.xlsx", X.xlsx_bytes({"patients": X.PATIENTS, "hb": X.HB, "doses": X.DOSES,
+                                                   "transfusions": tx}))])
+    assert cohort.transfusions["units"].tolist() == [2.0, 2.0] and cohort.source.read_as == ("template workbook",)

@@ -103,7 +103,7 @@ def find_column(raw: RawTable, role: str, *, exclude: set[int] = frozenset(), ta
     ranks = vocab.role_index(role) if role in vocab.ROLE_NAMES else {}
     best = None
     for j, name in enumerate(raw.header):
-        if j in exclude:
+        if j in exclude or vocab.is_identifier_name(name):
             continue
         norm = vocab.normalise(name)
         rank = ranks.get(norm)
@@ -117,6 +117,8 @@ def find_column(raw: RawTable, role: str, *, exclude: set[int] = frozenset(), ta
 def find_time(raw: RawTable, exclude: set[int]) -> tuple[int | None, str, str]:
     """``(position, "date" | "day", how)``: a named time column (collection before report),
     a study-day column, else the one column whose values are dates or date-times."""
+    # identifier columns (a birth date) are never read, not even to look for dates
+    exclude = set(exclude) | {j for j, h in enumerate(raw.header) if vocab.is_identifier_name(h)}
     ranks = {vocab.normalise(n): i for i, n in enumerate(vocab.TIME_NAMES)}
     named = [(ranks[vocab.normalise(h)], j) for j, h in enumerate(raw.header)
              if j not in exclude and vocab.normalise(h) in ranks]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from lusp.io import synonyms as syn
 from lusp.io import vocab
 from lusp.io.readers import RawTable
 from lusp.io.shapes.base import LoadOptions, Mapped, count_text, find_column, find_time, problem, subset, text
@@ -29,6 +30,8 @@ def columns_of(raw: RawTable) -> dict | None:
         return None
     used = {product, quantity, pid}
     unit = find_column(raw, "unit", exclude=used)
+    if unit is None and syn.match_column("transfusions", raw.header[quantity]) == "units":
+        return None  # the template's transfusions table: its quantity column is the units
     used |= {unit} - {None}
     time, kind, how = find_time(raw, used)
     return {"patient_id": pid, "product": product, "quantity": quantity, "unit": unit, "time": time,
@@ -131,9 +134,9 @@ def convert(raw: RawTable, options: LoadOptions, *, pid: int, time: int, time_ki
                     table="transfusions", label=label, replace=replace, names={-3: raw.header[time]})
         out.tables.append(tx)
         n_rbc = int((keep & rbc).sum())
-        out.notes.append(f"transfusions: {count_text(n_rbc)} red-cell rows of {label} "
-                         f"({', '.join(sorted(set(products[keep & rbc].dropna())))[:120] or 'RBC'}), "
-                         f"{qname} in units; {count_text(int((keep & ~rbc).sum()))} other products kept, not counted")
+        out.notes.append(f"transfusions: {count_text(n_rbc)} red-cell rows of {label} counted "
+                         f"({', '.join(sorted(set(products[keep & rbc].dropna())))[:120] or 'RBC'}; quantity {qname}); "
+                         f"{count_text(int((keep & ~rbc).sum()))} rows of other products kept, never counted")
     return out
 
 
