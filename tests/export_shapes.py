@@ -235,7 +235,10 @@ def adam(unit: str = "g/dL", rng=None):
                          "EXDOSE": DOSES["dose_mg_kg"], "EXDOSU": "mg/kg", "ASTDT": date_of(DOSES["patient_id"], DOSES["day"])})
     adex = pd.concat([adex, pd.DataFrame({"STUDYID": "LUSP-01", "USUBJID": [ids["P4"]], "EXTRT": ["PLACEBO"],
                                           "EXDOSE": [0.0], "EXDOSU": ["mg/kg"], "ASTDT": ["2024-03-10"]})], ignore_index=True)
-    files = {"adsl.csv": adsl, "adlbh.csv": shuffled(adlb, rng), "adex.csv": adex,
+    adae = pd.DataFrame({"STUDYID": "LUSP-01", "USUBJID": [ids["P1"], ids["P3"]], "AETERM": ["tiredness", "headache"],
+                         "AEDECOD": ["Fatigue", "Headache"], "ASTDT": ["2024-03-12", "2024-05-08"], "ATOXGR": ["1", "2"],
+                         "AESEV": ["MILD", "SEVERE"], "AEREL": ["POSSIBLE", "NOT RELATED"]})
+    files = {"adsl.csv": adsl, "adlbh.csv": shuffled(adlb, rng), "adex.csv": adex, "adae.csv": adae,
              "mh.csv": sd["mh"], "pr.csv": sd["pr"]}
     return [(name, csv_bytes(frame)) for name, frame in files.items()], {}
 

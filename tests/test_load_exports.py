@@ -338,3 +338,27 @@ def test_the_template_transfusions_sheet_with_a_product_stays_a_template_table()
     cohort = load_cohort([("c.xlsx", X.xlsx_bytes({"patients": X.PATIENTS, "hb": X.HB, "doses": X.DOSES,
                                                    "transfusions": tx}))])
     assert cohort.transfusions["units"].tolist() == [2.0, 2.0] and cohort.source.read_as == ("template workbook",)
+
+
+def test_adam_adae_gives_events_with_atoxgr_as_the_grade():
+    sources, _ = X.adam("g/dL")
+    cohort = load_cohort(sources)
+    events = cohort.events.set_index("term")
+    # P1 Fatigue 2024-03-12 = day 8; P3 Headache 2024-05-08 = day 2; ATOXGR 1 / 2 (AESEV SEVERE is not grade 3)
+    assert events.loc["Fatigue", ["day", "grade"]].tolist() == [8, 1]
+    assert events.loc["Headache", ["day", "grade"]].tolist() == [2, 2]
+    assert set(events["category"]) == {"adverse_event"}
+
+
+def test_sdtm_red_cells_in_cm_and_doses_in_ec_read_like_pr_and_ex(template_results):
+    domains = X.sdtm_domains("g/L")
+    pr = domains.pop("pr")
+    domains["cm"] = pd.DataFrame({"STUDYID": "LUSP-01", "DOMAIN": "CM", "USUBJID": pr["USUBJID"].tolist() + [pr["USUBJID"][0]],
+                                  "CMTRT": ["Red blood cells, leukoreduced", "RBC", "PLATELETS", "ASPIRIN"],
+                                  "CMDOSE": [2.0, 2.0, 1.0, 100.0], "CMDOSU": ["UNIT", "U", "UNIT", "mg"],
+                                  "CMSTDTC": ["2024-02-13", "2024-03-09", "2024-04-05", "2024-03-01"]})
+    ex = domains.pop("ex")
+    domains["ec"] = ex.rename(columns={c: "EC" + c[2:] for c in ex.columns if c.startswith("EX")}).assign(DOMAIN="EC")
+    cohort = load_cohort([(f"{n}.csv", X.csv_bytes(f)) for n, f in domains.items()])
+    assert_same_results(results(cohort), template_results, "cm + ec")
+    assert cohort.transfusions["units"].tolist() == [2.0, 2.0]  # platelets and aspirin are not red cells
