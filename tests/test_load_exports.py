@@ -362,3 +362,10 @@ def test_sdtm_red_cells_in_cm_and_doses_in_ec_read_like_pr_and_ex(template_resul
     cohort = load_cohort([(f"{n}.csv", X.csv_bytes(f)) for n, f in domains.items()])
     assert_same_results(results(cohort), template_results, "cm + ec")
     assert cohort.transfusions["units"].tolist() == [2.0, 2.0]  # platelets and aspirin are not red cells
+
+
+def test_our_own_labs_table_still_refuses_a_result_that_is_not_a_number():
+    labs = pd.DataFrame({"patient_id": ["P1", "P2"], "day": [0, 0], "test": ["blasts", "blasts"], "value": ["4", "abc"]})
+    tables = {"patients": X.PATIENTS, "hb": X.HB, "doses": X.DOSES, "labs": labs}
+    errors = errors_of([("c.xlsx", X.xlsx_bytes(tables))])
+    assert [(e.code, e.table, e.row, e.column) for e in errors] == [("bad_number", "labs", 3, "value")]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from lusp.io import synonyms as syn
 from lusp.io import vocab
 from lusp.io.readers import RawTable
 from lusp.io.shapes.base import LoadOptions, Mapped, count_text, find_column, find_time, problem, subset, text
@@ -50,14 +51,16 @@ def map_table(raw: RawTable, options: LoadOptions) -> Mapped:
         return out
     if roles["time_how"] == "the only column of dates":
         out.notes.append(f"{raw.sheet}: dates from {raw.header[roles['time']]!r} (the only column of dates)")
+    # our own labs table keeps the template's rule: a result that is not a number is an error
+    strict = syn.match_table(raw.sheet) == "labs"
     return split(raw, options, pid=roles["patient_id"], time=roles["time"], time_kind=roles["time_kind"],
-                 test=roles["test"], value=roles["value"], unit=roles["unit"], label=raw.sheet, out=out)
+                 test=roles["test"], value=roles["value"], unit=roles["unit"], label=raw.sheet, out=out, strict=strict)
 
 
 def split(raw: RawTable, options: LoadOptions, *, pid: int, time: int, time_kind: str, test: int, value: int,
           unit: int | None, label: str, test_name: int | None = None, value_series: pd.Series | None = None,
           unit_series: pd.Series | None = None, time_series: pd.Series | None = None, out: Mapped | None = None,
-          value_label: str | None = None, names: dict[int, str] | None = None) -> Mapped:
+          value_label: str | None = None, names: dict[int, str] | None = None, strict: bool = False) -> Mapped:
     """Split one long lab table into its Hb rows (→ ``hb``) and the other tests (→ ``labs``).
 
     ``value_series`` / ``unit_series`` / ``time_series`` replace the columns' values (SDTM:
@@ -104,7 +107,13 @@ def split(raw: RawTable, options: LoadOptions, *, pid: int, time: int, time_kind
         out.proposals.setdefault("hb_units", {})[label] = unit_text
         out.tables.append(hb)
     other = ~is_hb & tests.notna().to_numpy()
-    if other.any():
+    if other.any() and strict:
+        labs = subset(raw, other, [(pid, "patient_id"), time_pos, (test, "test"), (value, "value"),
+                                   *([(unit_pos[0][0], "unit")] if unit_pos else [])],
+                      table="labs", label=label, replace=replace, names=names)
+        out.tables.append(labs)
+        out.notes.append(f"labs: {count_text(int(other.sum()))} rows of {label} ({len(set(tests[other]))} other tests)")
+    elif other.any():
         numbers, blank, bad = parse_numbers(pd.Series(np.asarray(values, dtype=object), index=raw.body.index)
                                             if value_series is None else pd.Series(values))
         keep = other & ~bad.to_numpy() & ~blank.to_numpy()
