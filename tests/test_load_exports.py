@@ -369,3 +369,13 @@ def test_our_own_labs_table_still_refuses_a_result_that_is_not_a_number():
     tables = {"patients": X.PATIENTS, "hb": X.HB, "doses": X.DOSES, "labs": labs}
     errors = errors_of([("c.xlsx", X.xlsx_bytes(tables))])
     assert [(e.code, e.table, e.row, e.column) for e in errors] == [("bad_number", "labs", 3, "value")]
+
+
+def test_an_impossible_study_day_is_reported_not_raised():
+    """Found by the fuzzer: ADY 999999999999 overflowed the date arithmetic."""
+    domains = X.sdtm_domains("g/L")
+    lb = domains["lb"].astype(object)
+    lb.loc[0, "LBDY"], lb.loc[0, "LBDTC"] = 999999999999, ""
+    domains["lb"] = lb
+    errors = errors_of([(f"{n}.csv", X.csv_bytes(f)) for n, f in domains.items()])
+    assert [(e.code, e.table, e.row, e.column) for e in errors] == [("blank_value", "lb", 2, "LBDTC")]

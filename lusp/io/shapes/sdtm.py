@@ -79,6 +79,7 @@ def time_series(raw: RawTable, dtc: int | None, dy: int | None, ref: pd.Series, 
         dates = dates.where(~month, dates + "-01").where(~year, dates + "-01-01")
     if dy is not None:
         days = pd.to_numeric(raw.body[dy], errors="coerce")
+        days = days.where(days.abs() <= 100_000)  # not a study day: left blank, the load reports the row
         offset = days.where(days < 0, days - 1)  # day 1 is the first dose (day 0 here)
         base = subjects.map(ref)
         rebuilt = (pd.to_datetime(base, errors="coerce") + pd.to_timedelta(offset, unit="D")).dt.strftime("%Y-%m-%d")
