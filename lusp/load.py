@@ -62,6 +62,8 @@ Mapping = dict[str, dict[str, str | None]]
 #: with a systematic error must not produce a million-line report).
 MAX_PROBLEMS_PER_RULE = 200
 
+#: How a unit was declared, as a warning says it.
+_BY = {"header": "the column header", "unit column": "the unit column", "your choice": "your choice"}
 #: The Hb unit each header-declared field means (``hb_value`` declares none).
 _HEADER_UNITS = {"hb_g_l": "g/L", "hb_g_dl": "g/dL", "hb_mmol_l": "mmol/L"}
 
@@ -969,7 +971,7 @@ class _Loader:
         example = "9.5 g/dL = 95 g/L" if unit == "g/dL" else "6.2 mmol/L = 99.9 g/L"
         self.r.add("warning", "hb_g_dl_converted" if unit == "g/dL" else "hb_mmol_l_converted", seg.file, seg.label,
                    None, name, "",
-                   f"{rows} Hb value(s) in {name!r} are in {unit} (declared by the {' and '.join(how)}); they were "
+                   f"{rows} Hb value(s) in {name!r} are in {unit} (declared by {' and '.join(_BY.get(h, h) for h in how)}); they were "
                    f"converted to g/L (× {vocab.HB_UNIT_FACTORS[unit]:g}, e.g. {example}).")
 
     # -- cross-table checks ----------------------------------------------------------------
