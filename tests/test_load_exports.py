@@ -379,3 +379,12 @@ def test_an_impossible_study_day_is_reported_not_raised():
     domains["lb"] = lb
     errors = errors_of([(f"{n}.csv", X.csv_bytes(f)) for n, f in domains.items()])
     assert [(e.code, e.table, e.row, e.column) for e in errors] == [("blank_value", "lb", 2, "LBDTC")]
+
+
+def test_a_date_in_the_year_7024_is_a_bad_date_not_an_overflow():
+    """Found by the fuzzer (a flipped byte in an ADaM file): year 7024 overflowed the parser."""
+    hb = X.HB.drop(columns="day").assign(date=X.date_of(X.HB["patient_id"], X.HB["day"]))
+    hb.loc[0, "date"] = "7024-03-04"
+    patients = X.PATIENTS.assign(first_dose_date=X.PATIENTS["patient_id"].map(X.FIRST_DOSE))
+    errors = errors_of([("c.xlsx", X.xlsx_bytes({"patients": patients, "hb": hb, "doses": X.DOSES}))])
+    assert [(e.code, e.table, e.row, e.column) for e in errors] == [("bad_date", "hb", 2, "date")]

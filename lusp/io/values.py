@@ -182,6 +182,9 @@ class DateParse:
 
 def _from_parts(year, month, day) -> pd.Series:
     parts = pd.DataFrame({"year": year, "month": month, "day": day}).astype("float64")
+    # outside the nanosecond range (1677–2262) a date is not one this program stores: NaT, so
+    # the load reports it as a bad date instead of overflowing (found by the fuzzer: 7024-03-04)
+    parts["year"] = parts["year"].where(parts["year"].between(1678, 2261))
     return pd.to_datetime(parts, errors="coerce")
 
 
