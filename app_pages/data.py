@@ -20,6 +20,7 @@ from lusp.criteria import CRITERIA
 from lusp.export.tables import to_csv_bytes, to_xlsx_bytes
 from lusp.intake import attempt_load, choices_to_mapping, fingerprint, merge_mapping, problems_frame, what_was_read
 from lusp.io import synonyms as syn
+from lusp.io.choices import options_mapping
 from lusp.load import mapping_from_json, mapping_to_json
 from lusp.narrative import plural
 from lusp.markup import escape_markdown as md
@@ -133,7 +134,7 @@ mapping = app_state.column_mapping()
 attempt = app_state.upload_attempt()
 if files and (attempt is None or attempt.fingerprint != fingerprint(files, mapping)):
     with st.spinner("Reading and checking the file…"):
-        attempt = attempt_load(files, mapping, max_bytes=LIMIT_BYTES)
+        attempt = attempt_load(files, mapping, max_bytes=LIMIT_BYTES, confirm_covariates=True)
     app_state.set_upload_attempt(attempt)
     if attempt.loaded:
         app_state.set_cohort(attempt.cohort, token="upload:" + attempt.fingerprint)
@@ -246,6 +247,74 @@ if attempt is not None:
                     app_state.set_data_notice("info", "Mapping saved. Upload the file again to load it with this mapping.")
                 st.rerun()
 
+    # -------------------------------------------------------------------- columns to confirm
+    held = attempt.cohort.source.held_covariates if attempt.loaded else ()
+    if held:
+        with st.container(border=True):
+            st.markdown("**Confirm extra patient columns.** These columns are neither fields of the patients table nor "
+                        "clearly clinical, so they were not kept. Keep only those that hold no name, number or other "
+                        "identifier:")
+            tag = attempt.fingerprint[:10]
+            keep = st.multiselect("Keep as covariates", list(held), default=[], key=f"w_confirm_{tag}")
+            if st.button("Confirm these columns", key=f"w_confirm_button_{tag}", icon=":material/check:",
+                         disabled=not keep):
+                confirmed = sorted({*mapping.get("_options", {}).get("covariates", []), *keep})
+                app_state.set_column_mapping(merge_mapping(mapping, {"_options": {"covariates": confirmed}}))
+                st.rerun()
+
+    # -------------------------------------------------------------------- real-export settings
+    choices = getattr(attempt, "choices", None)
+    if choices is not None:
+        asked = choices.hb_unit_asked or choices.rbc_ml_asked
+        with st.expander("Export settings: lab test, Hb unit, blood units, study drug", expanded=asked or not attempt.loaded,
+                         icon=":material/lab_profile:"):
+            st.caption("Read as: " + "; ".join(choices.read_as))
+            if choices.notes:
+                st.text("\n".join(choices.notes))  # what came from where (plain text: names from your file)
+            tag = attempt.fingerprint[:10]
+            with st.form(f"w_export_form_{tag}", border=False):
+                test_column: dict[str, str] = {}
+                hb_tests: dict[str, list[str]] = {}
+                for k, label in enumerate(choices.lab_tables):
+                    cols = list(choices.column_choices.get(label, ())) or [choices.test_column[label]]
+                    current = choices.test_column.get(label)
+                    test_column[label] = st.selectbox(f"Test column of lab table {k + 1}", cols,
+                                                      index=cols.index(current) if current in cols else 0,
+                                                      key=f"w_export_{tag}_testcol_{k}", help=f"Lab table: {label}")
+                    tests = list(choices.tests.get(label, ()))
+                    hb_tests[label] = st.multiselect(f"Tests that are Hb in lab table {k + 1}", tests,
+                                                     default=[t for t in choices.hb_tests.get(label, ()) if t in tests],
+                                                     key=f"w_export_{tag}_hbtests_{k}",
+                                                     help="HGB, Hb, hemoglobin, 血红蛋白, LOINC 718-7 are always Hb; "
+                                                          "add your laboratory's own code here.")
+                units = ["g/L", "g/dL", "mmol/L"]
+                hb_unit = st.radio("Unit of Hb values that declare none", units,
+                                   index=units.index(choices.hb_unit) if choices.hb_unit in units else None,
+                                   horizontal=True, key=f"w_export_{tag}_hbunit",
+                                   help="Values all below 25 fit g/dL (×10) and mmol/L (×16.114) alike: say which. "
+                                        "A unit column or a header such as 'Hb (mmol/L)' always wins.")
+                if choices.hb_unit_asked:
+                    st.markdown(":red[**The Hb values have no unit and fit g/dL and mmol/L alike: choose one.**]")
+                ml = st.number_input("mL of red cells in one unit", min_value=50.0, max_value=600.0,
+                                     value=choices.rbc_ml_per_unit, step=10.0, key=f"w_export_{tag}_ml",
+                                     placeholder="e.g. 200 (China), 250–350 elsewhere",
+                                     help="Needed only when a blood-bank log gives red cells in mL.")
+                if choices.rbc_ml_asked:
+                    st.markdown(":red[**Red cells are given in mL: say how many mL make one unit.**]")
+                drugs = list(choices.drugs)
+                study = st.multiselect("Drug names that count as luspatercept", drugs,
+                                       default=[d for d in choices.study_drugs if d in drugs],
+                                       key=f"w_export_{tag}_drugs",
+                                       help="Other drugs and placebo are ignored, with a warning listing them.")
+                apply_export = st.form_submit_button("Apply these settings", type="primary", icon=":material/check:")
+            if apply_export:
+                new = options_mapping(choices, test_column=test_column, hb_tests=hb_tests, hb_unit=hb_unit,
+                                      rbc_ml_per_unit=ml, study_drugs=study)
+                app_state.set_column_mapping(merge_mapping(mapping, new))
+                if not files:
+                    app_state.set_data_notice("info", "Settings saved. Upload the file again to load it with them.")
+                st.rerun()
+
     # -------------------------------------------------------------------- report
     if len(attempt.report):
         st.markdown("**Validation report**")
@@ -300,8 +369,10 @@ facts = pd.DataFrame([
     ("Name", source.name),
     ("Files", ", ".join(source.files) or "—"),
     ("Shape", source.shape or "—"),
+    ("Read as", "; ".join(getattr(source, "read_as", ())) or "—"),
     ("Patients", str(cohort.n_patients)),
-    ("Hb unit in the file", source.hb_unit_detected + (" (converted to g/L)" if source.hb_unit_detected == "g/dL" else "")),
+    ("Hb unit in the file", source.hb_unit_detected + (" (converted to g/L)" if source.hb_unit_detected != "g/L" else "")),
+    *[("What came from where" if k == 0 else "", note) for k, note in enumerate(getattr(source, "read_notes", ()))],
     ("Time", f"calendar dates {source.date_range[0]} … {source.date_range[1]}, converted to study days"
      if source.uses_dates and source.date_range else "study days (day 0 = first dose)"),
     ("Identifier columns dropped", ", ".join(source.dropped_identifier_columns) or "none"),

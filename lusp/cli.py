@@ -54,8 +54,11 @@ COHORT_PATHS_HELP = (
 # --------------------------------------------------------------------------------------
 
 
-def add_cohort_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add the positional cohort ``paths`` and ``--mapping`` options to ``parser``."""
+def add_cohort_arguments(parser: argparse.ArgumentParser, *, hb_unit_flag: bool = True) -> None:
+    """Add the positional cohort ``paths``, ``--mapping`` and the real-export choices
+    (``--hb-unit`` / ``--file-hb-unit``, ``--rbc-ml-per-unit``, ``--drug``, ``--hb-test``) to
+    ``parser``. ``hb_unit_flag=False`` leaves ``--hb-unit`` to a command that uses it for
+    display (``deck``); ``--file-hb-unit`` is always there."""
     parser.add_argument("paths", nargs="+", metavar="PATH", help=COHORT_PATHS_HELP)
     parser.add_argument(
         "--mapping",
@@ -63,6 +66,15 @@ def add_cohort_arguments(parser: argparse.ArgumentParser) -> None:
         help="a column-mapping file saved from the Data page, for columns the program "
         "cannot recognise by name",
     )
+    flags = ("--hb-unit", "--file-hb-unit") if hb_unit_flag else ("--file-hb-unit",)
+    parser.add_argument(*flags, choices=("g/L", "g/dL", "mmol/L"), dest="file_hb_unit",
+                        help="the unit of Hb values that declare none in the file (asked when every value is below 25)")
+    parser.add_argument("--rbc-ml-per-unit", type=float, metavar="ML", dest="rbc_ml_per_unit",
+                        help="mL of red cells in one unit, for blood-bank logs in mL (e.g. 200 in China)")
+    parser.add_argument("--drug", action="append", default=[], metavar="NAME", dest="study_drugs",
+                        help="a drug name that counts as luspatercept (repeatable; e.g. a trial code)")
+    parser.add_argument("--hb-test", action="append", default=[], metavar="NAME", dest="hb_tests",
+                        help="a lab test name or code that is Hb (repeatable), besides HGB, Hb, 血红蛋白 …")
 
 
 def print_problems(problems, stream: TextIO) -> None:
@@ -97,7 +109,11 @@ def load_cohort_or_exit(args: argparse.Namespace, *, show_warnings: bool = True)
             print(f"mapping:::{args.mapping}: {exc}", file=sys.stderr)
             raise SystemExit(EXIT_BAD_INPUT)
     try:
-        cohort = load_cohort([str(p) for p in args.paths], mapping=mapping)
+        cohort = load_cohort([str(p) for p in args.paths], mapping=mapping,
+                             hb_unit=getattr(args, "file_hb_unit", None),
+                             rbc_ml_per_unit=getattr(args, "rbc_ml_per_unit", None),
+                             study_drugs=getattr(args, "study_drugs", ()) or (),
+                             hb_tests=getattr(args, "hb_tests", ()) or ())
     except CohortLoadError as exc:
         print_problems(exc.report.problems, sys.stderr)
         n = len(exc.report.errors)
@@ -118,7 +134,11 @@ def describe_cohort(cohort) -> str:
         frame = cohort.table(name)
         lines.append(f"  {name:<13}{len(frame):>9} rows")
     lines.append(f"Hb unit in the file: {source.hb_unit_detected}" + (
-        " (converted to g/L)" if source.hb_unit_detected == "g/dL" else ""))
+        " (converted to g/L)" if source.hb_unit_detected != "g/L" else ""))
+    if getattr(source, "read_as", ()):
+        lines.append("Read as: " + "; ".join(source.read_as))
+    for note in getattr(source, "read_notes", ()):
+        lines.append(f"  {note}")
     if source.uses_dates:
         span = f" from {source.date_range[0]} to {source.date_range[1]}" if source.date_range else ""
         lines.append(f"Calendar dates were converted to study days (day 0 = first dose){span}.")
@@ -276,7 +296,7 @@ def _add_deck(subparsers) -> None:
         "parameter (the results paragraph is in the speaker notes). Works offline; charts are "
         "rendered with Debian's chromium (Plotly) and vl-convert (Altair).",
     )
-    add_cohort_arguments(parser)
+    add_cohort_arguments(parser, hb_unit_flag=False)  # --hb-unit is the slides' unit here
     parser.add_argument("--out", required=True, metavar="FILE", help="where to write the deck (.pptx)")
     parser.add_argument("--criteria", choices=list(CRITERIA), default=next(iter(CRITERIA)),
                         help="response criteria set (default: %(default)s)")

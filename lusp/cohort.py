@@ -83,12 +83,15 @@ class SourceInfo:
     name: str  # e.g. "demo_cohort.xlsx" or "3 CSV files"
     files: tuple[str, ...] = ()
     shape: str = ""  # "workbook" | "zip" | "csv-files" | "visits"
-    hb_unit_detected: str = "g/L"  # unit found in the file: "g/L" or "g/dL"
+    hb_unit_detected: str = "g/L"  # unit(s) found in the file: "g/L", "g/dL", "mmol/L" or e.g. "g/dL + mmol/L"
     uses_dates: bool = False  # True when the file gave calendar dates instead of study days
     date_range: tuple[str, str] | None = None  # ISO first and last calendar date, if dates
     synthetic: bool = False
     dropped_identifier_columns: tuple[str, ...] = ()
     unmapped_columns: tuple[str, ...] = ()  # "table.column" kept as covariate or ignored
+    read_as: tuple[str, ...] = ()  # the shapes read, e.g. ("CDISC SDTM — ae, dm, ex, lb, mh",)
+    read_notes: tuple[str, ...] = ()  # what came from where, e.g. "Hb: 1 809 rows of lb where LBTESTCD = HGB, …"
+    held_covariates: tuple[str, ...] = ()  # extra patient columns held until the user confirms them (Data page)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ import pandas as pd
 
 from lusp.cohort import TABLES, Cohort
 from lusp.load import Mapping, TableColumns
-from lusp.sandbox import inspect_columns, load_cohort  # in a limited child process: a hostile file costs one attempt
+from lusp.sandbox import inspect_columns, load_cohort, propose_choices  # in a limited child process: a hostile file costs one attempt
 from lusp.validate import CohortLoadError, ValidationReport
 
 __all__ = [
@@ -52,6 +52,7 @@ class LoadAttempt:
     report: ValidationReport
     cohort: Cohort | None = None
     columns: tuple[TableColumns, ...] = ()
+    choices: "ExportChoices | None" = None  # real-export settings to propose (None: nothing to ask)
 
     @property
     def loaded(self) -> bool:
@@ -79,7 +80,7 @@ def fingerprint(files: Iterable[tuple[str, bytes]], mapping: Mapping | None) -> 
 
 
 def attempt_load(files: list[tuple[str, bytes]], mapping: Mapping | None = None, *,
-                 max_bytes: int | None = None) -> LoadAttempt:
+                 max_bytes: int | None = None, confirm_covariates: bool = False) -> LoadAttempt:
     """Load ``files`` (``(name, bytes)`` uploads) with ``mapping``; never raises on bad input.
 
     Returns
@@ -91,10 +92,25 @@ def attempt_load(files: list[tuple[str, bytes]], mapping: Mapping | None = None,
     names = tuple(name for name, _ in files)
     key = fingerprint(files, mapping)
     try:
-        cohort = load_cohort(files, mapping=mapping, max_bytes=max_bytes)
+        cohort = load_cohort(files, mapping=mapping, max_bytes=max_bytes, confirm_covariates=confirm_covariates)
     except CohortLoadError as exc:
-        return LoadAttempt(names, key, exc.report, None, _columns_if_useful(files, mapping, exc.report, max_bytes))
-    return LoadAttempt(names, key, cohort.report, cohort, _columns_if_useful(files, mapping, cohort.report, max_bytes))
+        return LoadAttempt(names, key, exc.report, None, _columns_if_useful(files, mapping, exc.report, max_bytes),
+                           _choices_if_useful(files, mapping, exc.report, max_bytes))
+    return LoadAttempt(names, key, cohort.report, cohort, _columns_if_useful(files, mapping, cohort.report, max_bytes),
+                       _choices_if_useful(files, mapping, cohort.report, max_bytes))
+
+
+def _choices_if_useful(files, mapping, report: ValidationReport, max_bytes):
+    """The real-export settings (test column, Hb test and unit, mL per unit, drugs) when the
+    files are an export shape or the report asks one of their questions."""
+    from lusp.io.choices import QUESTION_CODES
+
+    codes = {p.code for p in report}
+    try:
+        choices = propose_choices(files, mapping=mapping, max_bytes=max_bytes, report_codes=codes)
+    except CohortLoadError:
+        return None
+    return choices if (choices.offers_anything or codes & QUESTION_CODES) and choices.read_as else None
 
 
 def _columns_if_useful(files, mapping, report: ValidationReport, max_bytes) -> tuple[TableColumns, ...]:
@@ -125,6 +141,9 @@ def merge_mapping(old: Mapping | None, new: Mapping) -> Mapping:
     """``old`` with ``new``'s entries added or replaced, table by table (inputs unchanged)."""
     merged: Mapping = {table: dict(cols) for table, cols in (old or {}).items()}
     for table, cols in new.items():
+        if table == "_options":  # the real-export answers: each key replaced as a whole
+            merged.setdefault(table, {}).update({k: v for k, v in cols.items()})
+            continue
         merged.setdefault(table, {}).update(cols)
     return {table: cols for table, cols in merged.items() if cols}
 

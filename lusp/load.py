@@ -22,10 +22,13 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
-from lusp.criteria import common
+from lusp import codes as common  # patient codes handed to the analysis
 from lusp.cohort import EVENT_CATEGORIES, TABLE_COLUMNS, TABLES, Cohort, SourceInfo, empty_table
 from lusp.io import synonyms as syn
+from lusp.io import vocab
 from lusp.io.readers import RawTable, read_file
+from lusp.io.shapes import LoadOptions, MappedTable, OPTION_KEYS, Recognised, options_from, recognise
+from lusp.io.shapes.base import source_rows
 from lusp.io.sources import read_sources
 from lusp.io.visits import split_visits
 from lusp.io.values import (
@@ -49,6 +52,7 @@ __all__ = [
     "TableColumns",
     "mapping_to_json",
     "mapping_from_json",
+    "propose_choices",
     "MAX_PROBLEMS_PER_RULE",
 ]
 
@@ -57,6 +61,11 @@ Mapping = dict[str, dict[str, str | None]]
 #: Rows reported per rule, file and column before one "… and N more" line (a registry
 #: with a systematic error must not produce a million-line report).
 MAX_PROBLEMS_PER_RULE = 200
+
+#: How a unit was declared, as a warning says it.
+_BY = {"header": "the column header", "unit column": "the unit column", "your choice": "your choice"}
+#: The Hb unit each header-declared field means (``hb_value`` declares none).
+_HEADER_UNITS = {"hb_g_l": "g/L", "hb_g_dl": "g/dL", "hb_mmol_l": "mmol/L"}
 
 # Plausibility limits of SPEC §2 (errors) and the warning thresholds.
 HB_MIN_G_L, HB_MAX_G_L = 20.0, 250.0
@@ -79,13 +88,14 @@ FIELD_KINDS: dict[str, str] = {
     "hb_g_l": "number", "hb_g_dl": "number", "units": "number", "rbc_units": "number", "product": "text",
     "dose_mg_kg": "number", "dose_mg": "number", "category": "category", "term": "text", "grade": "grade",
     "related": "text", "test": "text", "value": "number", "unit": "text",
+    "hb_mmol_l": "number", "hb_value": "number", "hb_unit": "text",
 }
 #: Fields whose cells may not be blank (the time column is checked separately).
 REQUIRED_VALUES: dict[str, tuple[str, ...]] = {
     "patients": ("patient_id", "diagnosis"),
-    "hb": ("patient_id", "hb_g_l", "hb_g_dl"),
+    "hb": ("patient_id", *syn.HB_FIELDS),
     "transfusions": ("patient_id", "units"),
-    "doses": ("patient_id", "dose_mg_kg"),
+    "doses": ("patient_id",),  # a dose in mg/kg or in mg: checked when converted
     "events": ("patient_id", "category", "term"),
     "labs": ("patient_id", "test", "value"),
     syn.VISITS: ("patient_id",),
@@ -107,9 +117,7 @@ _CATEGORY_WORDS = {
     **{syn.normalise_name(w): "death" for w in ("died", "dead", "deceased", "死亡")},
     **{syn.normalise_name(w): "other" for w in ("其他",)},
 }
-_RBC_WORDS = frozenset(syn.normalise_name(w) for w in (
-    "rbc", "red cells", "red blood cells", "prbc", "packed red cells", "packed red blood cells", "rcc",
-    "red cell concentrate", "erythrocytes", "erythrocyte concentrate", "红细胞", "悬浮红细胞", "去白红细胞", "洗涤红细胞"))
+# the red-cell vocabulary is lusp.io.vocab.RBC_PRODUCTS
 
 
 @dataclass
@@ -225,8 +233,24 @@ def _read_raw_tables(sources, mapping: Mapping | None, max_bytes: int | None):
     return reporter, mapping, files, raws
 
 
+def _recognise(raws: list[RawTable], mapping: Mapping, reporter: _Reporter, options: LoadOptions) -> Recognised:
+    """The recognise and map stages: export shapes (SDTM, ADaM, LIS, blood bank, pharmacy)
+    become mapped tables; template tables pass on unchanged."""
+    recognised = recognise(raws, options, mapping)
+    reporter.extend(recognised.problems)
+    return recognised
+
+
+def _options(mapping: Mapping, hb_unit, rbc_ml_per_unit, study_drugs, hb_tests, test_columns) -> LoadOptions:
+    return options_from(mapping.get("_options"), hb_unit=hb_unit, rbc_ml_per_unit=rbc_ml_per_unit,
+                        study_drugs=tuple(study_drugs or ()), hb_tests=tuple(hb_tests or ()),
+                        test_columns=dict(test_columns or {}) or None)
+
+
 def load_cohort(sources, *, mapping: Mapping | None = None, max_bytes: int | None = None,
-                synthetic: bool = False) -> Cohort:
+                synthetic: bool = False, hb_unit: str | None = None, rbc_ml_per_unit: float | None = None,
+                study_drugs=(), hb_tests=(), test_columns: dict | None = None,
+                confirm_covariates: bool = False) -> Cohort:
     """Read cohort file(s) into a validated canonical :class:`~lusp.cohort.Cohort`.
 
     Parameters
@@ -242,6 +266,16 @@ def load_cohort(sources, *, mapping: Mapping | None = None, max_bytes: int | Non
         Refuse any file larger than this (the upload limit).
     synthetic
         Mark the cohort as synthetic (the bundled demo) in its ``SourceInfo``.
+    hb_unit, rbc_ml_per_unit, study_drugs, hb_tests, test_columns
+        The user's answers for real exports (SPEC §2a; they override ``mapping["_options"]``):
+        the unit of Hb values that declare none (``"g/L"``, ``"g/dL"``, ``"mmol/L"``), the mL
+        of red cells in one unit, drug names counted as luspatercept, test names counted as
+        Hb, and ``{sheet or file: column}`` naming a lab table's test column.
+    confirm_covariates
+        Hold back extra ``patients`` columns that are neither known fields nor clearly
+        clinical (:func:`lusp.io.vocab.is_clinical_covariate`) until they are listed in
+        ``mapping["_options"]["covariates"]`` (the Data page asks); they are named in
+        ``source.held_covariates``. The command line keeps them (False).
 
     Returns
     -------
@@ -263,8 +297,26 @@ def load_cohort(sources, *, mapping: Mapping | None = None, max_bytes: int | Non
     # A workbook that declares itself synthetic on a documentation sheet (the bundled demo's
     # `about` sheet) is labelled so wherever it is shown, however it was opened.
     synthetic = synthetic or _declares_synthetic(raws)
-    loader = _Loader(reporter, mapping)
-    cohort_tables, info = loader.run(raws)
+    options = _options(mapping, hb_unit, rbc_ml_per_unit, study_drugs, hb_tests, test_columns)
+    if options.hb_unit is not None and options.hb_unit not in vocab.HB_UNIT_FACTORS:
+        reporter.add("error", "bad_option", "", "", None, "", options.hb_unit,
+                     f"{options.hb_unit!r} is not an Hb unit; choose g/L, g/dL or mmol/L.")
+        raise CohortLoadError(reporter.report())
+    if options.rbc_ml_per_unit is not None and not (50 <= options.rbc_ml_per_unit <= 600):
+        reporter.add("error", "bad_option", "", "", None, "", f"{options.rbc_ml_per_unit:g}",
+                     f"{options.rbc_ml_per_unit:g} mL per red-cell unit is not plausible; give 100–400 (e.g. 200 in "
+                     "China, 250–350 elsewhere).")
+        raise CohortLoadError(reporter.report())
+    recognised = _recognise(raws, mapping, reporter, options)
+    loader = _Loader(reporter, mapping, options.hb_unit)
+    loader.hold_covariates = confirm_covariates
+    loader.confirmed_covariates = frozenset(options.covariates)
+    cohort_tables, info = loader.run(recognised.raws)
+    if loader.held:
+        reporter.add("warning", "covariate_needs_confirmation", "", "patients", None, ", ".join(loader.held), "",
+                     f"Patient column(s) {', '.join(repr(h) for h in loader.held)} are neither known fields nor clearly "
+                     "clinical, so they were not kept: confirm on the Data page that they hold no identifier to keep "
+                     "them as covariates.")
     report = reporter.report()
     if report.has_errors:
         raise CohortLoadError(report)
@@ -278,8 +330,16 @@ def load_cohort(sources, *, mapping: Mapping | None = None, max_bytes: int | Non
         synthetic=synthetic,
         dropped_identifier_columns=tuple(info["dropped"]),
         unmapped_columns=tuple(info["unmapped"]),
+        read_as=tuple(recognised.shapes) or (_template_shape(info["shape"]),),
+        read_notes=tuple(recognised.notes) + tuple(info["hb_notes"]),
+        held_covariates=tuple(loader.held),
     )
     return Cohort(**cohort_tables, report=report, source=source)
+
+
+def _template_shape(shape: str) -> str:
+    return {"visits": "visits sheet", "workbook": "template workbook", "zip": "template tables (zip of CSVs)",
+            "csv-files": "template tables (CSV files)"}.get(shape, shape)
 
 
 def _declares_synthetic(raws: list[RawTable]) -> bool:
@@ -303,6 +363,9 @@ def inspect_columns(sources, *, mapping: Mapping | None = None, max_bytes: int |
     if reporter.has_errors:
         raise CohortLoadError(reporter.report())
     out = []
+    # export shapes are mapped by their modules (their choices are propose_choices'); the
+    # hand mapping is for the template tables and visits sheets that remain
+    raws = recognise(raws, _options(mapping, None, None, (), (), None), mapping).raws
     assigned = _assign_tables(raws, mapping, _Reporter())
     for raw, table in assigned:
         dropped_names = [h for h in raw.header if syn.is_identifier(h)]
@@ -320,6 +383,23 @@ def inspect_columns(sources, *, mapping: Mapping | None = None, max_bytes: int |
         out.append(TableColumns(raw.file, raw.sheet, table, tuple(h for _, h in kept), proposed, missing,
                                 preview, dropped, syn.canonical_fields(table) if table else ()))
     return out
+
+
+def propose_choices(sources, *, mapping: Mapping | None = None, max_bytes: int | None = None,
+                    report_codes=()) -> "ExportChoices":
+    """What the Data page proposes for a real export (test column, Hb tests, Hb unit, mL per
+    RBC unit, study drugs): the read and recognise stages only. ``report_codes``: the codes
+    of the last load's report (an ``hb_unit_ambiguous`` there means "no preselection").
+
+    Raises :class:`CohortLoadError` when a file cannot be read at all."""
+    from lusp.io.choices import choices_of
+
+    reporter, mapping, files, raws = _read_raw_tables(sources, mapping, max_bytes)
+    if reporter.has_errors:
+        raise CohortLoadError(reporter.report())
+    options = _options(mapping, None, None, (), (), None)
+    recognised = recognise(raws, options, mapping)
+    return choices_of(recognised, raws, options, set(report_codes))
 
 
 def mapping_to_json(mapping: Mapping) -> str:
@@ -341,6 +421,22 @@ def _validated_mapping(data) -> Mapping:
         raise ValueError("A mapping is an object {table: {column in your file: canonical field}}.")
     out: Mapping = {}
     for table, columns in data.items():
+        if table == "_options":
+            if not isinstance(columns, dict) or any(k not in OPTION_KEYS for k in columns):
+                raise ValueError("'_options' holds only: " + ", ".join(OPTION_KEYS) + ".")
+            unit = columns.get("hb_unit")
+            if unit not in (None, "") and unit not in vocab.HB_UNIT_FACTORS:
+                raise ValueError(f"_options: hb_unit {unit!r} is not g/L, g/dL or mmol/L.")
+            ml = columns.get("rbc_ml_per_unit")
+            if ml not in (None, "") and (not isinstance(ml, (int, float)) or isinstance(ml, bool) or ml <= 0):
+                raise ValueError("_options: rbc_ml_per_unit must be a number of mL (e.g. 200).")
+            for key in ("study_drugs", "hb_tests", "covariates"):
+                if not isinstance(columns.get(key, []), list) or not all(isinstance(v, str) for v in columns.get(key, [])):
+                    raise ValueError(f"_options: {key} must be a list of names.")
+            if not isinstance(columns.get("test_columns", {}), dict):
+                raise ValueError("_options: test_columns maps a sheet or file name to its test column.")
+            out[table] = dict(columns)
+            continue
         if table == "_tables":
             if not isinstance(columns, dict) or not all(isinstance(k, str) and v in (*TABLES, syn.VISITS, None) for k, v in columns.items()):
                 raise ValueError("'_tables' maps sheet or file names to one of: " + ", ".join((*TABLES, syn.VISITS)) + ".")
@@ -375,7 +471,7 @@ def _text_column_predicate(mapping: Mapping) -> Callable[[str], bool]:
     """Which CSV columns to keep as text: patient ids (by synonym or by hand mapping)."""
     mapped_ids = {
         syn.normalise_name(col)
-        for table, cols in mapping.items() if table != "_tables"
+        for table, cols in mapping.items() if table not in ("_tables", "_options")
         for col, target in cols.items() if target == "patient_id"
     }
 
@@ -395,6 +491,9 @@ def _assign_tables(raws: list[RawTable], mapping: Mapping, reporter: _Reporter) 
     data_raws = [r for r in raws if syn.normalise_name(r.sheet) not in syn.IGNORED_SHEETS and (r.header or len(raws) == 1)]
     out: list[tuple[RawTable, str | None]] = []
     for raw in data_raws:
+        if isinstance(raw, MappedTable):
+            out.append((raw, raw.table))
+            continue
         key = syn.normalise_name(raw.sheet)
         table = by_hand.get(key) or by_hand.get(syn.normalise_name(raw.file)) or syn.match_table(raw.sheet)
         if table is None and len(data_raws) == 1:
@@ -431,6 +530,8 @@ def _claim_columns(raw: RawTable, table: str, mapping: Mapping, reporter: _Repor
     Returns ``(claims, covariates, unmapped, dropped)``; reports identifier columns,
     duplicates and unrecognised columns.
     """
+    if isinstance(raw, MappedTable):
+        return _claim_mapped(raw, table, reporter)
     by_hand_exact = mapping.get(table, {})
     by_hand = {syn.normalise_name(k): v for k, v in by_hand_exact.items()}
     claims: dict[int, str] = {}
@@ -455,6 +556,9 @@ def _claim_columns(raw: RawTable, table: str, mapping: Mapping, reporter: _Repor
                 ignored.add(j)
             continue
         target = syn.match_column(table, name)
+        if target == "patient_id" and name.strip() == "STUDYID":
+            ignored.add(j)  # CDISC's STUDYID names the study, never a patient (SPEC §2a)
+            continue
         if target:
             synonym_claims.append((j, target))
     taken: dict[str, int] = {t: j for j, t in claims.items()}
@@ -511,19 +615,48 @@ def _claim_columns(raw: RawTable, table: str, mapping: Mapping, reporter: _Repor
     return claims, covariates, ignored_names, dropped
 
 
+def _claim_mapped(raw: MappedTable, table: str, reporter: _Reporter):
+    """A shape module's table: its claims stand; unclaimed ``patients`` columns are
+    covariates (identifier names and values still dropped)."""
+    claims = dict(raw.claims)
+    covariates: dict[int, str] = {}
+    dropped: list[str] = []
+    if table == "patients":
+        seen = set(claims.values())
+        for j, name in enumerate(raw.header):
+            if j in claims:
+                continue
+            if syn.is_identifier(name) or identifier_values(raw.body[j]):
+                dropped.append(name)
+                continue
+            if name not in seen:
+                seen.add(name)
+                covariates[j] = name
+    return claims, covariates, [], dropped
+
+
 # ----------------------------------------------------------------------------- the loader
 
 
 class _Loader:
     """One load: segments → typed tables → cross-table checks → canonical frames."""
 
-    def __init__(self, reporter: _Reporter, mapping: Mapping):
+    def __init__(self, reporter: _Reporter, mapping: Mapping, hb_unit: str | None = None):
         self.r = reporter
         self.mapping = mapping
         self.segments: list[_Segment] = []
         self.dropped: list[str] = []
         self.unmapped: list[str] = []
-        self.hb_unit = "g/L"
+        self.hb_unit_option = hb_unit  # the user's unit for undeclared Hb (Data page, --hb-unit)
+        self.hb_units_seen: set[str] = set()
+        self.hb_unit_question = False
+        self.hb_value_fields: dict[int, str] = {}
+        self.hb_notes: list[str] = []
+        self.hold_covariates = False
+        self.confirmed_covariates: frozenset[str] = frozenset()
+        self.held: list[str] = []
+        self.hb_seg_factor: dict[int, float] = {}  # segment index → its Hb unit's factor (NaN: per row)
+        self._segment_index: dict[int, int] = {}
         self.uses_dates = False
         self.dates_seen: list[pd.Series] = []
         self.resolved_dates: dict[tuple[int, str], pd.Series] = {}
@@ -545,6 +678,12 @@ class _Loader:
                            "contact details, national ID, medical record number, birth date) and were dropped "
                            "before anything else was read. They are not kept, shown, cached or exported.")
             self.unmapped.extend(f"{table}.{name}" for name in ignored)
+            if self.hold_covariates and table in ("patients", syn.VISITS):
+                for j, name in list(covariates.items()):
+                    if not vocab.is_clinical_covariate(name) and name not in self.confirmed_covariates:
+                        del covariates[j]  # held until the user confirms it is not an identifier
+                        if name not in self.held:
+                            self.held.append(name)
             self.unmapped.extend(f"{table}.{name}" for name in covariates.values())
             present = set(claims.values())
             missing = False
@@ -557,7 +696,7 @@ class _Loader:
             keep_pos = [j for j in (*claims, *covariates)]
             frame = body[keep_pos] if keep_pos else pd.DataFrame(index=body.index)
             frame.columns = [claims.get(j) or covariates[j] for j in keep_pos]
-            row_numbers = pd.Series(np.arange(len(body)) + raw.first_row, index=body.index)
+            row_numbers = pd.Series(source_rows(raw), index=body.index)
             filled = frame.notna().any(axis=1) if keep_pos else pd.Series(False, index=body.index)
             frame = frame.assign(_row=row_numbers)
             if not filled.all():  # copying a registry-size table only when there is a gap
@@ -565,7 +704,7 @@ class _Loader:
             columns = {**{t: raw.header[j] for j, t in claims.items()}, **{n: n for n in covariates.values()}}
             if missing:
                 continue
-            seg = _Segment(raw.file, table, table, frame, columns)
+            seg = _Segment(raw.file, table, raw.label if isinstance(raw, MappedTable) else table, frame, columns)
             if table == syn.VISITS:
                 parts, varying = split_visits(frame)
                 for part in parts:
@@ -599,6 +738,10 @@ class _Loader:
         frame = seg.frame
         out = pd.DataFrame({"_row": frame["_row"].to_numpy()})
         required = REQUIRED_VALUES.get(seg.table, ())
+        if seg.table == "doses":  # one of the two dose fields must be filled in
+            required = (*required, *[f for f in ("dose_mg_kg", "dose_mg") if f in frame][:1])
+            if "dose_mg_kg" in frame and "dose_mg" in frame:
+                required = REQUIRED_VALUES["doses"]
         for col in frame.columns:
             if col == "_row":
                 continue
@@ -721,7 +864,9 @@ class _Loader:
         seen = [pd.to_datetime(s, errors="coerce").dropna() for s in self.dates_seen if s.notna().any()]
         dates = pd.concat(seen, ignore_index=True) if seen else pd.Series(dtype="datetime64[ns]")
         date_range = (dates.min().date().isoformat(), dates.max().date().isoformat()) if len(dates) else None
-        info = {"shape": shape, "hb_unit": self.hb_unit, "uses_dates": self.uses_dates, "date_range": date_range,
+        seen = sorted(self.hb_units_seen)
+        hb_unit = seen[0] if len(seen) == 1 else (" + ".join(seen) if seen else "g/L")
+        info = {"shape": shape, "hb_unit": hb_unit, "hb_notes": self.hb_notes, "uses_dates": self.uses_dates, "date_range": date_range,
                 "dropped": self.dropped, "unmapped": self.unmapped}
         return canonical, info
 
@@ -733,6 +878,7 @@ class _Loader:
     def _combine(self, parsed) -> dict[str, pd.DataFrame]:
         """One frame per table with ``_seg`` (index into self.segments) and ``_row``."""
         index_of = {id(s): i for i, s in enumerate(self.segments)}
+        self._segment_index = index_of
         tables: dict[str, pd.DataFrame] = {}
         for table, items in parsed.items():
             frames = []
@@ -750,20 +896,83 @@ class _Loader:
         return tables
 
     def _hb_to_g_l(self, seg: _Segment, frame: pd.DataFrame) -> pd.DataFrame:
-        """Hb in g/L; a g/dL column (by name, or every value < 25) is converted with a warning."""
-        if "hb_g_dl" in frame:
-            name = seg.columns.get("hb_g_dl", "hb_g_dl")
-            why = f"Column {name!r} is in g/dL"
-            frame = frame.rename(columns={"hb_g_dl": "hb_g_l"})
-        elif "hb_g_l" in frame and frame["hb_g_l"].notna().any() and (frame["hb_g_l"].dropna() < HB_G_DL_IF_ALL_BELOW).all():
-            name = seg.columns.get("hb_g_l", "hb_g_l")
-            why = f"Every value in {name!r} is below {HB_G_DL_IF_ALL_BELOW:g}, so it was read as g/dL"
-        else:
+        """Hb in g/L, converted only from a declared unit (SPEC §2a): the header (``hb_g_dl``,
+        ``Hb (mmol/L)``), a unit column (per row), or the user's ``hb_unit``. Undeclared
+        values all below 25 fit g/dL and mmol/L alike: an error asking which.
+
+        Without a unit column the whole segment has one unit (a scalar: a registry's 6 M Hb
+        rows cost one multiplication, or none for g/L)."""
+        field = next((f for f in syn.HB_FIELDS if f in frame), None)
+        if field is None:
             return frame
-        self.hb_unit = "g/dL"
-        self.r.add("warning", "hb_g_dl_converted", seg.file, seg.label, None, name, "",
-                   f"{why}; its values were multiplied by 10 to give g/L (e.g. 9.5 g/dL = 95 g/L).")
-        return frame.assign(hb_g_l=frame["hb_g_l"] * 10.0)
+        name = seg.columns.get(field, field)
+        seg.columns.setdefault("hb_g_l", name)
+        header_unit = _HEADER_UNITS.get(field)
+        values = frame[field]
+        seg_index = self._segment_index[id(seg)]
+        if "hb_unit" not in frame:
+            unit, how = header_unit, "header"
+            if unit is None and self.hb_unit_option:
+                unit, how = self.hb_unit_option, "your choice"
+            if unit is None:
+                present = values.dropna()
+                if len(present) and bool((present < vocab.HB_AMBIGUOUS_BELOW).all()):
+                    self._ask_hb_unit(seg, name, present.iloc[0])
+                unit, how = "g/L", "values of 25 or more, possible only in g/L"
+            self.hb_seg_factor[seg_index] = vocab.HB_UNIT_FACTORS[unit]
+            self.hb_units_seen.add(unit)
+            self.hb_notes.append(f"Hb unit of {seg.label}.{name}: {unit} ({how})")
+            out = frame.drop(columns=[field]) if field != "hb_g_l" else frame
+            if unit != "g/L":
+                self._converted(seg, name, unit, int(values.notna().sum()), [how])
+                return out.assign(hb_g_l=values.astype("float64") * vocab.HB_UNIT_FACTORS[unit])
+            return out if field == "hb_g_l" else out.assign(hb_g_l=values)
+        # a unit column: per row
+        unit_name = seg.columns.get("hb_unit", "hb_unit")
+        unit, unknown = vocab.hb_units_of(frame["hb_unit"])
+        if unknown.any():
+            self.r.rows("error", "unknown_hb_unit", seg, frame.loc[unknown, "_row"], unit_name, frame.loc[unknown, "hb_unit"],
+                        lambda v: f"{v!r} is not an Hb unit this program converts. Use g/L, g/dL or mmol/L.")
+        if header_unit is not None:
+            clash = unit.notna() & (unit != header_unit)
+            if clash.any():
+                self.r.rows("error", "hb_unit_conflict", seg, frame.loc[clash, "_row"], unit_name, unit[clash],
+                            lambda v: f"The unit column says {v} but the column {name!r} says {header_unit}. "
+                                      "Correct one of them.")
+        by_column = unit.notna()
+        fallback = header_unit or self.hb_unit_option
+        open_rows = (unit.isna() & values.notna() & ~unknown).to_numpy()
+        if open_rows.any() and fallback is None:
+            undeclared = values[open_rows]
+            if bool((undeclared < vocab.HB_AMBIGUOUS_BELOW).all()):
+                self._ask_hb_unit(seg, name, undeclared.iloc[0])
+        unit = unit.fillna(fallback or "g/L")
+        factor = unit.map(vocab.HB_UNIT_FACTORS).astype("float64").fillna(1.0).to_numpy()
+        self.hb_seg_factor[seg_index] = np.nan
+        for u in sorted(set(unit.dropna().unique())):
+            self.hb_units_seen.add(u)
+            rows = (unit == u).to_numpy()
+            how = (["unit column"] if by_column[rows].any() else []) + (
+                ["header" if header_unit else "your choice"] if (~by_column[rows]).any() and fallback else [])
+            self.hb_notes.append(f"Hb unit of {seg.label}.{name}: {u} ({' and '.join(how) or 'values of 25 or more'})")
+            if u != "g/L":
+                self._converted(seg, name, u, int(rows.sum()), how or ["unit column"])
+        out = frame.drop(columns=[c for c in (field, "hb_unit") if c in frame and c != "hb_g_l"])
+        return out.assign(hb_g_l=values.astype("float64").to_numpy() * factor, _hb_factor=factor)
+
+    def _ask_hb_unit(self, seg: _Segment, name: str, example) -> None:
+        self.r.add("error", "hb_unit_ambiguous", seg.file, seg.label, None, name, _fmt(example),
+                   f"The Hb values in {name!r} have no unit and are all below {vocab.HB_AMBIGUOUS_BELOW:g}, so they "
+                   "fit g/dL and mmol/L alike: declare which (choose the Hb unit on the Data page or with --hb-unit "
+                   "g/dL|mmol/L, add a unit column, or name the column hb_g_dl or 'Hb (mmol/L)').")
+        self.hb_unit_question = True
+
+    def _converted(self, seg: _Segment, name: str, unit: str, rows: int, how: list[str]) -> None:
+        example = "9.5 g/dL = 95 g/L" if unit == "g/dL" else "6.2 mmol/L = 99.9 g/L"
+        self.r.add("warning", "hb_g_dl_converted" if unit == "g/dL" else "hb_mmol_l_converted", seg.file, seg.label,
+                   None, name, "",
+                   f"{rows} Hb value(s) in {name!r} are in {unit} (declared by {' and '.join(_BY.get(h, h) for h in how)}); they were "
+                   f"converted to g/L (× {vocab.HB_UNIT_FACTORS[unit]:g}, e.g. {example}).")
 
     # -- cross-table checks ----------------------------------------------------------------
     def _rows(self, severity, code, table_frame, mask, field, message, values=None) -> None:
@@ -848,9 +1057,45 @@ class _Loader:
         if "first_dose_date" in patients:
             self.dates_seen.append(patients["first_dose_date"].dropna())
 
+        self._doses_in_mg(out, patients)
         self._range_checks(out)
         self._patient_checks(patients, out)
         return self._canonical(patients, out)
+
+    def _doses_in_mg(self, out, patients: pd.DataFrame) -> None:
+        """A dose in mg becomes mg/kg with the weight on the dose row (e.g. the last SDTM VS
+        WEIGHT on or before it), else the patients table's ``weight_kg`` (SPEC §2a)."""
+        doses = out.get("doses")
+        if doses is None or "dose_mg" not in doses:
+            return
+        mg = doses["dose_mg"].astype("float64")
+        mg_kg = doses["dose_mg_kg"].astype("float64") if "dose_mg_kg" in doses else pd.Series(np.nan, index=doses.index)
+        need = (mg_kg.isna() & mg.notna()).to_numpy()
+        if not need.any():
+            return
+        weight = doses["weight_kg"].astype("float64") if "weight_kg" in doses else pd.Series(np.nan, index=doses.index)
+        if "weight_kg" in patients:
+            per_patient = patients["weight_kg"].to_numpy(dtype="float64", na_value=np.nan)
+            codes = doses["_pid"].to_numpy(dtype="int64")
+            known = codes >= 0
+            fallback = np.full(len(doses), np.nan)
+            fallback[known] = per_patient[codes[known]]
+            weight = weight.fillna(pd.Series(fallback, index=doses.index))
+        bad_weight = weight.notna() & (weight <= 0)
+        no_weight = pd.Series(need, index=doses.index) & (weight.isna() | bad_weight)
+        pid = doses["patient_id"].astype("string")
+        self._rows("error", "dose_mg_no_weight", doses, no_weight, "dose_mg",
+                   lambda v: f"A dose of {v} needs the patient's weight to become mg/kg, and none is known: add "
+                             "weight_kg to the patients table (or the weight to the dose rows / SDTM VS WEIGHT).",
+                   values=mg.map(_fmt) + " mg for patient " + pid.fillna(""))
+        converted = mg / weight
+        doses = doses.assign(dose_mg_kg=mg_kg.where(~pd.Series(need, index=doses.index), converted))
+        first = int(np.flatnonzero(need)[0])
+        seg = self.segments[int(doses["_seg"].iloc[first])]
+        self.r.add("warning", "dose_mg_converted", seg.file, seg.label, None, seg.columns.get("dose_mg", "dose_mg"), "",
+                   f"{int(need.sum())} dose(s) given in mg were divided by the patient's weight to give mg/kg "
+                   f"(e.g. {mg.iloc[first]:g} mg / {weight.iloc[first]:g} kg = {converted.iloc[first]:.2f} mg/kg).")
+        out["doses"] = doses
 
     def _study_days(self, frame: pd.DataFrame, fdd: np.ndarray) -> pd.DataFrame:
         """``day`` for rows that gave a date: date − the patient's first dose date."""
@@ -879,12 +1124,21 @@ class _Loader:
 
     def _range_checks(self, out: dict[str, pd.DataFrame | None]) -> None:
         hb = out.get("hb")
-        if hb is not None and "hb_g_l" in hb:
+        if hb is not None and "hb_g_l" in hb and not self.hb_unit_question:
             wrong = hb["hb_g_l"].notna() & ~hb["hb_g_l"].between(HB_MIN_G_L, HB_MAX_G_L)
-            self._rows("error", "hb_out_of_range", hb, wrong, "hb_g_l" if "hb_g_l" in self._fields_of("hb") else "hb_g_dl",
-                       lambda v: f"Hb {v} g/L is outside {HB_MIN_G_L:g}–{HB_MAX_G_L:g} g/L. Check the value and the unit "
-                                 "(g/L, e.g. 95; or g/dL, e.g. 9.5, in a column named hb_g_dl).",
-                       values=hb["hb_g_l"])
+            if wrong.any():
+                factors = np.array([self.hb_seg_factor.get(i, 1.0) for i in range(len(self.segments))])
+                factor = pd.Series(factors[hb["_seg"].to_numpy(dtype="int64")], index=hb.index)
+                if "_hb_factor" in hb:
+                    factor = factor.where(factor.notna(), hb["_hb_factor"])
+                factor = factor.where(wrong, 1.0).fillna(1.0)
+                names = factor.map({f: u for u, f in vocab.HB_UNIT_FACTORS.items()}).fillna("g/L")
+                given = (hb["hb_g_l"] / factor).round(4).map(_fmt) + " " + names.astype(str)
+                shown = given.where(names == "g/L", given + " = " + hb["hb_g_l"].round(1).map(_fmt) + " g/L")
+                self._rows("error", "hb_out_of_range", hb, wrong, "hb_g_l",
+                           lambda v: f"Hb {v} is outside {HB_MIN_G_L:g}–{HB_MAX_G_L:g} g/L. Check the value and its "
+                                     "declared unit (g/L, e.g. 95; g/dL, e.g. 9.5; mmol/L, e.g. 5.9).",
+                           values=shown)
         tx = out.get("transfusions")
         if tx is not None and "units" in tx:
             zero_rows = self._zero_means_none(tx) & (tx["units"] == 0).to_numpy()
@@ -896,9 +1150,7 @@ class _Loader:
                                  f"episode (more than 0, at most {UNITS_MAX_PER_EPISODE:g}).")
             if "product" in tx:
                 # normalise the few distinct spellings, not millions of rows
-                codes, uniques = pd.factorize(tx["product"])
-                rbc_unique = np.array([syn.normalise_name(u) in _RBC_WORDS for u in uniques], dtype=bool)
-                is_rbc = np.where(codes < 0, True, rbc_unique[codes] if len(uniques) else True)
+                is_rbc = vocab.is_rbc(tx["product"])
                 tx = tx.assign(product=tx["product"].where(~is_rbc, "RBC"))
                 other = ~is_rbc
                 if other.any():

@@ -81,6 +81,7 @@ SAFE_GLOBALS = frozenset({
     ("builtins", "range"), ("builtins", "bytearray"), ("collections", "OrderedDict"),
     ("datetime", "date"), ("datetime", "datetime"), ("datetime", "timedelta"),
     ("lusp.cohort", "Cohort"), ("lusp.cohort", "SourceInfo"), ("lusp.load", "TableColumns"),
+    ("lusp.io.choices", "ExportChoices"),
     ("lusp.validate", "Problem"), ("lusp.validate", "ValidationReport"),
     ("numpy", "dtype"), ("numpy", "ndarray"),
     ("numpy._core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "scalar"),
@@ -256,6 +257,12 @@ def load_cohort(sources, **kwargs):
 def inspect_columns(sources, **kwargs):
     """:func:`lusp.load.inspect_columns` in a sandboxed child (same arguments, same result)."""
     return run_in_sandbox("inspect_columns", sources, kwargs)
+
+
+def propose_choices(sources, **kwargs):
+    """:func:`lusp.load.propose_choices` (the Data page's export settings; it reads and
+    recognises the files) in a sandboxed child (same arguments, same result)."""
+    return run_in_sandbox("propose_choices", sources, kwargs)
 
 
 

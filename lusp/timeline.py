@@ -28,7 +28,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from lusp.codes import _CODES, _arrow_ids, remember_codes  # noqa: F401 — the loader fills this cache
 from lusp.cohort import Cohort
+from lusp.io.vocab import is_rbc  # noqa: F401 — the red-cell vocabulary is data of lusp.io
 
 #: Days after an RBC transfusion whose Hb is "transfusion-affected" (SPEC §3).
 DEFAULT_TX_EXCLUSION_DAYS = 14
@@ -44,12 +46,6 @@ def day_key(code: np.ndarray, day: np.ndarray) -> np.ndarray:
     """The sort key ``code · 2³² + (day + 2³¹)`` (days clipped to the int32 range)."""
     day = np.clip(np.asarray(day, dtype=np.int64), _DAY_MIN, _DAY_MAX)
     return np.asarray(code, dtype=np.int64) * _CODE_SHIFT + day + _DAY_OFFSET
-
-
-def is_rbc(product: pd.Series) -> np.ndarray:
-    """True where a transfusion is an RBC product (empty ``product`` means RBC, SPEC §2)."""
-    text = product.astype("string").str.strip().str.upper()
-    return (text.isna() | text.isin(["", "RBC", "PRBC", "RBCS", "RCC"])).to_numpy(dtype=bool, na_value=True)
 
 
 def patient_codes(patient_ids: pd.Series, patients: pd.DataFrame) -> np.ndarray:
@@ -73,37 +69,6 @@ def patient_codes(patient_ids: pd.Series, patients: pd.DataFrame) -> np.ndarray:
     codes = pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
     remember_codes(patient_ids, patients, codes)
     return codes
-
-
-#: Recently computed patient codes: (weak ref to the rows' Arrow id array, weak ref to the
-#: patients' Arrow id array, codes). Arrow arrays are immutable, so the same pair of array
-#: objects always has the same codes; entries die with the arrays (a cohort's tables).
-_CODES: list[tuple[weakref.ref, weakref.ref, np.ndarray]] = []
-_CODES_CACHE_SIZE = 16
-
-
-def _arrow_ids(ids: pd.Series):
-    """The Arrow array behind a string ``patient_id`` column (None for any other storage).
-
-    ``_pa_array`` is pandas' own attribute for it: ``frame["patient_id"]`` is a new Series
-    each time, but the Arrow data behind it is the same object while the frame lives.
-    """
-    return getattr(ids.array, "_pa_array", None) if isinstance(ids.array, pd.arrays.ArrowStringArray) else None
-
-
-def remember_codes(patient_ids: pd.Series, patients: pd.DataFrame, codes: np.ndarray) -> None:
-    """Record ``codes`` (as :func:`patient_codes` would compute them) for later look-ups.
-
-    The loader calls this with the codes it computed while validating, so the analysis of a
-    freshly loaded cohort never hashes its millions of ids again.
-    """
-    ids, id_set = _arrow_ids(patient_ids), _arrow_ids(patients["patient_id"])
-    if ids is None or id_set is None or len(codes) != len(ids):
-        return
-    codes = np.asarray(codes, dtype=np.int64)
-    codes.flags.writeable = False  # shared between callers
-    _CODES[:] = [e for e in _CODES if e[0]() is not None and e[1]() is not None][-(_CODES_CACHE_SIZE - 1):]
-    _CODES.append((weakref.ref(ids), weakref.ref(id_set), codes))
 
 
 def end_of_followup(cohort: Cohort) -> np.ndarray:

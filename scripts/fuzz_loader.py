@@ -86,6 +86,92 @@ def _as_sources(rng: random.Random, tables: dict[str, pd.DataFrame]) -> list:
     return list(files.items())
 
 
+_EXPORT_MUTATIONS = ("export_cell", "export_cell", "export_drop_column", "export_rename_column", "export_bytes",
+                     "export_options")
+_EXPORT_VALUES = ["72↓", "165 H", "9.1*", "<5", "阴性", "mg/dL", "mmol/L", "g/dl", "mL", "U", "袋", "治疗量", "PLACEBO",
+                  "XANOMELINE", "2024-05", "2024", "2024-03-05T08:15", "0", "-1", "HGB", "HCT", "血红蛋白", "", "mg",
+                  "mg/kg", "支", "01-701-1015", "13800138000"]
+
+
+def _export_frames(sources) -> dict[str, tuple[str, pd.DataFrame]]:
+    """Each table of an export as text: key → (how it is written, frame)."""
+    frames = {}
+    for name, data in sources:
+        if name.endswith(".xlsx"):
+            for sheet, frame in pd.read_excel(io.BytesIO(data), sheet_name=None, dtype=str, engine="calamine").items():
+                frames[f"{name}|{sheet}"] = ("xlsx", frame)
+        elif name.endswith(".zip"):
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                for member in archive.namelist():
+                    frames[f"{name}|{member}"] = ("zip", pd.read_csv(io.BytesIO(archive.read(member)), dtype=str))
+        elif name.endswith(".csv"):
+            frames[name] = ("csv", pd.read_csv(io.BytesIO(data), dtype=str))
+    return frames
+
+
+def _export_sources(frames) -> list:
+    out, books, zips = [], {}, {}
+    for key, (how, frame) in frames.items():
+        if how == "csv":
+            out.append((key, frame.to_csv(index=False).encode("utf-8")))
+        else:
+            name, inner = key.split("|", 1)
+            (books if how == "xlsx" else zips).setdefault(name, {})[inner] = frame
+    for name, sheets in books.items():
+        buffer = io.BytesIO()
+        with pd.ExcelWriter(buffer, engine="xlsxwriter") as writer:
+            for sheet, frame in sheets.items():
+                frame.to_excel(writer, sheet_name=sheet, index=False)
+        out.append((name, buffer.getvalue()))
+    for name, members in zips.items():
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            for member, frame in members.items():
+                archive.writestr(member, frame.to_csv(index=False).encode("utf-8"))
+        out.append((name, buffer.getvalue()))
+    return out
+
+
+def make_export_case(rng: random.Random) -> tuple[str, list, dict]:
+    """One mutated real export (Chinese HIS, English LIS, SDTM zip / .csv.gz / .xpt, ADaM)."""
+    from tests import export_shapes as X
+
+    kind = rng.choice(_EXPORT_MUTATIONS)
+    shape = rng.choice(sorted(X.SHAPES))
+    build, units = X.SHAPES[shape]
+    sources, options = build(rng.choice(units), None)
+    options = dict(options)
+    if kind == "export_options" or rng.random() < 0.2:
+        options = {"hb_unit": rng.choice([None, "g/L", "g/dL", "mmol/L"]),
+                   "rbc_ml_per_unit": rng.choice([None, 200.0, 250.0]),
+                   "study_drugs": rng.choice([(), ("XANOMELINE",), ("地西他滨",)])}
+    if kind == "export_bytes" or shape in ("SDTM .xpt", "SDTM .csv.gz"):
+        i = rng.randrange(len(sources))
+        name, data = sources[i]
+        cut = rng.choice(("truncate", "flip", "keep"))
+        if cut == "truncate":
+            data = data[: rng.randrange(1, max(len(data), 2))]
+        elif cut == "flip":
+            pos = rng.randrange(len(data))
+            data = data[:pos] + bytes([rng.randrange(256)]) + data[pos + 1:]
+        sources = sources[:i] + [(name, data)] + sources[i + 1:]
+        return f"export_bytes:{shape}", sources, options
+    frames = _export_frames(sources)
+    key = rng.choice(sorted(frames))
+    how, frame = frames[key]
+    frame = frame.astype(object)
+    col = rng.choice(list(frame.columns))
+    if kind == "export_cell" and len(frame):
+        for _ in range(rng.randint(1, 3)):
+            frame.iat[rng.randrange(len(frame)), rng.randrange(frame.shape[1])] = rng.choice(_EXPORT_VALUES + _CELL_VALUES)
+    elif kind == "export_drop_column":
+        frame = frame.drop(columns=col)
+    elif kind == "export_rename_column":
+        frame = frame.rename(columns={col: rng.choice(["x", "Result", "单位", "STUDYID", "DOMAIN", "Units", "数量", ""])})
+    frames[key] = (how, frame)
+    return f"{kind}:{shape}", _export_sources(frames), options
+
+
 def make_case(rng: random.Random) -> tuple[str, list]:
     """One mutated input: ``(mutation kind, sources)``."""
     kind = rng.choice(_MUTATIONS)
@@ -108,28 +194,33 @@ def make_case(rng: random.Random) -> tuple[str, list]:
     return kind, _as_sources(rng, _mutate_tables(rng, kind))
 
 
-def check(sources) -> str:
+def check(sources, **options) -> str:
     """``"loaded"`` or ``"rejected"``; raises AssertionError on an unclean outcome."""
     try:
-        load_cohort(sources)
+        load_cohort(sources, **options)
         return "loaded"
     except CohortLoadError as exc:
         for problem in exc.report.errors:
             assert problem.message, problem
             assert problem.file or problem.code in ("missing_table", "bad_mapping"), problem
-            if problem.row is not None:
+            if problem.row is not None and problem.code != "malformed_csv":  # a whole line: no one column
                 assert problem.table and problem.column, problem
         return "rejected"
 
 
-def run(n: int, seed: int = 0) -> Counter:
-    """Run ``n`` seeded mutations; the counter holds outcomes per mutation kind."""
+def run(n: int, seed: int = 0, *, exports: float = 0.0) -> Counter:
+    """Run ``n`` seeded mutations (a share ``exports`` of them on the real-export shapes);
+    the counter holds outcomes per mutation kind."""
     rng = random.Random(seed)
     counts: Counter = Counter()
     for _ in range(n):
-        kind, sources = make_case(rng)
+        options: dict = {}
+        if rng.random() < exports:
+            kind, sources, options = make_export_case(rng)
+        else:
+            kind, sources = make_case(rng)
         try:
-            outcome = check(sources)
+            outcome = check(sources, **{k: v for k, v in options.items() if v not in (None, ())})
         except AssertionError:
             raise
         except Exception as exc:  # noqa: BLE001 — this is what the fuzzer hunts
@@ -235,12 +326,14 @@ def main(argv=None) -> int:
     parser.add_argument("--n", type=int, default=2000, help="number of mutations")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--hostile", action="store_true", help="hostile structures (issue 17) instead of mutations")
+    parser.add_argument("--exports", type=float, default=0.3,
+                        help="share of mutations made on the real-export shapes (HIS, LIS, SDTM, ADaM)")
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    counts = (run_hostile if args.hostile else run)(args.n, args.seed)
+    counts = run_hostile(args.n, args.seed) if args.hostile else run(args.n, args.seed, exports=args.exports)
     seconds = time.perf_counter() - start
     for (kind, outcome), count in sorted(counts.items()):
-        print(f"{kind:<18}{outcome:<10}{count:>7}")
+        print(f"{kind:<44}{outcome:<10}{count:>7}")
     loaded = sum(c for (k, o), c in counts.items() if o == "loaded")
     print(f"{args.n} {'hostile structures' if args.hostile else 'mutations'} in {seconds:.1f} s: {loaded} loaded, "
           f"{args.n - loaded} rejected or refused with a report, 0 crashes")

@@ -32,6 +32,22 @@ def test_two_thousand_seeded_mutations_load_or_explain_themselves():
     assert {outcome for _, outcome in counts} == {"loaded", "rejected"}
 
 
+#: Mutations of the real-export shapes per run (issue 11); LUSP_FUZZ_EXPORTS_N overrides it.
+N_EXPORT_MUTATIONS = int(os.environ.get("LUSP_FUZZ_EXPORTS_N", "300"))
+
+
+@pytest.mark.slow
+def test_seeded_mutations_of_every_real_export_shape_load_or_explain_themselves():
+    counts = fuzz_loader.run(N_EXPORT_MUTATIONS, seed=20261201, exports=1.0)
+    assert sum(counts.values()) == N_EXPORT_MUTATIONS
+    shapes = {kind.split(":", 1)[1] for kind, _ in counts}
+    assert shapes == {"Chinese HIS workbook", "English LIS/EHR CSVs", "SDTM zip of CSV", "SDTM .csv.gz", "SDTM .xpt",
+                      "ADaM"}
+    kinds = {kind.split(":", 1)[0] for kind, _ in counts}
+    assert kinds >= {"export_cell", "export_drop_column", "export_rename_column", "export_bytes"}
+    assert {outcome for _, outcome in counts} == {"loaded", "rejected"}
+
+
 def test_the_fuzzer_flags_an_unclean_outcome():
     """The checker itself can fail: a problem with a row but no column is caught."""
     from lusp.validate import CohortLoadError, Problem, ValidationReport

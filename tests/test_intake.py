@@ -27,7 +27,7 @@ def test_an_unmatched_required_column_asks_for_a_mapping_and_the_choice_fixes_it
     attempt = attempt_load(files)
     assert not attempt.loaded and attempt.needs_mapping
     hb = next(tc for tc in attempt.columns if tc.table == "hb")
-    assert hb.missing == ("hb_g_l|hb_g_dl",) and hb.proposed["Wert"] is None
+    assert hb.missing == ("hb_g_l|hb_g_dl|hb_mmol_l|hb_value",) and hb.proposed["Wert"] is None
     mapping = choices_to_mapping(hb, {"patient_id": "patient_id", "day": "day", "Wert": "hb_g_l"})
     assert mapping == {"hb": {"Wert": "hb_g_l"}}  # only what differs from the matcher
     again = attempt_load(files, mapping)

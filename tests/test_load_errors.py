@@ -153,7 +153,7 @@ def test_unmapped_column_is_reported_and_a_mapping_fixes_it():
     errors = problems_of(files_with(hb=hb))
     assert where(errors, "missing_column") == [("hb", None, "hb_g_l")]
     columns = {t.table: t for t in inspect_columns(files_with(hb=hb))}
-    assert columns["hb"].proposed["Wert"] is None and columns["hb"].missing == ("hb_g_l|hb_g_dl",)
+    assert columns["hb"].proposed["Wert"] is None and columns["hb"].missing == ("hb_g_l|hb_g_dl|hb_mmol_l|hb_value",)
     assert columns["hb"].preview["Wert"] == ["62", "80", "75", "58", "95"]
     mapping = mapping_from_json(mapping_to_json({"hb": {"Wert": "hb_g_l"}}))
     assert load_cohort(files_with(hb=hb), mapping=mapping).hb["hb_g_l"].tolist()[:2] == [62, 80]

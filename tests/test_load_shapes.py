@@ -23,6 +23,7 @@ import pandas as pd
 import pytest
 
 from lusp.load import load_cohort
+from lusp.validate import CohortLoadError
 
 FIRST_DOSE = {"P1": "2024-03-04", "P2": "2024-04-01", "P3": "2024-05-06"}
 PATIENTS = pd.DataFrame(
@@ -190,10 +191,17 @@ def test_g_dl_conversion_is_a_warning_naming_the_column():
     assert len(warnings) == 1 and warnings[0].table == "hb" and warnings[0].column == "hb_g_dl"
 
 
-def test_unit_less_hb_below_25_is_read_as_g_dl():
+def test_unit_less_hb_below_25_stops_and_asks_g_dl_or_mmol_l():
+    # SPEC §2a supersedes "all values < 25 means g/dL": they fit mmol/L as well.
     hb = HB.assign(hb_g_l=HB["hb_g_l"] / 10).rename(columns={"hb_g_l": "Hb"})
     files = [(f"{n}.csv", csv_bytes(f)) for n, f in {**TABLES, "hb": hb}.items()]
-    cohort = load_cohort(files)
+    with pytest.raises(CohortLoadError) as caught:
+        load_cohort(files)
+    (problem,) = [p for p in caught.value.report.errors]
+    assert (problem.code, problem.file, problem.table, problem.column) == ("hb_unit_ambiguous", "hb.csv", "hb", "Hb")
+    assert "g/dL" in problem.message and "mmol/L" in problem.message
+    # the user's answer loads it, and nothing else is converted
+    cohort = load_cohort(files, hb_unit="g/dL")
     assert cohort.hb["hb_g_l"].round(6).tolist() == [62, 80, 75, 58, 95, 101, 70, 90, 88.5]
     assert [p.column for p in cohort.report.warnings if p.code == "hb_g_dl_converted"] == ["Hb"]
 

@@ -77,8 +77,20 @@ def read_file(file: InputFile, text_columns=None) -> tuple[list[RawTable], list[
     if not head.strip() and (len(head) < 65536 or not file.content().strip()):
         return [], [_error(name, "empty_file", "The file is empty. Choose the file that holds the cohort.")]
     if head.startswith(_OLE_MAGIC):
+        if is_encrypted_office(file):
+            return [], [_error(name, "encrypted_workbook", "This workbook is password-protected (encrypted), so it "
+                               "cannot be read. Open it in Excel, remove the password (File → Info → Protect "
+                               "Workbook → Encrypt with Password, clear it) and save it again as .xlsx.")]
         return [], [_error(name, "legacy_excel", "This is an old-style Excel file (.xls) or another Office "
                            "document. Open it in Excel and save it as an .xlsx workbook.")]
+    if suffix == ".xpt":
+        from lusp.io.transport import read_xpt
+
+        return read_xpt(name, file.content())
+    if suffix == ".gz":
+        from lusp.io.transport import read_gzip
+
+        return read_gzip(name, file.content(), text_columns)
     is_zip = head.startswith(_ZIP_MAGIC)
     if suffix in (".xlsx", ".xlsm"):
         if not is_zip:
@@ -93,7 +105,7 @@ def read_file(file: InputFile, text_columns=None) -> tuple[list[RawTable], list[
             return [], [_error(name, "wrong_content", "The file is named .zip but is not a zip archive. "
                                "Create the archive again (one CSV per table inside).")]
         return read_zip(name, file.content(), text_columns, budget=file.budget, depth=file.depth)
-    if suffix in (".csv", ".tsv", ".txt", ""):
+    if suffix in (".csv", ".tsv", ".txt", ".dat", ""):
         if is_zip:
             return [], [_error(name, "wrong_content", "The file is named .csv but is a zip archive or an Excel "
                                "workbook. Rename it to .xlsx or .zip, or export the sheet as CSV.")]
@@ -223,6 +235,36 @@ def sniff_separator(first_line: str) -> str:
 _LINE_IN_ERROR = re.compile(r"line (\d+)")
 
 
+#: The stream names of an encrypted (password-protected) OOXML package, in the OLE directory.
+_ENCRYPTED_STREAMS = ("EncryptedPackage".encode("utf-16-le"), "EncryptionInfo".encode("utf-16-le"))
+
+
+def is_encrypted_office(file: InputFile) -> bool:
+    """True for an OLE compound file holding an encrypted OOXML package (a workbook saved
+    with a password is an OLE file, not a zip, whatever its extension)."""
+    data = file.content()
+    return all(stream in data for stream in _ENCRYPTED_STREAMS)
+
+
+def utf16_without_bom(head: bytes) -> str | None:
+    """``"utf-16-le"`` / ``"utf-16-be"`` for UTF-16 text without a byte-order mark (every
+    other byte NUL on one side, as ASCII-range text is), else ``None``."""
+    sample = head[: len(head) - len(head) % 2]
+    if len(sample) < 4:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+
+    def printable(part: bytes) -> float:
+        return sum(b >= 0x20 or b in (9, 10, 13) for b in part) / len(part)
+
+    zeros_even, zeros_odd = even.count(0) / len(even), odd.count(0) / len(odd)
+    if len(sample) >= 8 and zeros_odd > 0.6 and printable(even) > 0.95:
+        return "utf-16-le"
+    if len(sample) >= 8 and zeros_even > 0.6 and printable(odd) > 0.95:
+        return "utf-16-be"
+    return None
+
+
 def _head_encoding(head: bytes) -> str | None:
     """The encoding the top of the file decodes in (BOM first, then UTF-8, then GB18030)."""
     if head.startswith(b"\xef\xbb\xbf"):
@@ -250,10 +292,11 @@ def read_csv_file(file: InputFile, text_columns=None) -> tuple[list[RawTable], l
     """
     name = file.name
     head = file.head(65536)
-    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+    utf16 = utf16_without_bom(head) if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")) else None
+    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")) and utf16 is None:
         return [], [_error(name, "binary_file", "This is not a text (CSV) file: it holds binary data. Export "
                            "the sheet from Excel with 'Save as → CSV UTF-8'.")]
-    encoding = _head_encoding(head)
+    encoding = utf16 or _head_encoding(head)
     bad_encoding = [_error(name, "bad_encoding", "The file's text encoding is not UTF-8 or GB18030. Save it "
                            "again from Excel as 'CSV UTF-8'.")]
     if encoding is None:

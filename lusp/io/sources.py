@@ -17,7 +17,7 @@ from lusp.validate import Problem
 Source = Union[str, os.PathLike, tuple[str, bytes]]
 
 #: Extensions read from a directory given as a source.
-_DATA_SUFFIXES = (".xlsx", ".xlsm", ".csv", ".tsv", ".txt", ".zip")
+_DATA_SUFFIXES = (".xlsx", ".xlsm", ".csv", ".tsv", ".txt", ".zip", ".xpt", ".gz")
 
 
 @dataclass(frozen=True)

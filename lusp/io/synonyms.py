@@ -47,7 +47,7 @@ IGNORED_SHEETS: frozenset[str] = frozenset(
 
 _PATIENT_ID = ("patient_id", "patient", "patient no", "patient number", "id", "subject", "subject_id",
                "pid", "study_id", "study id", "case", "case_id", "case no", "pt", "pt_id",
-               "患者id", "患者编号", "编号", "受试者编号", "研究编号", "病例编号", "序号")
+               "患者id", "患者编号", "编号", "受试者编号", "研究编号", "病例编号", "序号", "usubjid")
 _DAY = ("day", "days", "study_day", "study day", "day_of_study", "d", "天", "天数", "研究日", "第几天")
 _DATE = ("date", "visit_date", "visit date", "日期", "就诊日期", "随访日期")
 
@@ -55,7 +55,8 @@ _DATE = ("date", "visit_date", "visit date", "日期", "就诊日期", "随访�
 COLUMN_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
     "patients": {
         "patient_id": _PATIENT_ID,
-        "diagnosis": ("diagnosis", "dx", "disease", "diagnoses", "诊断", "疾病", "疾病诊断"),
+        "diagnosis": ("diagnosis", "dx", "disease", "diagnoses", "primary diagnosis", "main diagnosis", "诊断", "疾病",
+                      "疾病诊断", "主要诊断", "临床诊断"),
         "age": ("age", "age_years", "age (years)", "年龄"),
         "sex": ("sex", "gender", "性别"),
         "weight_kg": ("weight_kg", "weight", "weight (kg)", "body weight", "体重", "体重kg"),
@@ -77,10 +78,16 @@ COLUMN_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "patient_id": _PATIENT_ID,
         "day": _DAY,
         "date": _DATE + ("hb date", "sample date", "检测日期"),
-        "hb_g_l": ("hb_g_l", "hb", "hgb", "hemoglobin", "haemoglobin", "hb g/l", "hb (g/l)", "hgb (g/l)",
-                   "hemoglobin (g/l)", "haemoglobin (g/l)", "血红蛋白", "血红蛋白g/l", "血红蛋白(g/l)"),
+        # the header declares the unit (SPEC §2a) …
+        "hb_g_l": ("hb_g_l", "hb g/l", "hb (g/l)", "hgb (g/l)", "hgb g/l", "hemoglobin (g/l)", "haemoglobin (g/l)",
+                   "hemoglobin g/l", "血红蛋白g/l", "血红蛋白(g/l)"),
         "hb_g_dl": ("hb_g_dl", "hb g/dl", "hb (g/dl)", "hgb g/dl", "hgb (g/dl)", "hemoglobin (g/dl)",
                     "haemoglobin (g/dl)", "hemoglobin g/dl", "血红蛋白g/dl", "血红蛋白(g/dl)"),
+        "hb_mmol_l": ("hb_mmol_l", "hb mmol/l", "hb (mmol/l)", "hgb (mmol/l)", "hgb mmol/l", "hemoglobin (mmol/l)",
+                      "haemoglobin (mmol/l)", "hemoglobin mmol/l", "血红蛋白mmol/l", "血红蛋白(mmol/l)"),
+        # … or it does not: a unit column, the user's choice, or values ≥ 25 (only g/L) decide
+        "hb_value": ("hb_value", "hb", "hgb", "hemoglobin", "haemoglobin", "血红蛋白", "hb result", "hb level"),
+        "hb_unit": ("hb_unit", "unit", "units", "hb unit", "单位", "血红蛋白单位"),
     },
     "transfusions": {
         "patient_id": _PATIENT_ID,
@@ -97,6 +104,7 @@ COLUMN_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "dose_mg_kg": ("dose_mg_kg", "dose", "dose (mg/kg)", "mg/kg", "dose mg/kg", "luspatercept dose",
                        "剂量", "剂量(mg/kg)", "剂量mg/kg", "给药剂量"),
         "dose_mg": ("dose_mg", "dose (mg)", "total dose", "dose mg", "剂量(mg)", "总剂量"),
+        "weight_kg": ("weight_kg", "weight at dose", "weight (kg) at dose"),
     },
     "events": {
         "patient_id": _PATIENT_ID,
@@ -124,6 +132,9 @@ COLUMN_SYNONYMS[VISITS] = {
     "date": _DATE,
     "hb_g_l": COLUMN_SYNONYMS["hb"]["hb_g_l"],
     "hb_g_dl": COLUMN_SYNONYMS["hb"]["hb_g_dl"],
+    "hb_mmol_l": COLUMN_SYNONYMS["hb"]["hb_mmol_l"],
+    "hb_value": COLUMN_SYNONYMS["hb"]["hb_value"],
+    "hb_unit": ("hb_unit", "hb unit", "血红蛋白单位"),
     "rbc_units": ("rbc_units", "rbc", "rbc units", "units rbc", "transfusion", "transfusion units",
                   "transfused units", "prbc", "红细胞", "输血", "输血量", "红细胞输注", "输血单位"),
     "dose_mg_kg": COLUMN_SYNONYMS["doses"]["dose_mg_kg"],
@@ -131,48 +142,27 @@ COLUMN_SYNONYMS[VISITS] = {
     **{k: v for k, v in COLUMN_SYNONYMS["patients"].items() if k != "patient_id"},
 }
 
+#: The Hb value fields: unit declared by the header (g/L, g/dL, mmol/L) or not (``hb_value``).
+HB_FIELDS: tuple[str, ...] = ("hb_g_l", "hb_g_dl", "hb_mmol_l", "hb_value")
+
 #: Required fields per table; each entry is a tuple of alternatives (any one suffices).
 REQUIRED_FIELDS: dict[str, tuple[tuple[str, ...], ...]] = {
     "patients": (("patient_id",), ("diagnosis",)),
-    "hb": (("patient_id",), ("day", "date"), ("hb_g_l", "hb_g_dl")),
+    "hb": (("patient_id",), ("day", "date"), HB_FIELDS),
     "transfusions": (("patient_id",), ("day", "date"), ("units",)),
-    "doses": (("patient_id",), ("day", "date"), ("dose_mg_kg",)),
+    "doses": (("patient_id",), ("day", "date"), ("dose_mg_kg", "dose_mg")),
     "events": (("patient_id",), ("day", "date"), ("category",), ("term",)),
     "labs": (("patient_id",), ("day", "date"), ("test",), ("value",)),
-    VISITS: (("patient_id",), ("day", "date"), ("diagnosis",), ("hb_g_l", "hb_g_dl", "rbc_units", "dose_mg_kg")),
+    VISITS: (("patient_id",), ("day", "date"), ("diagnosis",), (*HB_FIELDS, "rbc_units", "dose_mg_kg", "dose_mg")),
 }
 
-# Direct identifiers (HIPAA-style: names, contact details, national / record numbers,
-# birth dates). A column whose normalised name equals one of these, or contains one of the
-# unmistakable fragments, is dropped before the data goes anywhere else.
-_IDENTIFIER_NAMES = (
-    "name", "patient name", "patientname", "full name", "first name", "last name", "surname", "given name",
-    "family name", "initials", "phone", "telephone", "tel", "mobile", "cell", "phone number", "contact",
-    "address", "addr", "street", "postcode", "post code", "zip", "zip code", "postal code", "email", "e-mail",
-    "national id", "national_id", "nationalid", "id card", "id number", "id_no", "idcard", "ssn",
-    "social security number", "nhs number", "passport", "passport number", "mrn", "medical record number",
-    "medical record no", "record number", "hospital number", "hospital id", "hospital no", "chart number",
-    "dob", "date of birth", "birth date", "birthdate", "birthday",
-    "姓名", "名字", "患者姓名", "电话", "手机", "联系电话", "手机号", "联系方式", "地址", "住址", "家庭住址",
-    "身份证", "身份证号", "身份证号码", "病历号", "住院号", "门诊号", "病案号", "出生日期", "生日", "邮箱",
-)
-IDENTIFIER_NAMES: frozenset[str] = frozenset(normalise_name(n) for n in _IDENTIFIER_NAMES)
-_IDENTIFIER_FRAGMENTS = ("phone", "address", "email", "passport", "身份证", "电话", "手机", "地址", "姓名",
-                         "病历号", "住院号", "门诊号", "病案号", "birth")
-#: Normalised names that mean "medical record number": an identifier, never a study id.
-MRN_NAMES: frozenset[str] = frozenset(
-    normalise_name(n) for n in ("mrn", "medical record number", "medical record no", "record number",
-                                "hospital number", "hospital id", "hospital no", "chart number",
-                                "病历号", "住院号", "门诊号", "病案号")
-)
+# Direct identifiers live in :mod:`lusp.io.vocab` with every other vocabulary.
+from lusp.io.vocab import IDENTIFIER_NAMES, MRN_NAMES, is_identifier_name  # noqa: E402
 
 
 def is_identifier(column: object) -> bool:
     """True when a column name looks like a direct identifier (dropped on load)."""
-    norm = normalise_name(column)
-    if not norm:
-        return False
-    return norm in IDENTIFIER_NAMES or any(f in norm for f in _IDENTIFIER_FRAGMENTS)
+    return is_identifier_name(column)
 
 
 def _index(synonyms: dict[str, tuple[str, ...]]) -> dict[str, str]:

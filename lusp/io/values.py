@@ -129,9 +129,18 @@ def identifier_values(col: pd.Series, sample_rows: int = 200) -> str | None:
     if not len(text):
         return None
     for kind, pattern in _IDENTIFIER_PATTERNS.items():
-        if text.str.fullmatch(pattern).mean() > 0.5:
+        hits = text.str.fullmatch(pattern)
+        if kind == "phone numbers":
+            # a phone number has at least 10 digits; an ISO date (2014-01-02) or a study id such as
+            # 01-701-1015 is not one (SPEC §2a: detection must not drop what is not an identifier)
+            digits = text.str.count(r"\d")
+            hits = hits & (digits >= 10) & ~text.str.match(_DATE_LIKE)
+        if hits.mean() > 0.5:
             return kind
     return None
+
+
+_DATE_LIKE = r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|^\d{1,2}[-/.]\d{1,2}[-/.]\d{4}"
 
 
 _SEX = {"m": "M", "male": "M", "man": "M", "男": "M", "男性": "M", "f": "F", "female": "F", "woman": "F",
@@ -173,6 +182,9 @@ class DateParse:
 
 def _from_parts(year, month, day) -> pd.Series:
     parts = pd.DataFrame({"year": year, "month": month, "day": day}).astype("float64")
+    # outside the nanosecond range (1677–2262) a date is not one this program stores: NaT, so
+    # the load reports it as a bad date instead of overflowing (found by the fuzzer: 7024-03-04)
+    parts["year"] = parts["year"].where(parts["year"].between(1678, 2261))
     return pd.to_datetime(parts, errors="coerce")
 
 

@@ -13,7 +13,8 @@ import pandas as pd
 from lusp.io.values import blank_of, text_of
 
 #: Columns of a visits sheet that are per visit; every other column is per patient.
-VISIT_FIELDS = ("_row", "day", "date", "hb_g_l", "hb_g_dl", "rbc_units", "dose_mg_kg", "dose_mg")
+VISIT_FIELDS = ("_row", "day", "date", "hb_g_l", "hb_g_dl", "hb_mmol_l", "hb_value", "hb_unit", "rbc_units",
+                "dose_mg_kg", "dose_mg")
 
 
 @dataclass(frozen=True)
@@ -61,10 +62,12 @@ def split_visits(frame: pd.DataFrame) -> tuple[list[VisitsPart], list[VaryingCol
                 varying.append(VaryingColumn(col, int(rows.iloc[0]) if len(rows) else None, len(differs),
                                              tuple(map(str, differs[:5]))))
         parts.append(VisitsPart("patients", patients, {}, False))
-    hb_field = next((c for c in ("hb_g_l", "hb_g_dl") if c in frame), None)
+    hb_field = next((c for c in ("hb_g_l", "hb_g_dl", "hb_mmol_l", "hb_value") if c in frame), None)
     if hb_field:
         rows = frame[~blank_of(frame[hb_field])]
-        parts.append(VisitsPart("hb", rows[["patient_id", *time_fields, hb_field, "_row"]].reset_index(drop=True), {}, False))
+        unit = [c for c in ("hb_unit",) if c in rows]
+        parts.append(VisitsPart("hb", rows[["patient_id", *time_fields, hb_field, *unit, "_row"]].reset_index(drop=True),
+                                {}, False))
     if "rbc_units" in frame:
         rows = frame[~blank_of(frame["rbc_units"])]
         extra = [c for c in ("product",) if c in rows]
