@@ -604,7 +604,7 @@ def _add_report(subparsers) -> None:
         "paragraph with exact 95 %% CIs and a response-rate table, the key figures at print resolution with "
         "numbered captions, and the per-patient table. Works offline.",
     )
-    add_cohort_arguments(parser)
+    add_cohort_arguments(parser, hb_unit_flag=False)  # --hb-unit is the report's unit here
     parser.add_argument("--out", required=True, metavar="FILE", help="where to write the report (.docx)")
     parser.add_argument("--lang", default="en", metavar="LANG",
                         help="language of the report: " + ", ".join(REPORT_LANGUAGES) + " (default: %(default)s)")
@@ -657,7 +657,7 @@ def _add_patient(subparsers) -> None:
         "Hb trajectory, the reason sentence, the transfusion burden before and after, the dose course and "
         "protocol findings, and the covariates (A4 landscape). The calendar date of the first dose is left off.",
     )
-    add_cohort_arguments(parser)
+    add_cohort_arguments(parser, hb_unit_flag=False)  # --hb-unit is the page's unit here
     parser.add_argument("patient_id", metavar="ID", help="the patient's study ID, as in the file")
     parser.add_argument("--out", metavar="FILE", help="where to write it (.png or .pdf; default patient_ID.png)")
     parser.add_argument("--hb-unit", choices=("g/L", "g/dL"), default="g/L", dest="hb_unit",
