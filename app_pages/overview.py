@@ -8,6 +8,7 @@ import app_state
 from app_pages import _export_ui, _manuscript_ui, _ui
 from lusp.figures.cohort import outcome_story
 from lusp.labels import criteria_label
+from lusp.narrative import rise_reconciliation_why
 from lusp.narrative import methods_paragraph, results_paragraph
 from lusp.params import describe
 
@@ -62,17 +63,18 @@ h1, h2, h3, h4 = st.columns(4)
 h1.metric("Transfusion independent (TD)", f"{s['n_ti']} of {s['n_td']}" if s["n_td"] else "no TD patients")
 h2.metric("Early Hb rise (days 1–14)", f"{s['n_early_rise']} of {s['n_patients']}")
 unit = app_state.hb_unit()
-h3.metric(f"Mean Hb before → after ({unit})",
+h3.metric(f"Mean Hb baseline → {measure} ({unit})",
           f"{display.hb_number(s['mean_baseline_hb_g_l'], mean=True)} → {display.hb_number(s['mean_post_hb_g_l'], mean=True)}",
-          help=f"Post-treatment Hb = {measure} (a sidebar parameter).")
+          help=f"Post-treatment Hb = the {measure} after day 0 (a sidebar parameter). For a patient with the "
+               "transient spike the peak is the spike itself: compare with 'last' in the sidebar.")
 h4.metric(f"Post-treatment Hb > {_ui.hb_value(100)}", f"{s['n_post_hb_over_100']} of {s['n_patients']}")
 
 diff, rise, rise_early = s["difference_of_mean_hb_g_l"], s["mean_hb_rise_g_l"], s["mean_hb_rise_early_risers_g_l"]
 note = (f"**How the Hb numbers fit together.** The difference of the two means is {_ui.hb_value(diff, signed=True, mean=True)}. "
         f"The mean of each patient's own rise (peak − baseline, transfusion-affected values excluded, patients "
         f"with both values) is {_ui.hb_value(rise, signed=True, mean=True)}, and {_ui.hb_value(rise_early, signed=True, mean=True)} among "
-        f"the {s['n_early_rise']} patients with an early rise. These are different quantities over different "
-        f"patients, so they need not agree; none is adjusted to match another.")
+        f"the {s['n_early_rise']} patients with an early rise. "
+        + rise_reconciliation_why(s, results, display) + " None is adjusted to match another.")
 if app_state.is_demo():
     note += _ui.text(" The source study reported 60.61 g/L → 96.21 g/L with a mean rise of 39.56 g/L — a rise that "
                      "is not the difference of its means (35.60 g/L); this synthetic cohort reproduces the means and "
@@ -87,10 +89,10 @@ elif s["n_td_nonresponders"] == 0:
     _ui.empty("Every TD patient in this selection achieved transfusion independence.")
 else:
     t1, t2, t3 = st.columns(3)
-    t1.metric("TD patients still transfused", f"{s['n_td_nonresponders']} of {s['n_td']}")
+    t1.metric("TD patients without transfusion independence", f"{s['n_td_nonresponders']} of {s['n_td']}")
     t2.metric("…with a transient first-week spike", f"{s['n_spike_td_nonresponders']} of {s['n_td_nonresponders']}")
     before, after = s["td_nonresponder_burden_before_u28"], s["td_nonresponder_burden_after_u28"]
-    t3.metric("Their mean RBC burden before → after",
+    t3.metric(f"Mean RBC burden of all {s['n_td_nonresponders']}, before → after",
               "—" if before is None or after is None else f"{display.number(before, 1)} → {display.number(after, 1)} U/28 d")
 
     st.caption("A spike is an early peak (days 1–7) ≥ the set threshold above baseline that falls back by at least "

@@ -50,9 +50,9 @@ nonresponders = td[~td["responder"].astype("boolean").fillna(False).astype(bool)
 if nonresponders.empty:
     _ui.empty("Every TD patient in this selection achieved transfusion independence.")
 else:
-    st.markdown(f"**{s['n_td_nonresponders']}** TD patients were still transfused; **{s['n_spike_td_nonresponders']}** "
-                f"of them had the transient "
-                f"first-week Hb spike (mean burden {display.number(s['td_nonresponder_burden_before_u28'], 1)} → "
+    st.markdown(f"**{s['n_td_nonresponders']}** TD patients did not reach transfusion independence; "
+                f"**{s['n_spike_td_nonresponders']}** of them had the transient first-week Hb spike (mean burden of all "
+                f"{s['n_td_nonresponders']}: {display.number(s['td_nonresponder_burden_before_u28'], 1)} → "
                 f"{display.number(s['td_nonresponder_burden_after_u28'], 1)} U/28 d).")
     columns = ["patient_id", "diagnosis", "transient_spike", "spike_after_transfusion", "baseline_units_text",
                "burden_before_u28", "burden_after_u28", "burden_reduction_pct", "longest_tf_days"]

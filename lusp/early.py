@@ -343,19 +343,14 @@ def review_display(picture: pd.DataFrame, *, hb_unit: str = "g/L", compact: bool
 
     ``compact`` drops the long columns (rule judged, reason) for a slide.
     """
-    from lusp.figures.hb_unit import hb_factor
+    from lusp.display import as_display
 
-    factor = hb_factor(hb_unit)
+    display = as_display(hb_unit)
 
     def hb(value, signed=False) -> str:
-        if value is None or pd.isna(value):
-            return "–"
-        v = float(value) * factor
-        text = f"{v:.0f}" if hb_unit == "g/L" else f"{v:.1f}"
-        if not text.strip("-0."):  # −0.4 rounds to "-0": no sign on a zero
-            return "0" if hb_unit == "g/L" else "0.0"
-        text = text.replace("-", "−")
-        return ("+" if signed and not text.startswith("−") else "") + text
+        # The display's one half-up rounding: DEMO-12's 18.5 g/L rise reads "+19" here as on
+        # its chart, never "+18" from Python's round-half-even.
+        return "–" if value is None or pd.isna(value) else display.hb_number(value, signed=signed)
 
     def flag(value) -> str:
         return "–" if value is None or pd.isna(value) else ("yes" if bool(value) else "no")

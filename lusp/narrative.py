@@ -147,6 +147,20 @@ def _rise_reconciliation(s: dict[str, Any], results: Any, d: Display) -> str:
     return text + f"; this differs from the difference of the two means ({_hb(d, difference)}) because {why}."
 
 
+def rise_reconciliation_why(s: dict[str, Any], results: Any, display: Display | str | None = None) -> str:
+    """One sentence on whether the mean of the individual rises equals the difference of the
+    two means, and why (the same reasons :func:`results_paragraph` gives): "They are equal
+    because …" or "They differ because …"; empty when either is missing."""
+    d = as_display(display)
+    mean_rise, difference = s.get("mean_hb_rise_g_l"), s.get("difference_of_mean_hb_g_l")
+    if mean_rise is None or difference is None:
+        return ""
+    sentence = _rise_reconciliation(s, results, d)
+    if abs(difference - mean_rise) < 0.005:
+        return "The two are equal because both means cover the same patients and the post-treatment Hb is the peak."
+    return "The two differ because " + sentence.split(" because ", 1)[1]
+
+
 def methods_paragraph(results: Any, display: Display | str | None = None) -> str:
     """The definitions and every parameter in force, and the command that reproduces them
     (Hb figures in ``display``'s unit; the command keeps the CLI's g/L values)."""

@@ -64,7 +64,7 @@ def test_overview_headline_reproduces_the_study(demo_table):
     assert _metric(at, "Responders, all") == "14 of 22"
     assert _metric(at, "TD responders") == "9 of 16"
     assert _metric(at, "NTD responders") == "5 of 6"
-    assert _metric(at, "Mean Hb before → after (g/L)") == "60.6 → 96.2"
+    assert _metric(at, "Mean Hb baseline → peak (g/L)") == "60.6 → 96.2"
     assert any("63.6 % (95 % CI 40.7–82.8)" in c.value for c in at.caption)
     # 9/16 = 56.25 %: rounded half-up as the study, the narrative and the deck print it.
     assert any("56.3 % (95 % CI 29.9–80.2)" in c.value for c in at.caption)
@@ -135,7 +135,7 @@ def test_hb_unit_switch_is_display_only():
     at = _app()
     at.radio(key="w_hb_unit").set_value("g/dL").run()
     _ok(at)
-    assert _metric(at, "Mean Hb before → after (g/dL)") == "6.06 → 9.62"
+    assert _metric(at, "Mean Hb baseline → peak (g/dL)") == "6.06 → 9.62"
     assert _metric(at, "Responders, all") == "14 of 22"
 
 

@@ -98,7 +98,7 @@ def headline_numbers(summary: Mapping[str, Any], *, hb_unit: str | None = None,
     burden_before = summary.get("td_nonresponder_burden_before_u28")
     burden_after = summary.get("td_nonresponder_burden_after_u28")
     burden = (
-        f"RBC {d.number(burden_before, 1)} → {d.number(burden_after, 1)} U/28 d"
+        f"all {n_nonresp}: RBC {d.number(burden_before, 1)} → {d.number(burden_after, 1)} U/28 d"
         if burden_before is not None and burden_after is not None
         else ""
     )
