@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 import pandas as pd
 
@@ -20,6 +20,9 @@ from lusp.cohort import TABLES, Cohort
 from lusp.load import Mapping, TableColumns
 from lusp.sandbox import inspect_columns, load_cohort, propose_choices  # in a limited child process: a hostile file costs one attempt
 from lusp.validate import CohortLoadError, ValidationReport
+
+if TYPE_CHECKING:
+    from lusp.io.choices import ExportChoices
 
 __all__ = [
     "LoadAttempt",

@@ -2,6 +2,8 @@
 
 ``sources`` turns paths and uploads into in-memory files; ``readers`` reads workbooks,
 zips and CSVs into raw tables; ``synonyms`` names tables, columns and identifiers;
-``values`` parses cells vectorised; ``visits`` splits a single visits sheet. The
-orchestration (and all validation) lives in :mod:`lusp.load`.
+``values`` parses cells vectorised; ``visits`` splits a single visits sheet. The load's
+later stages have a module each: ``mapping`` (tables and columns claimed), ``check`` (cells
+parsed, every rule), ``canonical`` (the Cohort's tables) and ``problems`` (the collector).
+The orchestration lives in :mod:`lusp.load`.
 """
