@@ -97,9 +97,28 @@ def test_click_in_the_grid_opens_that_patient(server, page):
     grid.scroll_into_view_if_needed()
     page.wait_for_timeout(1000)
     box = grid.bounding_box()
-    # Panels are 150 px wide, 20 px apart, after a ~60 px y axis; the selection picks the
+    # Panels are 140 px wide, 20 px apart, after a ~60 px y axis; the selection picks the
     # nearest point, so the middle of panel 2 is enough.
-    page.mouse.click(box["x"] + 60 + 150 + 20 + 75, box["y"] + 110)
+    page.mouse.click(box["x"] + 60 + 140 + 20 + 70, box["y"] + 110)
     page.wait_for_function(f"() => window.location.search.includes('patient={second}')", timeout=30_000)
     settle(page)
     _no_error(page, "patients after a grid click")
+
+
+def test_the_whole_grid_fits_a_1280_screen(server, browser):
+    """At 1280 × 720 (a laptop at the meeting) every panel of the small multiples is inside
+    the page: with six columns the last one was cut off and three patients were missing."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    try:
+        page.goto(f"{server}/patients")
+        settle(page)
+        grid = page.get_by_test_id("stVegaLiteChart").last
+        grid.scroll_into_view_if_needed()
+        page.wait_for_timeout(800)
+        svg_box = grid.locator("svg").first.bounding_box()
+        main_box = page.get_by_test_id("stMain").bounding_box()
+        assert svg_box["x"] + svg_box["width"] <= main_box["x"] + main_box["width"]
+        _no_error(page, "patients at 1280")
+    finally:
+        context.close()

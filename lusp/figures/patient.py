@@ -382,7 +382,7 @@ def small_multiples(
     order: Sequence[str],
     *,
     hb_unit: str = "g/L",
-    columns: int = 6,
+    columns: int = 5,
     selection_name: str = "pick",
 ) -> alt.FacetChart:
     """A grid of Hb trajectories, one small panel per patient in ``order``, coloured by outcome.
@@ -419,7 +419,10 @@ def small_multiples(
     zero = alt.Chart(data).mark_rule(color="#BBBBBB", strokeDash=[3, 3]).encode(x=alt.datum(0))
     return (
         alt.layer(zero, line, points)
-        .properties(width=150, height=95)
+        # Five 140-px panels (with axis and spacing about 860 px) fit the page beside the
+        # sidebar at 1280 px as at 1600: six 150-px panels cut the last column off at 1280,
+        # so three of 22 patients were silently missing from the grid.
+        .properties(width=140, height=95)
         .facet(facet=alt.Facet("patient_id:N", sort=ids, title=None,
                                header=alt.Header(labelFontSize=13, labelFontWeight="bold")), columns=columns)
         .resolve_scale(x="shared", y="shared")
