@@ -49,6 +49,7 @@ st.caption(early.SMALL_N_CAVEAT + " Positive = the sign present; outcome positiv
 spec = _ui.altair_spec("early_signs_chart", lambda: early_figures.signs_chart(signs), review_day)
 _ui.show_chart(spec, key="early_signs")
 _ui.show_table(early.signs_frame(signs, hb_unit=app_state.hb_unit()), key="early_signs_table")
+st.caption(early.DIRECTION_NOTE)
 excluded = {app_state.display().text(s.label): (s.n_excluded, s.n_not_evaluable) for s in signs.values() if s.n_excluded or s.n_not_evaluable}
 for label, (n_excluded, n_not_evaluable) in excluded.items():
     st.caption(f"{label}: {n_not_evaluable} not evaluable and {n_excluded} without the sign computable, left out.")

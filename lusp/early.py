@@ -60,6 +60,18 @@ SIGNS: dict[str, tuple[str, str]] = {
     "burden_reduction_vs_failure": ("TD", "Transfusion-burden reduction ≥ 33 % at the review day"),
     "criteria_early_rise_vs_failure": ("all", "Early rise (criteria set: any Hb in days 1–14 above baseline)"),
 }
+#: What each sign points to when present. Every 2 × 2 is against failure (the issue's
+#: orientation, kept in the JSON); a sign of *response* therefore has low sensitivity for
+#: failure when it works, and the table says so instead of leaving 0/8 to be misread.
+SIGN_POINTS_TO: dict[str, str] = {
+    "spike_vs_failure": "failure",
+    "early_rise_vs_failure": "response",
+    "burden_reduction_vs_failure": "response",
+    "criteria_early_rise_vs_failure": "response",
+}
+#: Said once under the signs table.
+DIRECTION_NOTE = ("Every table is against failure. A sign of response works when it is rare among the failures "
+                  "(low sensitivity, low PPV for failure): read those rows the other way round.")
 GROUP_LABELS = {"TD": "evaluable TD patients", "NTD": "evaluable NTD patients", "all": "all evaluable patients"}
 
 
@@ -328,7 +340,8 @@ def signs_frame(signs: dict[str, SignTable], *, hb_unit: str = "g/L") -> pd.Data
     display = as_display(hb_unit)
     rows = []
     for sign in signs.values():
-        row = {"sign": display.text(sign.label), "patients": GROUP_LABELS[sign.group], "n": sign.n,
+        row = {"sign": display.text(sign.label), "sign of": SIGN_POINTS_TO.get(sign.name, "failure"),
+               "patients": GROUP_LABELS[sign.group], "n": sign.n,
                "TP": sign.tp, "FP": sign.fp, "FN": sign.fn, "TN": sign.tn}
         for key, rate in sign.rates().items():
             title = {"sensitivity": "sensitivity", "specificity": "specificity", "ppv": "PPV", "npv": "NPV"}[key]
@@ -490,13 +503,14 @@ def fit_slope(data: pd.DataFrame) -> dict[str, Any]:
     low, high = fit.conf_int().loc["weeks"].tolist()
     out.update(slope_g_l_per_week=float(fit.params["weeks"]), ci_low=float(low), ci_high=float(high),
                converged=bool(fit.converged))
-    notes = [] if used == "lbfgs" else [f"fitted with the {used} optimiser"]
+    # The optimiser's name means nothing at a meeting; that the default fit failed does.
+    notes = [] if used == "lbfgs" else ["the standard fit failed and a fallback fit was used"]
     messages = " ".join(str(w.message) for w in caught if issubclass(w.category, (ConvergenceWarning, RuntimeWarning)))
     if "Hessian" in messages or "boundary" in messages:
-        notes.append("a random-effect variance is at or near zero (patients' slopes barely differ): read the "
-                     "interval with caution")
+        notes.append("the patients' slopes barely differ from one another, so the interval is "
+                     "unreliable: read with caution")
     if not fit.converged:
-        notes.append("the optimiser did not converge")
+        notes.append("the model fit did not settle: read with caution")
     out["note"] = "; ".join(notes)
     return out
 

@@ -41,3 +41,14 @@ def test_reconciliation_says_equal_or_differ_and_why(demo):
     last = analyze(demo, params={"post_hb": "last"})
     why = rise_reconciliation_why(summarize(last), last)
     assert why.startswith("The two differ because") and "not the peak" in why
+
+
+def test_signs_table_says_which_way_each_sign_points(demo):
+    """Every 2 × 2 is against failure; the table names each sign as a sign of failure (the
+    spike) or of response (a rise, a burden reduction), so "sensitivity 0/8" of the day-42
+    rise reads as what it is: the rise is absent in the failures."""
+    results = analyze(demo)
+    frame = early.signs_frame(early.early_signs(results)).set_index("sign")
+    points = dict(zip(frame.index.str.split(" ").str[0], frame["sign of"]))
+    assert points == {"Transient": "failure", "Hb": "response", "Transfusion-burden": "response", "Early": "response"}
+    assert "read those rows the other way round" in early.DIRECTION_NOTE

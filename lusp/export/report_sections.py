@@ -52,7 +52,7 @@ def context_sections(results: Any, *, hb_unit: str = "g/L") -> list[ReportSectio
         ))
         sections.append(ReportSection(
             heading="Could we have known? Early signs against the eventual outcome",
-            text=early.SMALL_N_CAVEAT,
+            text=(early.SMALL_N_CAVEAT, early.DIRECTION_NOTE),
             table=early.signs_frame(signs, hb_unit=hb_unit),
             caption=(f"Early signs at day {review_day} against failure (positive = the sign present; outcome "
                      "positive = non-response), with exact 95 % CIs."),

@@ -91,7 +91,7 @@ def early_slides(results: Any, *, review_day: int | None = None, hb_unit: str = 
     slides.append(Slide("table", EARLY_TITLES[2], table=counts.astype(str),
                         caption="Positive = sign present; outcome positive = failure (evaluable non-responder); "
                                 "rate = k/n · % (exact 95 % CI)",
-                        notes=early.SMALL_N_CAVEAT))
+                        notes=early.SMALL_N_CAVEAT + "\n" + early.DIRECTION_NOTE))
 
     courses = early.hb_courses(results)
     if len(courses):

@@ -431,4 +431,6 @@ def outcome_story(table: pd.DataFrame, *, criteria_label: str = "") -> alt.Layer
     chart = alt.layer(bars, text).properties(
         width=_WIDTH, height=150, title=alt.Title("Who responded", subtitle=subtitle))
     # Legend under the bars: beside them it was cut off on a 1280 px screen.
-    return _configure(chart).configure_legend(orient="bottom", direction="horizontal", titleOrient="left")
+    # labelLimit 0: "Transient spike (non-responder)" in full, never "Transient spike (non-res…".
+    return _configure(chart).configure_legend(orient="bottom", direction="horizontal", titleOrient="left",
+                                              labelLimit=0)
