@@ -66,11 +66,17 @@ def figure_to_image(fig: Any, fmt: ImageFormat = "png", *, width_px: int | None 
     return plotly_to_image(fig, fmt, width_px=width_px or PLOTLY_WIDTH_PX, height_px=height_px or PLOTLY_HEIGHT_PX)
 
 
-def plotly_to_image(fig: Any, fmt: ImageFormat = "png", *, width_px: int = PLOTLY_WIDTH_PX, height_px: int = PLOTLY_HEIGHT_PX) -> bytes:
-    """Render a Plotly figure through kaleido and the shared headless Chromium."""
+def plotly_to_image(fig: Any, fmt: str = "png", *, width_px: int = PLOTLY_WIDTH_PX, height_px: int = PLOTLY_HEIGHT_PX,
+                    scale: float = 1) -> bytes:
+    """Render a Plotly figure through kaleido and the shared headless Chromium.
+
+    ``fmt`` is "png", "svg" or "pdf" (the one-page patient summary); ``scale`` > 1 renders
+    the same layout at print resolution (the Word report's figures)."""
     import kaleido
 
-    opts = {"format": fmt, "width": int(width_px), "height": int(height_px), "scale": 1}
+    if fmt not in ("png", "svg", "pdf"):
+        raise ValueError(f"Plotly image format must be 'png', 'svg' or 'pdf', not {fmt!r}")
+    opts = {"format": fmt, "width": int(width_px), "height": int(height_px), "scale": scale}
     try:
         with _render_lock:
             _ensure_plotly_renderer()

@@ -240,26 +240,10 @@ def patient_summary_image(results: Any, patient_id: str, fmt: Literal["png", "pd
 
 
 def _render(fig: go.Figure, fmt: str) -> bytes:
-    """Through lusp.export.images' shared kaleido renderer (PDF is a kaleido format the
-    public helper does not expose)."""
-    if fmt == "png":
-        from lusp.export.images import figure_to_image
+    """PNG or PDF through lusp.export.images' shared kaleido renderer."""
+    from lusp.export.images import plotly_to_image
 
-        return figure_to_image(fig, "png", width_px=PAGE_WIDTH_PX, height_px=PAGE_HEIGHT_PX)
-    import kaleido
-
-    from lusp.export import images
-
-    opts = {"format": "pdf", "width": PAGE_WIDTH_PX, "height": PAGE_HEIGHT_PX, "scale": 1}
-    try:
-        with images._render_lock:
-            images._ensure_plotly_renderer()
-            data = kaleido.calc_fig_sync(fig, opts=opts)
-    except images.ImageExportError:
-        raise
-    except Exception as error:  # noqa: BLE001 — kaleido wraps browser failures in several types
-        raise images.ImageExportError(f"the patient summary could not be rendered to PDF: {error}") from error
-    return bytes(data)
+    return plotly_to_image(fig, fmt, width_px=PAGE_WIDTH_PX, height_px=PAGE_HEIGHT_PX)
 
 
 def _trajectory_png(results: Any, patient_id: str, hb_unit: str) -> bytes:

@@ -303,20 +303,9 @@ def _altair_print_png(chart: Any) -> bytes:
 def _plotly_print_png(fig: Any, width_px: int, height_px: int, scale: float = 2.0) -> bytes:
     """A Plotly figure laid out ``width_px`` wide and rendered at ``scale`` (print
     resolution with readable type), through lusp.export.images' shared renderer."""
-    import kaleido
+    from lusp.export.images import plotly_to_image
 
-    from lusp.export import images
-
-    opts = {"format": "png", "width": int(width_px), "height": int(height_px), "scale": scale}
-    try:
-        with images._render_lock:
-            images._ensure_plotly_renderer()
-            data = kaleido.calc_fig_sync(fig, opts=opts)
-    except images.ImageExportError:
-        raise
-    except Exception as error:  # noqa: BLE001 — kaleido wraps browser failures in several types
-        raise images.ImageExportError(f"Plotly chart could not be rendered to PNG: {error}") from error
-    return bytes(data)
+    return plotly_to_image(fig, "png", width_px=width_px, height_px=height_px, scale=scale)
 
 
 def _figure(doc: Any, context: ReportContext, build: Callable[[], bytes], caption: str, *, alt: str = "") -> None:
