@@ -194,3 +194,26 @@ def test_ordinary_files_are_not_refused():
 
     for sources in shapes().values():
         assert load_cohort(sources).n_patients == 3
+
+
+@pytest.mark.parametrize("name, code", [("w.xlsx", "unreadable_workbook"), ("w.zip", "bad_zip")])
+def test_a_directory_claiming_a_newer_zip_version_is_a_report_not_a_crash(name, code):
+    """Found by the fuzzer: ZipFile raises NotImplementedError ("zip file version 18.4") while
+    reading a directory entry that claims extract version 18.4; the upload is reported as
+    unreadable, never an uncaught error."""
+    import io
+    import struct
+    import zipfile
+
+    from lusp.load import load_cohort
+    from lusp.validate import CohortLoadError
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+    data = bytearray(buffer.getvalue())
+    entry = data.find(b"PK\x01\x02")
+    data[entry + 6:entry + 8] = struct.pack("<H", 184)
+    with pytest.raises(CohortLoadError) as raised:
+        load_cohort([(name, bytes(data))])
+    assert [p.code for p in raised.value.report] == [code]

@@ -1,6 +1,7 @@
 """Table 1 (lusp.table1) against a five-patient cohort worked out by hand.
 
-The cohort (day 0 = first dose; baseline window days −56…0; burden = units × 28 / 56):
+The cohort (day 0 = first dose; baseline window days −56…0; every patient has an Hb on day −56,
+so the record covers the whole window and burden = units × 28 / 56):
 
     id  TD   age  sex  dx   EPO  RS   SF3B1  prior ESA  chemo  baseline Hb  RBC before   burden
     P1  TD   70   F    MDS   40  20   yes    yes        no     60           2 + 2 = 4    2.0
@@ -68,7 +69,8 @@ def results():
             _p("P5", sex="F", diagnosis="PMF", baseline_epo_u_l=60, ring_sideroblasts_pct=10,
                sf3b1_mutated=False, concurrent_chemo=False),
         ],
-        hb=[("P1", -3, 60), ("P1", 60, 65), ("P2", -3, 70), ("P2", 60, 75), ("P3", -3, 50), ("P3", 60, 55),
+        hb=[*[(p, -56, 75) for p in ("P1", "P2", "P3", "P4", "P5")],
+            ("P1", -3, 60), ("P1", 60, 65), ("P2", -3, 70), ("P2", 60, 75), ("P3", -3, 50), ("P3", 60, 55),
             ("P4", -3, 80), ("P4", 60, 95), ("P5", -3, 90), ("P5", 60, 92)],
         transfusions=[("P1", -20, 2), ("P1", -40, 2), ("P2", -10, 2), ("P3", -30, 3), ("P3", -10, 3)],
     )

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
@@ -262,7 +263,9 @@ def check_workbook(name: str, data: bytes, budget: UploadBudget | None = None) -
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = [m for m in archive.infolist() if not m.is_dir()]
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError):
+    # NotImplementedError: a directory entry claiming a newer zip version ("zip file version
+    # 18.4"), which ZipFile raises while reading the directory (found by the fuzzer).
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, zlib.error, ValueError, EOFError, OSError):
         return []
     try:
         budget.enter_archive(name, 0, len(members))
@@ -279,8 +282,8 @@ def check_workbook(name: str, data: bytes, budget: UploadBudget | None = None) -
                         while chunk := stream.read(_CHUNK):
                             budget.charge(label, len(chunk))
                         continue
-            except (zipfile.BadZipFile, NotImplementedError, RuntimeError, EOFError, OSError, ValueError):
-                continue  # damaged or encrypted member: the reader says so
+            except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, EOFError, OSError, ValueError):
+                continue  # damaged (a corrupt deflate stream: zlib.error) or encrypted member: the reader says so
             where = _sheet_label(archive, info.filename, budget)
             total_cells += extent.cells
             if total_cells > limits.max_cells:
@@ -317,7 +320,7 @@ def _sheet_label(archive: zipfile.ZipFile, part: str, budget: UploadBudget) -> s
         small = {i.filename: i for i in archive.infolist() if i.file_size < 4_000_000}
         workbook = archive.read(small["xl/workbook.xml"])
         rels = archive.read(small["xl/_rels/workbook.xml.rels"])
-    except (KeyError, zipfile.BadZipFile, NotImplementedError, RuntimeError, EOFError, OSError, ValueError):
+    except (KeyError, zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, EOFError, OSError, ValueError):
         return fallback
     targets = {}
     for m in _REL.finditer(rels):

@@ -181,7 +181,8 @@ def read_zip(name: str, data: bytes, text_columns=None, *, budget: limits.Upload
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = [m for m in archive.infolist() if not m.is_dir()]
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError):
+    # NotImplementedError: a directory entry claiming a newer zip version (the fuzzer's find).
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, ValueError, EOFError, OSError):
         return [], [_error(name, "bad_zip", "The zip archive is damaged or incomplete (perhaps the download "
                            "or copy was cut short). Create it again from the CSV files.")]
     tables: list[RawTable] = []
