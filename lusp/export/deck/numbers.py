@@ -92,8 +92,9 @@ def headline_numbers(summary: Mapping[str, Any], *, hb_unit: str | None = None,
                                         if rise is not None else "")
         value = f"{d.hb_number(before, mean=True)} → {d.hb_number(after, mean=True)}"
         tiles.append(Headline(value, f"mean Hb before → after ({d.hb_unit})", detail))
-    tiles.append(Headline(str(summary.get("n_post_hb_over_100", 0)), f"post-treatment Hb > {d.hb(100.0)}", ""))
-    tiles.append(Headline(str(summary.get("n_early_rise", 0)), "Hb rose within days 1–14", "all Hb values"))
+    # "9 / 22", not a bare "9": a count on a projected tile needs its denominator.
+    tiles.append(Headline(f"{summary.get('n_post_hb_over_100', 0)} / {n}", f"post-treatment Hb > {d.hb(100.0)}", ""))
+    tiles.append(Headline(f"{summary.get('n_early_rise', 0)} / {n}", "Hb rose within days 1–14", "all Hb values"))
     n_nonresp = summary.get("n_td_nonresponders", 0)
     burden_before = summary.get("td_nonresponder_burden_before_u28")
     burden_after = summary.get("td_nonresponder_burden_after_u28")
