@@ -130,7 +130,12 @@ def readiness(cohort: Any, params: Mapping[str, Any] | None = None) -> pd.DataFr
                      "events, progression and transformation. The swimmer plot shows no events either."))
     else:
         no_grade = events["category"].astype(str).eq("adverse_event") & events["grade"].isna()
-        detail = (f"{len(events)} events for {events['patient_id'].astype(str).nunique()} of {n} patients.")
+        # Split by kind, as the Safety page counts them: "37 events" beside its "35 adverse
+        # events" read as two answers to one question.
+        n_ae = int(events["category"].astype(str).eq("adverse_event").sum())
+        others = len(events) - n_ae
+        split = f" ({n_ae} adverse event{'s' if n_ae != 1 else ''}, {others} disease or other event{'s' if others != 1 else ''})" if others else ""
+        detail = (f"{len(events)} events{split} for {events['patient_id'].astype(str).nunique()} of {n} patients.")
         if no_grade.any():
             rows.append(("Safety", "partial", detail + f" {int(no_grade.sum())} adverse events have no CTCAE "
                          "grade and are shown as 'grade unknown'; add 'grade' (1–5) to count them by grade."))

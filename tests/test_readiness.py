@@ -112,3 +112,17 @@ def test_the_cohort_is_not_modified():
     readiness(cohort)
     for name, frame in before.items():
         pd.testing.assert_frame_equal(cohort.table(name), frame)
+
+
+def test_safety_readiness_splits_the_event_count_as_the_safety_page_counts():
+    """The demo's 37 events are 35 adverse events and 2 disease events (a progression and a
+    transformation): the Data page says so, so its count never contradicts the Safety page's."""
+    from pathlib import Path
+
+    from lusp.load import load_cohort
+    from lusp.readiness import readiness
+
+    cohort = load_cohort(Path(__file__).resolve().parents[1] / "data" / "demo_cohort.xlsx", synthetic=True)
+    table = readiness(cohort)
+    detail = table.loc[table.iloc[:, 0] == "Safety", "detail"].iloc[0]
+    assert detail.startswith("37 events (35 adverse events, 2 disease or other events) for 18 of 22 patients")
