@@ -151,6 +151,7 @@ for kind, km_title, y_title, rising, n_label, explain in KM_VIEWS:
 
 # --- Concordance of criteria sets and trial endpoints (issue 7) -------------------------
 from lusp.concordance import compare as _compare_sets  # noqa: E402
+from lusp.concordance import evaluability_warnings as _evaluability_warnings  # noqa: E402
 from lusp.criteria import CRITERIA as _CRITERIA  # noqa: E402
 from lusp.criteria.iwg2018 import category_counts as _iwg2018_categories  # noqa: E402
 from lusp.endpoints import endpoint_rates as _endpoint_rates  # noqa: E402
@@ -175,6 +176,8 @@ _ui.show_table(
                                                                           "rate": "Rate (exact 95 % CI)"}),
     key="concordance_rates",
 )
+for warning in _evaluability_warnings(concord.rates):
+    st.warning(md(warning))
 if len(concord.agreement):
     agreement = _ui.rounded(concord.agreement, 3)
     for column in ("criteria_a", "criteria_b"):

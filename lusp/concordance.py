@@ -262,3 +262,21 @@ def mcnemar_exact(a_only: int, b_only: int) -> float:
     if discordant == 0:
         return 1.0
     return float(_scipy_stats.binomtest(min(a_only, b_only), discordant, 0.5).pvalue)
+
+
+#: A set leaving more than this share of the patients not evaluable gets a warning beside
+#: its rate: its intention-to-treat rate then describes the records more than the drug.
+NOT_EVALUABLE_WARNING_SHARE = 1 / 3
+
+
+def evaluability_warnings(rates: pd.DataFrame) -> list[str]:
+    """One sentence per criteria set (rows of :attr:`Concordance.rates`) that could not
+    evaluate more than :data:`NOT_EVALUABLE_WARNING_SHARE` of the patients, e.g. IWG 2018 on
+    pre-treatment records shorter than its 16-week window."""
+    out = []
+    for row in rates.itertuples(index=False):
+        if row.n and row.n_not_evaluable / row.n > NOT_EVALUABLE_WARNING_SHARE:
+            out.append(f"{row.label}: {row.n_not_evaluable} of {row.n} patients could not be evaluated and count as "
+                       f"non-responders, so its rate of {row.k}/{row.n} says more about what was recorded than about "
+                       "the drug (the Patients page gives each reason).")
+    return out

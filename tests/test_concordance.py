@@ -200,3 +200,23 @@ def test_invariants_of_every_set_on_random_cohorts():
             typed = table["response_type"].notna().to_numpy()
             assert (typed == (responder & (table["category"] == "HTB").to_numpy())).all()
             assert set(table["category"]) <= {"NTD", "LTB", "HTB", "not assigned"}
+
+
+def test_a_set_that_cannot_evaluate_a_third_of_the_patients_is_flagged_beside_its_rate():
+    """Demo cohort: IWG 2018's 16-week window is longer than the 7–8 weeks recorded before the
+    first dose, so 13 of 22 patients are not evaluable; the study set and IWG 2006 evaluate all."""
+    from pathlib import Path
+
+    import pandas as pd
+
+    from lusp.concordance import compare, evaluability_warnings
+    from lusp.load import load_cohort
+
+    demo = load_cohort(Path(__file__).resolve().parents[1] / "data" / "demo_cohort.xlsx", synthetic=True)
+    warnings = evaluability_warnings(compare(demo).rates)
+    assert warnings == ["IWG 2018 HI-E: 13 of 22 patients could not be evaluated and count as non-responders, so its "
+                        "rate of 9/22 says more about what was recorded than about the drug (the Patients page gives "
+                        "each reason)."]
+    # Fence post: exactly a third not evaluable is not flagged; one more is.
+    rates = pd.DataFrame({"label": ["A", "B"], "k": [1, 1], "n": [9, 9], "n_not_evaluable": [3, 4]})
+    assert [w.split(":")[0] for w in evaluability_warnings(rates)] == ["B"]
