@@ -3,6 +3,8 @@ all filtered patients (a click on a panel opens that patient). The patient, filt
 parameters are in the URL, so a copied link reopens the same view."""
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 import streamlit as st
 
@@ -85,7 +87,7 @@ with info_col:
     st.markdown(f"### :material/person: {md(pid)}")
     st.markdown(
         f"<span style='background:{palette.outcome_colour(outcome)};color:white;padding:4px 10px;"
-        f"border-radius:6px;font-weight:600'>{palette.OUTCOME_LABELS.get(outcome, outcome)}</span>",
+        f"border-radius:6px;font-weight:600'>{html.escape(palette.OUTCOME_LABELS.get(outcome, outcome))}</span>",
         unsafe_allow_html=True,
     )
     st.markdown(f"**Why:** {md(_ui.text(row['reason']))}")

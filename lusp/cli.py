@@ -274,10 +274,7 @@ def _cmd_deck(args: argparse.Namespace) -> int:
     except ImageExportError as exc:
         print(f"deck:::{out}: {exc}", file=sys.stderr)
         return EXIT_UNEXPECTED
-    try:
-        out.write_bytes(data)
-    except OSError as exc:
-        print(f"deck:::{out}: cannot write the file ({exc.strerror or exc})", file=sys.stderr)
+    if not _write_bytes(data, out, "deck"):
         return EXIT_BAD_INPUT
     seconds = time.perf_counter() - started
     print(f"Wrote the slide deck ({len(results.table)} patients, criteria {args.criteria}) to {out} in {seconds:.1f} s.")
@@ -490,6 +487,16 @@ def results_csv(table) -> str:
     return write_csv(out, lineterminator="\n", float_format="%.6g", na_rep="")
 
 
+def _write_bytes(data: bytes, out: Path, command: str) -> bool:
+    """Write a document the command built; False (with the problem on stderr) when it cannot."""
+    try:
+        out.write_bytes(data)
+    except OSError as exc:
+        print(f"{command}:::{out}: cannot write the file ({exc.strerror or exc})", file=sys.stderr)
+        return False
+    return True
+
+
 def _write_text(text: str, out: str | None, command: str) -> int:
     if out:
         try:
@@ -583,10 +590,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     except ImageExportError as exc:
         print(f"report:::{out}: {exc}", file=sys.stderr)
         return EXIT_UNEXPECTED
-    try:
-        out.write_bytes(data)
-    except OSError as exc:
-        print(f"report:::{out}: cannot write the file ({exc.strerror or exc})", file=sys.stderr)
+    if not _write_bytes(data, out, "report"):
         return EXIT_BAD_INPUT
     print(f"Wrote the Word report ({len(results.table)} patients, criteria {args.criteria}) to {out} "
           f"in {time.perf_counter() - started:.1f} s.")
@@ -640,10 +644,7 @@ def _cmd_patient(args: argparse.Namespace) -> int:
     except ImageExportError as exc:
         print(f"patient:::{out}: {exc}", file=sys.stderr)
         return EXIT_UNEXPECTED
-    try:
-        out.write_bytes(data)
-    except OSError as exc:
-        print(f"patient:::{out}: cannot write the file ({exc.strerror or exc})", file=sys.stderr)
+    if not _write_bytes(data, out, "patient"):
         return EXIT_BAD_INPUT
     print(f"Wrote the one-page summary of patient {args.patient_id} to {out}.")
     return EXIT_OK
