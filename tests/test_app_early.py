@@ -6,21 +6,10 @@ tests/test_early.py and tests/test_trials.py), never from what the page printed.
 from __future__ import annotations
 
 import pytest
+from tests.app_support import assert_no_error, run_app
 from streamlit.testing.v1 import AppTest
 
 PAGE = "app_pages/early.py"
-
-
-def _app(**query) -> AppTest:
-    at = AppTest.from_file("../app.py", default_timeout=90)
-    for key, value in query.items():
-        at.query_params[key] = value
-    return at.run()
-
-
-def _ok(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
 
 
 def _frames(at: AppTest) -> list:
@@ -29,8 +18,8 @@ def _frames(at: AppTest) -> list:
 
 @pytest.fixture(scope="module")
 def page() -> AppTest:
-    at = _app().switch_page(PAGE).run()
-    _ok(at)
+    at = run_app().switch_page(PAGE).run()
+    assert_no_error(at)
     return at
 
 
@@ -75,7 +64,7 @@ def test_slopes_table_labelled_exploratory(page):
 
 def test_changing_the_review_day_moves_the_picture(page):
     at = page.number_input(key="w_early_review_day").set_value(14).run()
-    _ok(at)
+    assert_no_error(at)
     signs = _frames(at)[1].set_index("sign")
     # By day 14 only the spikes that fell by day 14 (DEMO-11, -12, -15) have appeared.
     assert signs.loc["Transient first-week spike (had appeared by the review day)", "TP"] == 3

@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from lusp.analysis import analyze, summarize
 from lusp.load import load_cohort
+from tests.app_support import assert_no_error, run_app
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "demo_cohort.xlsx"
@@ -19,18 +20,6 @@ DEMO = ROOT / "data" / "demo_cohort.xlsx"
 @pytest.fixture(scope="module")
 def demo_summary() -> dict:
     return summarize(analyze(load_cohort(DEMO, synthetic=True)))
-
-
-def _app(**query) -> AppTest:
-    at = AppTest.from_file("../app.py", default_timeout=90)
-    for key, value in query.items():
-        at.query_params[key] = value
-    return at.run()
-
-
-def _ok(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
 
 
 def _downloads(at: AppTest) -> list[str]:
@@ -43,8 +32,8 @@ def _table1(at: AppTest):
 
 
 def test_overview_shows_table1_flow_and_the_report_button(demo_summary):
-    at = _app()
-    _ok(at)
+    at = run_app()
+    assert_no_error(at)
     labels = _downloads(at)
     assert {"Word report (.docx)", "Table 1 (.xlsx)", "Table 1 slide (.pptx)", "Flow slide (.pptx)"} <= set(labels)
     frame = _table1(at)
@@ -60,11 +49,11 @@ def test_overview_shows_table1_flow_and_the_report_button(demo_summary):
 
 
 def test_table1_options_change_the_table(demo_summary):
-    at = _app()
+    at = run_app()
     at.selectbox(key="w_table1_by").set_value("responder").run()
     at.checkbox(key="w_table1_p").check().run()
     at.multiselect(key="w_table1_extra").set_value(["disease_status"]).run()
-    _ok(at)
+    assert_no_error(at)
     frame = _table1(at)
     s = demo_summary
     assert f"Responder (n = {s['n_responders']})" in frame.columns
@@ -74,15 +63,15 @@ def test_table1_options_change_the_table(demo_summary):
 
 
 def test_table1_and_flow_follow_the_filters(demo_summary):
-    at = _app(td="TD")
-    _ok(at)
+    at = run_app(td="TD")
+    assert_no_error(at)
     frame = _table1(at)
     assert f"TD (n = {demo_summary['n_td']})" in frame.columns and not any(c.startswith("NTD") for c in frame.columns)
 
 
 def test_patients_page_has_the_case_summary_buttons():
-    at = _app(patient="DEMO-13")
+    at = run_app(patient="DEMO-13")
     at = at.switch_page("app_pages/patients.py").run()
-    _ok(at)
+    assert_no_error(at)
     labels = _downloads(at)
     assert {"Case summary (PNG)", "PDF", "Slide"} <= set(labels)

@@ -16,6 +16,7 @@ from lusp.analysis import analyze
 from lusp.cohort import Cohort
 from lusp.load import load_cohort
 from lusp.markup import unescape_markdown
+from tests.app_support import assert_no_error, run_app
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "demo_cohort.xlsx"
@@ -29,15 +30,7 @@ def demo_table() -> pd.DataFrame:
 
 
 def _app(**query) -> AppTest:
-    at = AppTest.from_file("../app.py", default_timeout=60)
-    for key, value in query.items():
-        at.query_params[key] = value
-    return at.run()
-
-
-def _ok(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
+    return run_app(timeout=60, **query)
 
 
 def _metric(at: AppTest, label: str) -> str:
@@ -52,14 +45,14 @@ def _page(at: AppTest, path: str) -> AppTest:
 @pytest.mark.parametrize("path", PAGES)
 def test_every_page_renders_on_the_demo_cohort(path):
     at = _page(_app(), path)
-    _ok(at)
+    assert_no_error(at)
     assert at.title, "page has a title"
     assert any("SYNTHETIC" in str(e.value) for e in [*at.caption, *at.markdown])
 
 
 def test_overview_headline_reproduces_the_study(demo_table):
     at = _app()
-    _ok(at)
+    assert_no_error(at)
     assert _metric(at, "Patients") == "22"
     assert _metric(at, "Responders, all") == "14 of 22"
     assert _metric(at, "TD responders") == "9 of 16"
@@ -73,7 +66,7 @@ def test_overview_headline_reproduces_the_study(demo_table):
 def test_td_filter_leaves_the_ntd_patients_on_every_page(demo_table):
     at = _app()
     at.radio(key="w_f_td").set_value("NTD").run()
-    _ok(at)
+    assert_no_error(at)
     n_ntd = int((~demo_table["td_baseline"].astype(bool)).sum())
     ntd_responders = int((~demo_table["td_baseline"].astype(bool) & demo_table["responder"].astype(bool)).sum())
     assert _metric(at, "Patients") == str(n_ntd)
@@ -81,7 +74,7 @@ def test_td_filter_leaves_the_ntd_patients_on_every_page(demo_table):
     assert any(f"{n_ntd} of 22 patients" in c.value for c in at.sidebar.caption)
     # No TD patient left: the Transfusions page says so in a sentence.
     at = _page(at, "app_pages/transfusions.py")
-    _ok(at)
+    assert_no_error(at)
     assert any("transfusion-dependent at baseline" in i.value for i in at.info)
 
 
@@ -89,7 +82,7 @@ def test_diagnosis_filter_counts(demo_table):
     at = _app()
     diagnosis = demo_table["diagnosis"].value_counts().index[0]
     at.multiselect(key="w_f_dx").set_value([diagnosis]).run()
-    _ok(at)
+    assert_no_error(at)
     expected = int((demo_table["diagnosis"] == diagnosis).sum())
     assert _metric(at, "Patients") == str(expected)
 
@@ -112,7 +105,7 @@ def test_ti_threshold_56_to_84_changes_td_responders_as_defined(demo_table):
     at = _app()
     assert _metric(at, "TD responders") == "9 of 16"
     at.number_input(key="w_param_study_ti_days").set_value(84).run()
-    _ok(at)
+    assert_no_error(at)
     td = demo_table[demo_table["td_baseline"].astype(bool)]
     runs = td["longest_tf_days"].astype("Int64")
     # TD response = longest transfusion-free run ≥ the TI threshold (SPEC §3). In the demo
@@ -126,7 +119,7 @@ def test_ti_threshold_56_to_84_changes_td_responders_as_defined(demo_table):
     assert _metric(at, "TD responders") == f"{expected} of 16"
     # The parameter survives a page switch (Responses page draws the same rate).
     at = _page(at, "app_pages/responses.py")
-    _ok(at)
+    assert_no_error(at)
     at = _page(at, "app_pages/overview.py")
     assert _metric(at, "TD responders") == f"{expected} of 16"
 
@@ -134,21 +127,21 @@ def test_ti_threshold_56_to_84_changes_td_responders_as_defined(demo_table):
 def test_hb_unit_switch_is_display_only():
     at = _app()
     at.radio(key="w_hb_unit").set_value("g/dL").run()
-    _ok(at)
+    assert_no_error(at)
     assert _metric(at, "Mean Hb baseline → peak (g/dL)") == "6.06 → 9.62"
     assert _metric(at, "Responders, all") == "14 of 22"
 
 
 def test_patient_switch_changes_the_classification(demo_table):
     at = _page(_app(), "app_pages/patients.py")
-    _ok(at)
+    assert_no_error(at)
     ids = sorted(demo_table["patient_id"])
     assert at.selectbox(key="w_patient").value == ids[0]
     at.button(key="w_next").click().run()
     assert at.selectbox(key="w_patient").value == ids[1]
     spike_id = demo_table.loc[demo_table["outcome"] == "transient spike", "patient_id"].iloc[0]
     at.selectbox(key="w_patient").set_value(spike_id).run()
-    _ok(at)
+    assert_no_error(at)
     reason = demo_table.set_index("patient_id").loc[spike_id, "reason"]
     assert any(reason in unescape_markdown(m.value) for m in at.markdown)  # shown escaped, read as written
     assert any("Transient spike (non-responder)" in m.value for m in at.markdown)
@@ -160,7 +153,7 @@ def test_link_reopens_patient_and_parameters(demo_table):
     pid = sorted(demo_table["patient_id"])[5]
     at = _app(patient=pid, p_ti_days="84", td="TD")
     at = _page(at, "app_pages/patients.py")
-    _ok(at)
+    assert_no_error(at)
     assert at.selectbox(key="w_patient").value == pid
     assert at.number_input(key="w_param_study_ti_days").value == 84
     assert at.radio(key="w_f_td").value == "TD"
@@ -169,7 +162,7 @@ def test_link_reopens_patient_and_parameters(demo_table):
 
 def test_a_bad_link_value_is_ignored_not_a_crash():
     at = _app(p_ti_days="banana", unit="mg")
-    _ok(at)
+    assert_no_error(at)
     assert _metric(at, "TD responders") == "9 of 16"
 
 
@@ -182,14 +175,14 @@ def test_hand_built_cohort_with_no_baseline_and_a_spike(three_patients):
     at.session_state["cohort"] = cohort
     at.session_state["cohort_token"] = "test:three"
     at.run()
-    _ok(at)
+    assert_no_error(at)
     assert _metric(at, "Patients") == "3"
     for path in PAGES[1:]:
         at = _page(at, path)
         assert not at.exception, (path, [e.value for e in at.exception])
     at = _page(at, "app_pages/patients.py")
     at.selectbox(key="w_patient").set_value("C").run()
-    _ok(at)
+    assert_no_error(at)
     assert any("Not evaluable" in m.value for m in at.markdown)
 
 
@@ -201,7 +194,7 @@ def test_every_page_follows_another_criteria_set(criteria):
         pytest.skip(f"criteria set {criteria} is not in this build")
     at = _app()
     at.selectbox(key="w_criteria").set_value(criteria).run()
-    _ok(at)
+    assert_no_error(at)
     expected = analyze(load_cohort(DEMO, synthetic=True), criteria)
     n_resp = int(expected.table["responder"].astype("boolean").fillna(False).sum())
     assert _metric(at, "Responders, all") == f"{n_resp} of 22"
@@ -222,11 +215,11 @@ def test_any_covariate_filter(demo_table):
     at = _app()
     at.selectbox(key="w_f_cov").set_value("sex").run()
     at.multiselect(key="w_f_cov_levels").set_value(["F"]).run()
-    _ok(at)
+    assert_no_error(at)
     assert _metric(at, "Patients") == str(int((patients["sex"] == "F").sum()))
     # A numeric covariate is a range: the whole range keeps everyone.
     at.selectbox(key="w_f_cov").set_value("weight_kg").run()
-    _ok(at)
+    assert_no_error(at)
     assert _metric(at, "Patients") == "22"
     low, high = at.slider(key="w_f_cov_range").value
     at.slider(key="w_f_cov_range").set_value((low, (low + high) / 2)).run()
