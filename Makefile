@@ -11,7 +11,7 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # LibreOffice Writer renders the Word report.
 TEST_DEBS := chromium libreoffice-impress libreoffice-writer poppler-utils fonts-noto-cjk strace nginx openssl
 
-.PHONY: run test venv debs bench clean
+.PHONY: run test venv debs bench clean messages
 
 $(VENV)/.installed: requirements.txt
 	@python3 -m venv --help >/dev/null 2>&1 && python3 -c 'import ensurepip' 2>/dev/null || \
@@ -37,6 +37,11 @@ test: venv debs
 bench: venv
 	$(PY) -m lusp.bench --patients 10000
 	$(PY) -m lusp.bench --patients 100000
+
+# Extract every marked string (babel.cfg) into lusp/locale/lusp.pot and bring each
+# language's lusp.po up to date (then translate what `scripts/messages.py missing` lists).
+messages: venv
+	$(PY) scripts/messages.py update
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis test-artifacts

@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 import app_state
+from lusp.i18n import LANGUAGE_NAMES, LANGUAGES, _, set_language_provider
 from lusp.markup import escape_markdown as md
 from lusp.criteria import CRITERIA
 from lusp.figures.cohort import covariate_kind
@@ -24,15 +25,29 @@ from lusp.params import describe
 
 log = logging.getLogger("lusp.app")
 
-PAGES = [
-    st.Page("app_pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
-    st.Page("app_pages/patients.py", title="Patients", icon=":material/monitor_heart:"),
-    st.Page("app_pages/transfusions.py", title="Transfusions", icon=":material/bloodtype:"),
-    st.Page("app_pages/responses.py", title="Responses & subgroups", icon=":material/insights:"),
-    st.Page("app_pages/early.py", title="Early review & trials", icon=":material/event_upcoming:"),
-    st.Page("app_pages/safety.py", title="Safety", icon=":material/health_and_safety:"),
-    st.Page("app_pages/data.py", title="Data", icon=":material/upload_file:"),
-]
+# Every word is said in the language of the session whose script is running.
+set_language_provider(app_state.language)
+
+
+def pages() -> list:
+    """The navigation, titled in the session's language (the URL paths stay English)."""
+    return [
+        st.Page("app_pages/overview.py", title=_("Overview"), icon=":material/dashboard:", default=True),
+        st.Page("app_pages/patients.py", title=_("Patients"), icon=":material/monitor_heart:"),
+        st.Page("app_pages/transfusions.py", title=_("Transfusions"), icon=":material/bloodtype:"),
+        st.Page("app_pages/responses.py", title=_("Responses & subgroups"), icon=":material/insights:"),
+        st.Page("app_pages/early.py", title=_("Early review & trials"), icon=":material/event_upcoming:"),
+        st.Page("app_pages/safety.py", title=_("Safety"), icon=":material/health_and_safety:"),
+        st.Page("app_pages/data.py", title=_("Data"), icon=":material/upload_file:"),
+    ]
+
+
+def sidebar_language() -> None:
+    """中文 / English, first in the sidebar; labelled in both languages so either reader finds it."""
+    with st.sidebar:
+        _seed("w_lang", app_state.language())
+        st.segmented_control("语言 / Language", list(LANGUAGES), key="w_lang", format_func=LANGUAGE_NAMES.get,
+                             selection_mode="single")
 
 #: Patient columns offered as the "other covariate" filter: everything but the ones with
 #: their own filter and the dates/identifiers.
@@ -216,8 +231,13 @@ def main() -> None:
     from app_pages import _export_ui  # the export helper's widgets: downloads, deck basket, presentation
 
     app_state.init()
+    # This run's language choice, before anything is said (the switch is drawn below).
+    if st.session_state.get("w_lang") in LANGUAGES:
+        app_state.set_language(st.session_state["w_lang"])
+    elif "w_lang" in st.session_state:  # the switch clicked off: keep the language in force
+        st.session_state["w_lang"] = app_state.language()
     presenting = _export_ui.present_mode()
-    st.set_page_config(page_title="Luspatercept Cohort Explorer", page_icon="🩸", layout="wide",
+    st.set_page_config(page_title=_("Luspatercept Cohort Explorer"), page_icon="🩸", layout="wide",
                        initial_sidebar_state="collapsed" if presenting else "expanded")
     if presenting:
         # Presentation mode: one hidden page, no controls but its own switch back; the
@@ -231,8 +251,9 @@ def main() -> None:
             log.exception("presentation failed")
             _friendly_error(exc)
         return
-    page = st.navigation(PAGES)
+    page = st.navigation(pages())
     try:
+        sidebar_language()
         sidebar_cohort()
         with st.sidebar:
             _export_ui.present_toggle()

@@ -20,6 +20,11 @@ Session-state keys (the state of record)
     Name of the dose protocol used by the protocol review (default ``"study"``).
 ``HB_UNIT`` ("hb_unit")
     Display unit of Hb, ``"g/L"`` or ``"g/dL"`` (display only; everything inside is g/L).
+``LANG`` ("lang")
+    The language of every word on screen, ``"en"`` or ``"zh"`` (:mod:`lusp.i18n`): the
+    sidebar switch, ``?lang=`` in a link, or on a first visit the browser's language.
+    :func:`display` carries it, and the analysis cache is keyed on it (reason sentences
+    and protocol findings are written in it).
 ``FILTERS`` ("filters")
     The global :class:`Filters` every page obeys.
 ``PATIENT`` ("patient_id")
@@ -75,6 +80,7 @@ import pandas as pd
 import streamlit as st
 
 from lusp.criteria import CRITERIA
+from lusp.i18n import LANGUAGES
 from lusp.params import describe, with_values
 
 ROOT = Path(__file__).resolve().parent
@@ -86,6 +92,7 @@ CRITERIA_KEY = "criteria"
 PARAMS = "params"
 PROTOCOL = "protocol"
 HB_UNIT = "hb_unit"
+LANG = "lang"
 FILTERS = "filters"
 PATIENT = "patient_id"
 GRID_SORT = "grid_sort"
@@ -138,6 +145,7 @@ def init() -> None:
     state.setdefault(PARAMS, {})
     state.setdefault(PROTOCOL, "study")
     state.setdefault(HB_UNIT, "g/L")
+    state.setdefault(LANG, browser_language())
     state.setdefault(FILTERS, Filters())
     state.setdefault(PATIENT, None)
     state.setdefault(GRID_SORT, "rise")
@@ -258,10 +266,38 @@ def set_hb_unit(unit: str) -> None:
 
 
 # ---------------------------------------------------------------------------------------
+# Language
+# ---------------------------------------------------------------------------------------
+def browser_language() -> str:
+    """The language the browser asks for ("zh-CN" → "zh"), English otherwise."""
+    from lusp.i18n import negotiate
+
+    try:
+        return negotiate(st.context.locale)
+    except Exception:  # no browser (AppTest, bare mode)
+        return "en"
+
+
+def language() -> str:
+    """The language of this session (``"en"`` before :func:`init`)."""
+    try:
+        lang = st.session_state.get(LANG, "en")
+    except Exception:  # outside a script run
+        return "en"
+    return lang if lang in LANGUAGES else "en"
+
+
+def set_language(lang: str) -> None:
+    if lang not in LANGUAGES:
+        raise ValueError(f"language must be one of {LANGUAGES}")
+    st.session_state[LANG] = lang
+
+
+# ---------------------------------------------------------------------------------------
 # Analysis (cached per session)
 # ---------------------------------------------------------------------------------------
 def _analysis_key() -> tuple:
-    return (st.session_state[COHORT_TOKEN], criteria_name(), params(), protocol())
+    return (st.session_state[COHORT_TOKEN], criteria_name(), params(), protocol(), language())
 
 
 def full_results():
@@ -343,8 +379,9 @@ def summary() -> dict:
 
 
 def view_key() -> tuple:
-    """What every figure depends on: cohort, criteria, parameters, protocol, filters, unit."""
-    return (_analysis_key(), filters(), hb_unit())
+    """What every figure depends on: cohort, criteria, parameters, protocol, filters, and
+    the display (Hb unit and language)."""
+    return (_analysis_key(), filters(), display())
 
 
 def cached(name: str, build, *parts: Any):
@@ -452,6 +489,8 @@ def query_params() -> dict[str, str]:
             out["cov_levels"] = _LIST_SEP.join(active.covariate_levels)
     if grid_sort() != "rise":
         out["sort"] = grid_sort()
+    if language() != "en" or browser_language() != "en":  # a link opens in the language it was copied in
+        out["lang"] = language()
     return out
 
 
@@ -495,6 +534,10 @@ def _read_query_params() -> None:
         state[HB_UNIT] = query["unit"]
     elif "unit" in query:
         ignored.append("unit")
+    if query.get("lang") in LANGUAGES:
+        state[LANG] = query["lang"]
+    elif "lang" in query:
+        ignored.append("lang")
     if query.get("sort") in GRID_SORTS:
         state[GRID_SORT] = query["sort"]
     new = Filters()
@@ -570,7 +613,8 @@ def set_data_notice(kind: str, text: str) -> None:
 
 def display():
     """The display context of this session (:class:`lusp.display.Display`): the Hb unit
-    chosen in the sidebar, English. Every page writes numbers and words through it."""
+    chosen in the sidebar and the session's language. Every page writes numbers and words
+    through it."""
     from lusp.display import Display
 
-    return Display(hb_unit=hb_unit())
+    return Display(hb_unit=hb_unit(), lang=language())

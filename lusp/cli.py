@@ -598,8 +598,6 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _add_report(subparsers) -> None:
-    from lusp.export.report_docx import REPORT_LANGUAGES
-
     parser = subparsers.add_parser(
         "report",
         help="write the Word report (.docx): methods, Table 1, patient flow, results, figures, per-patient table",
@@ -610,8 +608,6 @@ def _add_report(subparsers) -> None:
     )
     add_cohort_arguments(parser, hb_unit_flag=False)  # --hb-unit is the report's unit here
     parser.add_argument("--out", required=True, metavar="FILE", help="where to write the report (.docx)")
-    parser.add_argument("--lang", default="en", metavar="LANG",
-                        help="language of the report: " + ", ".join(REPORT_LANGUAGES) + " (default: %(default)s)")
     parser.add_argument("--hb-unit", choices=("g/L", "g/dL"), default="g/L", dest="hb_unit",
                         help="Hb unit in the report (default: %(default)s)")
     parser.add_argument("--table1-by", choices=("td", "responder", "outcome", "none"), default="td", dest="table1_by",
@@ -694,7 +690,22 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
     for add in ADD_SUBCOMMANDS:
         add(subparsers)
+    for sub in subparsers.choices.values():
+        add_language_argument(sub)
     return parser
+
+
+def add_language_argument(parser: argparse.ArgumentParser) -> None:
+    """``--lang en|zh`` on a command: the language of every word it writes (messages on
+    stderr, texts, slides, documents). Machine output — CSV column names, JSON keys — stays
+    as it is."""
+    from lusp.i18n import LANGUAGE_NAMES, LANGUAGES
+
+    if any("--lang" in action.option_strings for action in parser._actions):
+        return
+    parser.add_argument("--lang", choices=LANGUAGES, default="en", metavar="LANG",
+                        help="language of the words written: " + ", ".join(
+                            f"{code} ({name})" for code, name in LANGUAGE_NAMES.items()) + " (default: %(default)s)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -704,8 +715,11 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_BAD_INPUT
+    from lusp.i18n import use_language
+
     try:
-        return args.func(args)
+        with use_language(getattr(args, "lang", None)):
+            return args.func(args)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
     except KeyboardInterrupt:

@@ -24,14 +24,14 @@ Rules (issue 12):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 import pandas as pd
 
 HB_UNITS: tuple[str, ...] = ("g/L", "g/dL")
-LANGUAGES: tuple[str, ...] = ("en",)
+from lusp.i18n import LANGUAGES, current_language  # noqa: E402  (one list of languages)
 
 #: Multiply a g/L value by this to show it in the unit.
 _FACTOR = {"g/L": 1, "g/dL": Decimal("0.1")}
@@ -107,7 +107,8 @@ class Display:
     """
 
     hb_unit: str = "g/L"
-    lang: str = "en"
+    #: The language in force where the display is made (:func:`lusp.i18n.current_language`).
+    lang: str = field(default_factory=current_language)
 
     def __post_init__(self) -> None:
         if self.hb_unit not in _FACTOR:
@@ -219,15 +220,16 @@ class Display:
         return label(key, display=self, **kwargs)
 
 
-#: The default display: g/L, English.
-DEFAULT = Display()
+#: The default display: g/L, English (a display made with ``Display()`` or
+#: :func:`as_display` takes the language in force instead).
+DEFAULT = Display(lang="en")
 
 
 def as_display(value: Display | str | None) -> Display:
     """A :class:`Display` from a Display, an Hb unit string (the older ``hb_unit=``
-    arguments) or None (the default)."""
+    arguments) or None (g/L), in the language in force."""
     if value is None:
-        return DEFAULT
+        return Display()
     if isinstance(value, Display):
         return value
     return Display(hb_unit=value)

@@ -219,11 +219,6 @@ MESSAGES: dict[str, dict[str, Any]] = {
 }
 
 
-def catalogue(lang: str = "en") -> dict[str, Any]:
-    """The message catalogue of ``lang`` (English for an unknown language)."""
-    return MESSAGES.get(lang, MESSAGES["en"])
-
-
 def _display(display: Any):
     from lusp.display import as_display
 
@@ -231,7 +226,7 @@ def _display(display: Any):
 
 
 def has_label(key: str, lang: str = "en") -> bool:
-    return key in catalogue(lang) or key in MESSAGES["en"]
+    return key in MESSAGES["en"]
 
 
 def label(key: str, *, display: Any = None, **kwargs: Any) -> str:
@@ -241,10 +236,15 @@ def label(key: str, *, display: Any = None, **kwargs: Any) -> str:
     registry raises ``KeyError``: a new column must get a label before it reaches a screen
     (the tests walk every page and slide for code names).
     """
+    from lusp.i18n import pgettext
+
     d = _display(display)
-    text = catalogue(d.lang).get(key, MESSAGES["en"].get(key))
+    text = MESSAGES["en"].get(key)
     if text is None:
         raise KeyError(f"no display label for {key!r}: add it to lusp.labels.MESSAGES")
+    # The English label, said in the display's language (the key is the context).
+    text = pgettext(key, text, lang=d.lang) if isinstance(text, str) else tuple(  # i18n: lookup
+        pgettext(key, t, lang=d.lang) for t in text)  # i18n: lookup
     if isinstance(text, str):
         return text.format(hb=d.hb_unit, **kwargs) if ("{" in text) else text
     return text

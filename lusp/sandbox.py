@@ -81,7 +81,7 @@ SAFE_GLOBALS = frozenset({
     ("builtins", "range"), ("builtins", "bytearray"), ("collections", "OrderedDict"),
     ("datetime", "date"), ("datetime", "datetime"), ("datetime", "timedelta"),
     ("lusp.cohort", "Cohort"), ("lusp.cohort", "SourceInfo"), ("lusp.load", "TableColumns"),
-    ("lusp.io.choices", "ExportChoices"),
+    ("lusp.io.choices", "ExportChoices"), ("lusp.i18n", "_rebuild_text"),
     ("lusp.validate", "Problem"), ("lusp.validate", "ValidationReport"),
     ("numpy", "dtype"), ("numpy", "ndarray"),
     ("numpy._core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "scalar"),
