@@ -9,9 +9,12 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # strace records the connections of exports (no outbound call), nginx is the tested
 # authenticating HTTPS proxy of a department server, openssl makes its test certificate;
 # LibreOffice Writer renders the Word report.
+# The dashboard itself needs the browser kaleido draws PNG/SVG exports with and the CJK
+# fonts of the Chinese edition's charts and slides.
+RUN_DEBS  := chromium fonts-noto-cjk
 TEST_DEBS := chromium libreoffice-impress libreoffice-writer poppler-utils fonts-noto-cjk strace nginx openssl
 
-.PHONY: run test venv debs bench clean messages
+.PHONY: run test venv debs run-debs bench clean messages
 
 $(VENV)/.installed: requirements.txt
 	@python3 -m venv --help >/dev/null 2>&1 && python3 -c 'import ensurepip' 2>/dev/null || \
@@ -27,8 +30,12 @@ debs:
 	@missing=""; for p in $(TEST_DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing; fi
 
+run-debs:
+	@missing=""; for p in $(RUN_DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing; fi
+
 ADDRESS ?= 127.0.0.1
-run: venv
+run: venv run-debs
 	$(VENV)/bin/streamlit run app.py --server.address $(ADDRESS)
 
 test: venv debs
