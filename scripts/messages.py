@@ -59,7 +59,7 @@ def _translations_in(paths: list[Path], lang: str) -> dict:
     return found
 
 
-def update(absorb: list[Path] | None = None) -> None:
+def update(absorb: list[Path] | None = None, override: list[Path] | None = None) -> None:
     pot = template()
     LOCALE_DIR.mkdir(parents=True, exist_ok=True)
     with (LOCALE_DIR / f"{DOMAIN}.pot").open("wb") as handle:
@@ -74,6 +74,7 @@ def update(absorb: list[Path] | None = None) -> None:
                 old = read_po(handle, locale=lang, domain=DOMAIN)
         new = Catalog(locale=lang, project=HEADER, domain=DOMAIN, charset="utf-8", fuzzy=False)
         extra = _translations_in(list(absorb or []), lang)
+        better = _translations_in(list(override or []), lang)
         kept = added = 0
         for message in pot:
             if not message.id:
@@ -83,6 +84,8 @@ def update(absorb: list[Path] | None = None) -> None:
             strings = string if isinstance(string, tuple) else (string,)
             if not all(strings) and (message.id, message.context) in extra:
                 string = extra[(message.id, message.context)]
+            if (message.id, message.context) in better:  # a reviewer's correction wins
+                string = better[(message.id, message.context)]
             if isinstance(string, tuple) and not message.pluralizable:
                 string = string[0]
             if message.pluralizable and isinstance(string, str):
@@ -123,11 +126,13 @@ def main(argv: list[str] | None = None) -> int:
     u = sub.add_parser("update", help="extract the messages and update every catalogue")
     u.add_argument("--absorb", nargs="*", type=Path, default=[],
                    help="also take the translations of these .po files (a merged branch's catalogue)")
+    u.add_argument("--override", nargs="*", type=Path, default=[],
+                   help="translations that replace the catalogue's (a reviewer's corrections, .po)")
     m = sub.add_parser("missing", help="list untranslated messages")
     m.add_argument("--lang", default="zh", choices=[x for x in LANGUAGES if x != SOURCE_LANGUAGE])
     args = parser.parse_args(argv)
     if args.command == "update":
-        update(args.absorb)
+        update(args.absorb, args.override)
         return 0
     return 1 if missing(args.lang) else 0
 
