@@ -77,14 +77,16 @@ def test_translations_keep_the_placeholders(lang):
 
 @pytest.mark.parametrize("lang", OTHER_LANGUAGES)
 def test_translations_are_not_english(lang):
-    # A msgstr copied from the msgid (or left half English) is not a translation.
+    # A msgstr copied from the msgid (or left half English) is not a translation. Its
+    # placeholders ({table}, {files}) are filled with data, not shown: read as a number.
     suspicious = []
     for message in _catalog(lang):
         if not message.id:
             continue
         for text in _strings(message):
-            if text and english_phrases(text):
-                suspicious.append(f"{message.id!r} → {text!r}: {english_phrases(text)}")
+            shown = _PLACEHOLDER.sub("0", text or "")
+            if text and english_phrases(shown):
+                suspicious.append(f"{message.id!r} → {text!r}: {english_phrases(shown)}")
     assert not suspicious, f"{len(suspicious)} translation(s) still hold English: " + "; ".join(suspicious[:10])
 
 
