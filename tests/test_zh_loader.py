@@ -364,3 +364,45 @@ def test_every_loader_and_cli_message_has_its_chinese():
         if message is None or not all(strings):
             missing.append(msgid)
     assert count > 200 and not missing, missing[:10]
+
+
+def _report_of(sources, **kwargs):
+    try:
+        return load_cohort(sources, **kwargs).report
+    except CohortLoadError as exc:
+        return exc.report
+
+
+def _sweep_cases():
+    lis, lis_options = X.english_lis("g/dL")
+    sdtm, sdtm_options = X.sdtm_zip()
+    adam, adam_options = X.adam()
+    his, his_options = X.chinese_his_workbook()
+    yield "lis", lis, lis_options
+    yield "sdtm", sdtm, sdtm_options
+    yield "adam", adam, adam_options
+    yield "his", his, his_options
+    yield "his-ml", his, {**his_options, "rbc_ml_per_unit": 200}
+    yield "corner", [hostile.corner_cells_workbook()], {}
+    yield "wide", [hostile.wide_workbook()], {}
+    yield "deep", [hostile.deep_zip(6)], {}
+    yield "empty", [("empty.csv", b"")], {}
+    yield "binary", [("data.csv", b"\x00\x01\x02abc")], {}
+    yield "xls", [("old.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600)], {}
+    yield "odd", [("notes.docx", b"PK\x03\x04")], {}
+    yield "no-dose", files_with(doses=DOSES[DOSES["patient_id"] != "P3"], hb=HB.assign(extra=1)), {}
+    yield "mg", files_with(doses=DOSES.rename(columns={"dose_mg_kg": "dose_mg"})), {}
+    yield "units", files_with(transfusions=set_cell(TABLES["transfusions"], 0, "units", 12)), {}
+
+
+@pytest.mark.parametrize("name, sources, options", list(_sweep_cases()), ids=lambda v: v if isinstance(v, str) else "")
+def test_every_problem_of_many_files_is_a_text_said_in_chinese(name, sources, options):
+    report = _report_of(sources, **options)
+    assert len(report)
+    for problem in report:
+        assert isinstance(problem.message, Text), (problem.code, problem.message)
+        chinese = problem.said("zh")
+        assert _CJK.search(chinese), chinese
+        data = [problem.file, problem.table, problem.column, problem.value, *TABLE_NAMES,
+                *[str(v) for v in _data_of(problem.message)]]
+        assert_chinese(chinese, f"{name}: {problem.code}", data_values=[d for d in data if d])
