@@ -17,7 +17,11 @@ import sys
 from pathlib import Path
 from typing import Callable, TextIO
 
-from lusp.i18n import _, ngettext, say
+from lusp.i18n import N_, SOURCE_LANGUAGE, _, current_language, ngettext, say
+
+#: The file shapes ``validate`` names (``SourceInfo.shape`` is the machine code).
+SHAPE_NAMES = {"workbook": N_("workbook"), "zip": N_("zip of CSV files"), "csv-files": N_("CSV files"),
+               "visits": N_("visits sheet")}
 
 #: Exit statuses. 2 is also what argparse uses for a mistyped command line.
 EXIT_OK = 0
@@ -137,7 +141,10 @@ def describe_cohort(cohort) -> str:
     source = cohort.source
     files = ", ".join(source.files)
     if source.shape:
-        lines = [_("Read {name} ({shape}): {files}").format(name=say(source.name), shape=source.shape, files=files)]
+        shape = source.shape  # English names the machine shape, as it always did; another language its words
+        if current_language() != SOURCE_LANGUAGE and shape in SHAPE_NAMES:
+            shape = _(SHAPE_NAMES[shape])  # i18n: lookup
+        lines = [_("Read {name} ({shape}): {files}").format(name=say(source.name), shape=shape, files=files)]
     else:
         lines = [_("Read {name} (unknown shape): {files}").format(name=say(source.name), files=files)]
     if source.synthetic:

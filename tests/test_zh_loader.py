@@ -90,7 +90,7 @@ def test_a_missing_column_in_chinese():
     assert (problem.table, problem.row, problem.column) == ("hb", None, "hb_g_l")
     english, chinese = check_both(problem, "hb_g_dl")
     assert english.startswith("The hb table needs a column hb_g_l or ")
-    assert chinese.startswith("hb 表需要 hb_g_l或") and "列。" in chinese
+    assert chinese.startswith("hb 表需要 hb_g_l 或 hb_g_dl 或 ") and "列。" in chinese
 
 
 def test_a_bad_date_in_chinese():
@@ -272,9 +272,9 @@ def test_validate_lang_zh_describes_a_good_file_in_chinese(tmp_path, capsys):
     warning = [line for line in captured.err.splitlines() if line.startswith("hb::comment: ")]
     assert warning and warning[0].startswith("hb::comment: 警告：列 'comment' 不是 hb 表的字段")
     out = captured.out
-    assert "已读取 4 个文件" in out and "1 条警告；无错误。" in out and "时间以研究日填写（首次给药日为第0天）。" in out
+    assert "已读取 4 个文件（CSV 文件）：" in out and "1 条警告；无错误。" in out and "时间以研究日填写（首次给药日为第0天）。" in out
     for line in out.splitlines():
-        assert_chinese(line, "validate description", data_values=[*TABLE_NAMES, "comment", "csv-files", *paths])
+        assert_chinese(line, "validate description", data_values=[*TABLE_NAMES, "comment", *paths])
 
 
 def test_template_lang_zh_writes_chinese_instructions_that_load_back(tmp_path, capsys):
