@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import Callable, TextIO
 
-from lusp.i18n import N_, SOURCE_LANGUAGE, _, current_language, ngettext, say
+from lusp.i18n import N_, SOURCE_LANGUAGE, _, current_language, ngettext, pgettext, say
 
 #: The file shapes ``validate`` names (``SourceInfo.shape`` is the machine code).
 SHAPE_NAMES = {"workbook": N_("workbook"), "zip": N_("zip of CSV files"), "csv-files": N_("CSV files"),
@@ -157,7 +157,8 @@ def describe_cohort(cohort) -> str:
     else:
         lines.append(_("Hb unit in the file: {unit}").format(unit=source.hb_unit_detected))
     if getattr(source, "read_as", ()):
-        lines.append(_("Read as: {shapes}").format(shapes="; ".join(say(s) for s in source.read_as)))
+        lines.append(_("Read as: {shapes}").format(shapes=pgettext("list separator", "; ").join(
+            say(s) for s in source.read_as)))
     for note in getattr(source, "read_notes", ()):
         lines.append(f"  {say(note)}")
     if source.uses_dates and source.date_range:

@@ -406,3 +406,29 @@ def test_every_problem_of_many_files_is_a_text_said_in_chinese(name, sources, op
         data = [problem.file, problem.table, problem.column, problem.value, *TABLE_NAMES,
                 *[str(v) for v in _data_of(problem.message)]]
         assert_chinese(chinese, f"{name}: {problem.code}", data_values=[d for d in data if d])
+
+
+def test_the_data_page_says_a_stored_report_in_the_language_chosen_after_loading():
+    """A bad upload checked in Chinese; the reader then switches to English: the same stored
+    report (read in the sandbox child, pickled back) is said again in English."""
+    from tests.test_app_data import APP, DATA_PAGE, report_frame, texts, upload
+
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.query_params["lang"] = "zh"
+    at.run()
+    at.switch_page(DATA_PAGE).run()
+    bad = files_with(hb=set_cell(HB, 1, "hb_g_l", "eighty"))
+    upload(at, bad)
+    chinese = "'eighty' 不是数字。请只填写数字（如 95 或 9.5），不要带单位或文字。"
+    assert chinese in texts(at)
+    report = report_frame(at)
+    assert list(report.columns)[:3] == ["severity", "file", "table"]  # machine names stay (i13a labels them)
+    row = report[report["column"] == "hb_g_l"].iloc[0]
+    assert (row["file"], row["table"], row["row"], row["message"]) == ("hb.csv", "hb", "3", chinese)
+    at.session_state["w_lang"] = "en"
+    at.run()
+    english = "'eighty' is not a number. Write only the number (e.g. 95 or 9.5), without units or words."
+    assert english in texts(at) and chinese not in texts(at)
+    assert report_frame(at)[lambda f: f["column"] == "hb_g_l"].iloc[0]["message"] == english
