@@ -349,8 +349,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         names = [n.strip() for n in args.criteria.split(",") if n.strip()] if args.criteria else None
         params: dict = {}
         for item in args.set or ():
-            key, _, raw = item.partition("=")
-            name, _, field = key.partition(".")
+            key, _eq, raw = item.partition("=")
+            name, _dot, field = key.partition(".")
             if not (name and field and raw):
                 raise ValueError(_("--set {item!r}: write it as SET.PARAMETER=VALUE, e.g. iwg2018.observation_days=112")
                                  .format(item=item))

@@ -180,7 +180,7 @@ def test_a_mapping_error_in_chinese():
         mapping_from_json('{"hb": {"Hb": "not_a_field"}}')
     english, chinese = message_of(caught.value, "en"), message_of(caught.value, "zh")
     assert english == str(caught.value) and english.startswith("hb: 'Hb' is mapped to 'not_a_field'")
-    assert chinese.startswith("hb：'Hb' 被对应到 'not_a_field'，但它不是 hb 的字段")
+    assert chinese.startswith("hb：'Hb' 被映射到 'not_a_field'，但它不是 hb 的字段")
     from lusp.io.synonyms import canonical_fields
 
     assert_chinese(chinese, "bad mapping", data_values=["Hb", "not_a_field", *canonical_fields("hb"), *TABLE_NAMES])
