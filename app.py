@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 import app_state
-from lusp.i18n import LANGUAGE_NAMES, LANGUAGES, _, set_language_provider
+from lusp.i18n import LANGUAGE_NAMES, LANGUAGES, _, say, set_language_provider
 from lusp.markup import escape_markdown as md
 from lusp.criteria import CRITERIA
 from lusp.figures.cohort import covariate_kind
@@ -63,7 +63,7 @@ def sidebar_cohort() -> None:
             st.caption(f"{cohort.n_patients} invented patients calibrated to the source study; "
                        "no real patient data. Upload your own cohort on the Data page.")
         else:
-            st.badge(md(cohort.source.name), icon=":material/description:", color="blue")
+            st.badge(md(say(cohort.source.name)), icon=":material/description:", color="blue")
             n_warnings = len(cohort.report.warnings)
             st.caption(f"{plural(cohort.n_patients, 'patient')} · not synthetic: treat as patient data · uploaded this "
                        "session, kept in memory only"
@@ -276,7 +276,7 @@ def _friendly_error(exc: Exception) -> None:
     from lusp.validate import CohortLoadError
 
     if isinstance(exc, CohortLoadError):
-        st.error("The cohort could not be loaded: " + md(str(exc)) + ". Open the Data page to see every problem "
+        st.error("The cohort could not be loaded: " + md(exc.said()) + ". Open the Data page to see every problem "
                  "or go back to the demo cohort.")
         if st.button("Use the demo cohort", key="w_error_demo"):
             app_state.use_demo()

@@ -18,6 +18,7 @@ import app_state
 from lusp.cohort import TABLES
 from lusp.criteria import CRITERIA
 from lusp.export.tables import to_csv_bytes, to_xlsx_bytes
+from lusp.i18n import say
 from lusp.intake import attempt_load, choices_to_mapping, fingerprint, merge_mapping, problems_frame, what_was_read
 from lusp.io import synonyms as syn
 from lusp.io.choices import options_mapping
@@ -26,6 +27,7 @@ from lusp.narrative import plural
 from lusp.markup import escape_markdown as md
 from lusp.readiness import readiness
 from lusp.sandbox import refusal_of
+from lusp.validate import message_of
 from lusp.template import template_bytes, visits_template_bytes
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -47,7 +49,7 @@ def _where(problem) -> str:
 
 def cohort_label(cohort) -> str:
     """"SYNTHETIC demo cohort (22 patients)" or "cohort.xlsx (3 patients)"."""
-    name = "SYNTHETIC demo cohort" if app_state.is_demo() else cohort.source.name
+    name = "SYNTHETIC demo cohort" if app_state.is_demo() else say(cohort.source.name)
     return f"{name} ({plural(cohort.n_patients, 'patient')})"
 
 
@@ -67,7 +69,7 @@ def read_mapping_file() -> None:
     try:
         mapping = mapping_from_json(uploaded.getvalue())
     except ValueError as exc:
-        app_state.set_data_notice("error", f"The mapping file {md(repr(uploaded.name))} was not used: {md(exc)}")
+        app_state.set_data_notice("error", f"The mapping file {md(repr(uploaded.name))} was not used: {md(message_of(exc))}")
         return
     app_state.set_column_mapping(mapping)
     app_state.set_data_notice("success", f"Column mapping {md(repr(uploaded.name))} applied: it is used for every file you "
@@ -98,7 +100,7 @@ with left:
                     "It contains no real patient data.")
     else:
         st.badge("Your upload", icon=":material/description:", color="blue")
-        st.markdown(f"**{md(cohort.source.name)}** — {plural(cohort.n_patients, 'patient')}, loaded in this session "
+        st.markdown(f"**{md(say(cohort.source.name))}** — {plural(cohort.n_patients, 'patient')}, loaded in this session "
                     f"({cohort.source.shape or 'file'}: {md(', '.join(cohort.source.files))}). Every page shows this "
                     "cohort until you upload another or go back to the demo.")
 with right:
@@ -155,8 +157,8 @@ if attempt is not None:
     elif refusal_of(attempt.report) is not None:
         # a limit or the sandbox refused the upload: one sentence, what and why (lusp.sandbox)
         refused = refusal_of(attempt.report)
-        named = "" if refused.message.startswith(refused.file) else f"**{md(refused.file or names)}**: "
-        st.error(named + md(refused.message) + f" Nothing changed: the cohort in force is still "
+        named = "" if say(refused.message).startswith(say(refused.file)) else f"**{md(say(refused.file) or names)}**: "
+        st.error(named + md(say(refused.message)) + f" Nothing changed: the cohort in force is still "
                  f"**{md(cohort_label(cohort))}**.", icon=":material/block:")
     else:
         verb = "was" if len(attempt.files) == 1 else "were"
@@ -168,7 +170,7 @@ if attempt is not None:
                  icon=":material/error:")
         # the first errors in full sentences: the table below cuts long messages
         first = attempt.report.errors[:ERRORS_LISTED]
-        st.markdown("\n".join(f"- {_where(p)}{md(p.message)}" for p in first)
+        st.markdown("\n".join(f"- {_where(p)}{md(say(p.message))}" for p in first)
                     + (f"\n- … and {n_errors - len(first)} more in the report below." if n_errors > len(first) else ""))
         if not files:
             st.caption("Upload the file again to re-check it or to apply a column mapping.")
@@ -268,7 +270,7 @@ if attempt is not None:
         asked = choices.hb_unit_asked or choices.rbc_ml_asked
         with st.expander("Export settings: lab test, Hb unit, blood units, study drug", expanded=asked or not attempt.loaded,
                          icon=":material/lab_profile:"):
-            st.caption("Read as: " + "; ".join(choices.read_as))
+            st.caption("Read as: " + "; ".join(map(say, choices.read_as)))
             if choices.notes:
                 st.text("\n".join(choices.notes))  # what came from where (plain text: names from your file)
             tag = attempt.fingerprint[:10]
@@ -366,13 +368,13 @@ with st.expander("Saved column mapping (JSON)", icon=":material/save:",
 source = cohort.source
 st.subheader("The cohort in force: what was read")
 facts = pd.DataFrame([
-    ("Name", source.name),
+    ("Name", say(source.name)),
     ("Files", ", ".join(source.files) or "—"),
     ("Shape", source.shape or "—"),
-    ("Read as", "; ".join(getattr(source, "read_as", ())) or "—"),
+    ("Read as", "; ".join(map(say, getattr(source, "read_as", ()))) or "—"),
     ("Patients", str(cohort.n_patients)),
     ("Hb unit in the file", source.hb_unit_detected + (" (converted to g/L)" if source.hb_unit_detected != "g/L" else "")),
-    *[("What came from where" if k == 0 else "", note) for k, note in enumerate(getattr(source, "read_notes", ()))],
+    *[("What came from where" if k == 0 else "", say(note)) for k, note in enumerate(getattr(source, "read_notes", ()))],
     ("Time", f"calendar dates {source.date_range[0]} … {source.date_range[1]}, converted to study days"
      if source.uses_dates and source.date_range else "study days (day 0 = first dose)"),
     ("Identifier columns dropped", ", ".join(source.dropped_identifier_columns) or "none"),

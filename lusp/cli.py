@@ -17,6 +17,12 @@ import sys
 from pathlib import Path
 from typing import Callable, TextIO
 
+from lusp.i18n import N_, SOURCE_LANGUAGE, _, current_language, ngettext, pgettext, say
+
+#: The file shapes ``validate`` names (``SourceInfo.shape`` is the machine code).
+SHAPE_NAMES = {"workbook": N_("workbook"), "zip": N_("zip of CSV files"), "csv-files": N_("CSV files"),
+               "visits": N_("visits sheet")}
+
 #: Exit statuses. 2 is also what argparse uses for a mistyped command line.
 EXIT_OK = 0
 EXIT_UNEXPECTED = 1
@@ -84,10 +90,13 @@ def print_problems(problems, stream: TextIO) -> None:
     so the line still says where to look.
     """
     for problem in problems:
-        table = problem.table or problem.file
+        table = problem.table or say(problem.file)
         row = "" if problem.row is None else str(problem.row)
-        prefix = "warning: " if problem.severity == "warning" else ""
-        print(f"{table}:{row}:{problem.column}: {prefix}{problem.message}", file=stream)
+        if problem.severity == "warning":
+            message = _("warning: {message}").format(message=problem.said())
+        else:
+            message = problem.said()
+        print(f"{table}:{row}:{problem.column}: {message}", file=stream)
 
 
 def load_cohort_or_exit(args: argparse.Namespace, *, show_warnings: bool = True):
@@ -106,7 +115,9 @@ def load_cohort_or_exit(args: argparse.Namespace, *, show_warnings: bool = True)
         try:
             mapping = mapping_from_json(Path(args.mapping).read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, ValueError) as exc:
-            print(f"mapping:::{args.mapping}: {exc}", file=sys.stderr)
+            from lusp.validate import message_of
+
+            print(f"mapping:::{args.mapping}: {message_of(exc)}", file=sys.stderr)
             raise SystemExit(EXIT_BAD_INPUT)
     try:
         cohort = load_cohort([str(p) for p in args.paths], mapping=mapping,
@@ -117,7 +128,8 @@ def load_cohort_or_exit(args: argparse.Namespace, *, show_warnings: bool = True)
     except CohortLoadError as exc:
         print_problems(exc.report.problems, sys.stderr)
         n = len(exc.report.errors)
-        print(f"{n} error{'s' if n != 1 else ''}: the cohort was not loaded.", file=sys.stderr)
+        print(ngettext("{n} error: the cohort was not loaded.", "{n} errors: the cohort was not loaded.", n).format(n=n),
+              file=sys.stderr)
         raise SystemExit(EXIT_BAD_INPUT)
     if show_warnings:
         print_problems(cohort.report.warnings, sys.stderr)
@@ -127,32 +139,44 @@ def load_cohort_or_exit(args: argparse.Namespace, *, show_warnings: bool = True)
 def describe_cohort(cohort) -> str:
     """A short plain-language description of what was read (for ``validate``)."""
     source = cohort.source
-    lines = [f"Read {source.name} ({source.shape or 'unknown shape'}): {', '.join(source.files)}"]
+    files = ", ".join(source.files)
+    if source.shape:
+        shape = source.shape  # English names the machine shape, as it always did; another language its words
+        if current_language() != SOURCE_LANGUAGE and shape in SHAPE_NAMES:
+            shape = _(SHAPE_NAMES[shape])  # i18n: lookup
+        lines = [_("Read {name} ({shape}): {files}").format(name=say(source.name), shape=shape, files=files)]
+    else:
+        lines = [_("Read {name} (unknown shape): {files}").format(name=say(source.name), files=files)]
     if source.synthetic:
-        lines.append("This is a SYNTHETIC cohort (not real patients).")
+        lines.append(_("This is a SYNTHETIC cohort (not real patients)."))
     for name in ("patients", "hb", "transfusions", "doses", "events", "labs"):
         frame = cohort.table(name)
-        lines.append(f"  {name:<13}{len(frame):>9} rows")
-    lines.append(f"Hb unit in the file: {source.hb_unit_detected}" + (
-        " (converted to g/L)" if source.hb_unit_detected != "g/L" else ""))
-    if getattr(source, "read_as", ()):
-        lines.append("Read as: " + "; ".join(source.read_as))
-    for note in getattr(source, "read_notes", ()):
-        lines.append(f"  {note}")
-    if source.uses_dates:
-        span = f" from {source.date_range[0]} to {source.date_range[1]}" if source.date_range else ""
-        lines.append(f"Calendar dates were converted to study days (day 0 = first dose){span}.")
+        lines.append(f"  {name:<13}" + ngettext("{n:>9} row", "{n:>9} rows", len(frame)).format(n=len(frame)))
+    if source.hb_unit_detected != "g/L":
+        lines.append(_("Hb unit in the file: {unit} (converted to g/L)").format(unit=source.hb_unit_detected))
     else:
-        lines.append("Times were given as study days (day 0 = first dose).")
+        lines.append(_("Hb unit in the file: {unit}").format(unit=source.hb_unit_detected))
+    if getattr(source, "read_as", ()):
+        lines.append(_("Read as: {shapes}").format(shapes=pgettext("list separator", "; ").join(
+            say(s) for s in source.read_as)))
+    for note in getattr(source, "read_notes", ()):
+        lines.append(f"  {say(note)}")
+    if source.uses_dates and source.date_range:
+        lines.append(_("Calendar dates were converted to study days (day 0 = first dose) from {first} to {last}.")
+                     .format(first=source.date_range[0], last=source.date_range[1]))
+    elif source.uses_dates:
+        lines.append(_("Calendar dates were converted to study days (day 0 = first dose)."))
+    else:
+        lines.append(_("Times were given as study days (day 0 = first dose)."))
     if source.dropped_identifier_columns:
-        lines.append("Identifier columns dropped: " + ", ".join(source.dropped_identifier_columns))
+        lines.append(_("Identifier columns dropped: {columns}").format(columns=", ".join(source.dropped_identifier_columns)))
     if source.unmapped_columns:
-        lines.append("Columns not recognised: " + ", ".join(source.unmapped_columns))
+        lines.append(_("Columns not recognised: {columns}").format(columns=", ".join(source.unmapped_columns)))
     covariates = [c for c in cohort.patients.columns if c not in _canonical_patient_columns()]
     if covariates:
-        lines.append("Extra patient columns kept as covariates: " + ", ".join(covariates))
+        lines.append(_("Extra patient columns kept as covariates: {columns}").format(columns=", ".join(covariates)))
     n_warn = len(cohort.report.warnings)
-    lines.append(f"{n_warn} warning{'s' if n_warn != 1 else ''}; no errors.")
+    lines.append(ngettext("{n} warning; no errors.", "{n} warnings; no errors.", n_warn).format(n=n_warn))
     return "\n".join(lines)
 
 
@@ -191,8 +215,12 @@ def _cmd_template(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     if out.suffix.lower() not in (".xlsx", ".csv") or (out.suffix.lower() == ".csv" and not args.visits):
-        print(f"template:::{out}: the template is an Excel file; give a name ending in .xlsx"
-              + (" (or .csv for the visits sheet)" if args.visits else ""), file=sys.stderr)
+        if args.visits:
+            print(f"template:::{out}: " + _("the template is an Excel file; give a name ending in .xlsx "
+                                            "(or .csv for the visits sheet)"), file=sys.stderr)
+        else:
+            print(f"template:::{out}: " + _("the template is an Excel file; give a name ending in .xlsx"),
+                  file=sys.stderr)
         return EXIT_BAD_INPUT
     try:
         if args.visits:
@@ -200,10 +228,15 @@ def _cmd_template(args: argparse.Namespace) -> int:
         else:
             write_template(out)
     except OSError as exc:
-        print(f"template:::{out}: cannot write the file ({exc.strerror or exc})", file=sys.stderr)
+        print(f"template:::{out}: " + _("cannot write the file ({error})").format(error=exc.strerror or exc),
+              file=sys.stderr)
         return EXIT_BAD_INPUT
-    kind = "visits-sheet template" if args.visits else "workbook template"
-    print(f"Wrote the {kind} to {out}. Fill it in, then check it with: python -m lusp validate {out}")
+    if args.visits:
+        print(_("Wrote the visits-sheet template to {out}. Fill it in, then check it with: "
+                "python -m lusp validate {out}").format(out=out))
+    else:
+        print(_("Wrote the workbook template to {out}. Fill it in, then check it with: "
+                "python -m lusp validate {out}").format(out=out))
     return EXIT_OK
 
 
@@ -227,15 +260,19 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     if out.suffix.lower() != ".xlsx":
-        print(f"demo:::{out}: the demo cohort is an Excel workbook; give a name ending in .xlsx", file=sys.stderr)
+        print(f"demo:::{out}: " + _("the demo cohort is an Excel workbook; give a name ending in .xlsx"), file=sys.stderr)
         return EXIT_BAD_INPUT
     try:
         write_demo_workbook(out, seed=args.seed)
     except OSError as exc:
-        print(f"demo:::{out}: cannot write the file ({exc.strerror or exc})", file=sys.stderr)
+        print(f"demo:::{out}: " + _("cannot write the file ({error})").format(error=exc.strerror or exc),
+              file=sys.stderr)
         return EXIT_BAD_INPUT
-    note = " (the bundled data/demo_cohort.xlsx, byte for byte)" if args.seed == DEFAULT_SEED else ""
-    print(f"Wrote the SYNTHETIC demo cohort (seed {args.seed}){note} to {out}.")
+    if args.seed == DEFAULT_SEED:
+        print(_("Wrote the SYNTHETIC demo cohort (seed {seed}) (the bundled data/demo_cohort.xlsx, byte for byte) "
+                "to {out}.").format(seed=args.seed, out=out))
+    else:
+        print(_("Wrote the SYNTHETIC demo cohort (seed {seed}) to {out}.").format(seed=args.seed, out=out))
     return EXIT_OK
 
 
@@ -264,7 +301,7 @@ def _cmd_deck(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     if out.suffix.lower() != ".pptx":
-        print(f"deck:::{out}: the deck is a PowerPoint file; give a name ending in .pptx", file=sys.stderr)
+        print(f"deck:::{out}: " + _("the deck is a PowerPoint file; give a name ending in .pptx"), file=sys.stderr)
         return EXIT_BAD_INPUT
     cohort = load_cohort_or_exit(args)
     started = time.perf_counter()
@@ -277,7 +314,8 @@ def _cmd_deck(args: argparse.Namespace) -> int:
     if not _write_bytes(data, out, "deck"):
         return EXIT_BAD_INPUT
     seconds = time.perf_counter() - started
-    print(f"Wrote the slide deck ({len(results.table)} patients, criteria {args.criteria}) to {out} in {seconds:.1f} s.")
+    print(_("Wrote the slide deck ({n} patients, criteria {criteria}) to {out} in {seconds:.1f} s.").format(
+        n=len(results.table), criteria=args.criteria, out=out, seconds=seconds))
     return EXIT_OK
 
 
@@ -311,10 +349,11 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         names = [n.strip() for n in args.criteria.split(",") if n.strip()] if args.criteria else None
         params: dict = {}
         for item in args.set or ():
-            key, _, raw = item.partition("=")
-            name, _, field = key.partition(".")
+            key, _eq, raw = item.partition("=")
+            name, _dot, field = key.partition(".")
             if not (name and field and raw):
-                raise ValueError(f"--set {item!r}: write it as SET.PARAMETER=VALUE, e.g. iwg2018.observation_days=112")
+                raise ValueError(_("--set {item!r}: write it as SET.PARAMETER=VALUE, e.g. iwg2018.observation_days=112")
+                                 .format(item=item))
             chosen = get_criteria(name)
             current = params.get(name) or chosen.default_params()
             default = getattr(current, field, None)
@@ -348,7 +387,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         try:
             Path(args.out).write_text(text, encoding="utf-8")
         except OSError as exc:
-            print(f"compare:::{args.out}: cannot write the file ({exc.strerror or exc})", file=sys.stderr)
+            print(f"compare:::{args.out}: " + _("cannot write the file ({error})").format(error=exc.strerror or exc),
+                  file=sys.stderr)
             return EXIT_BAD_INPUT
     else:
         sys.stdout.write(text)
@@ -447,12 +487,15 @@ def params_from_args(args: argparse.Namespace) -> tuple:
         if field is None and protocol is not None:
             field, kind = entry["owners"].get(("protocol", protocol.name)), "protocol"
         if field is None:
-            raise ValueError(f"{cli} does not apply to criteria set {criteria_set.name!r}"
-                             + (f" or protocol {protocol.name!r}" if protocol else ""))
+            if protocol:
+                raise ValueError(_("{option} does not apply to criteria set {criteria!r} or protocol {protocol!r}")
+                                 .format(option=cli, criteria=criteria_set.name, protocol=protocol.name))
+            raise ValueError(_("{option} does not apply to criteria set {criteria!r}")
+                             .format(option=cli, criteria=criteria_set.name))
         try:
             values[kind][field] = _parse_param(raw, entry["value"])
         except ValueError:
-            raise ValueError(f"{cli}: {raw!r} is not a valid value") from None
+            raise ValueError(_("{option}: {value!r} is not a valid value").format(option=cli, value=raw)) from None
     params = with_values(criteria_set.Params(), **values["criteria"])
     protocol_params = with_values(protocol.Params(), **values["protocol"]) if protocol else None
     return params, protocol_params
@@ -492,7 +535,8 @@ def _write_bytes(data: bytes, out: Path, command: str) -> bool:
     try:
         out.write_bytes(data)
     except OSError as exc:
-        print(f"{command}:::{out}: cannot write the file ({exc.strerror or exc})", file=sys.stderr)
+        print(f"{command}:::{out}: " + _("cannot write the file ({error})").format(error=exc.strerror or exc),
+              file=sys.stderr)
         return False
     return True
 
@@ -502,7 +546,8 @@ def _write_text(text: str, out: str | None, command: str) -> int:
         try:
             Path(out).write_text(text, encoding="utf-8")
         except OSError as exc:
-            print(f"{command}:::{out}: cannot write the file ({exc.strerror or exc})", file=sys.stderr)
+            print(f"{command}:::{out}: " + _("cannot write the file ({error})").format(error=exc.strerror or exc),
+                  file=sys.stderr)
             return EXIT_BAD_INPUT
     else:
         sys.stdout.write(text)
@@ -574,7 +619,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     if out.suffix.lower() != ".docx":
-        print(f"report:::{out}: the report is a Word file; give a name ending in .docx", file=sys.stderr)
+        print(f"report:::{out}: " + _("the report is a Word file; give a name ending in .docx"), file=sys.stderr)
         return EXIT_BAD_INPUT
     try:
         check_language(args.lang)
@@ -592,8 +637,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
         return EXIT_UNEXPECTED
     if not _write_bytes(data, out, "report"):
         return EXIT_BAD_INPUT
-    print(f"Wrote the Word report ({len(results.table)} patients, criteria {args.criteria}) to {out} "
-          f"in {time.perf_counter() - started:.1f} s.")
+    print(_("Wrote the Word report ({n} patients, criteria {criteria}) to {out} in {seconds:.1f} s.").format(
+        n=len(results.table), criteria=args.criteria, out=out, seconds=time.perf_counter() - started))
     return EXIT_OK
 
 
@@ -627,13 +672,16 @@ def _cmd_patient(args: argparse.Namespace) -> int:
     out = Path(args.out or f"patient_{args.patient_id}.png")
     fmt = out.suffix.lower().lstrip(".")
     if fmt not in ("png", "pdf"):
-        print(f"patient:::{out}: the patient summary is a PNG or a PDF; give a name ending in .png or .pdf", file=sys.stderr)
+        print(f"patient:::{out}: " + _("the patient summary is a PNG or a PDF; give a name ending in .png or .pdf"),
+              file=sys.stderr)
         return EXIT_BAD_INPUT
     results = _analyze_from_args(args, "patient")
     ids = results.table["patient_id"].astype(str).tolist()
     if args.patient_id not in ids:
-        shown = ", ".join(ids[:8]) + (f" … ({len(ids)} patients)" if len(ids) > 8 else "")
-        print(f"patient:::{args.patient_id}: no patient with this ID in the file; its IDs are {shown}", file=sys.stderr)
+        shown = ", ".join(ids[:8]) + (" … " + ngettext("({n} patient)", "({n} patients)", len(ids)).format(n=len(ids))
+                                      if len(ids) > 8 else "")
+        print(f"patient:::{args.patient_id}: " + _("no patient with this ID in the file; its IDs are {ids}").format(ids=shown),
+              file=sys.stderr)
         return EXIT_BAD_INPUT
     try:
         data = patient_summary_image(results, args.patient_id, fmt, hb_unit=args.hb_unit)
@@ -642,7 +690,7 @@ def _cmd_patient(args: argparse.Namespace) -> int:
         return EXIT_UNEXPECTED
     if not _write_bytes(data, out, "patient"):
         return EXIT_BAD_INPUT
-    print(f"Wrote the one-page summary of patient {args.patient_id} to {out}.")
+    print(_("Wrote the one-page summary of patient {patient} to {out}.").format(patient=args.patient_id, out=out))
     return EXIT_OK
 
 
@@ -727,9 +775,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 — last line of defence: never a traceback
         if os.environ.get("LUSP_DEBUG"):
             raise
-        print(
-            f"internal error: {type(exc).__name__}: {exc}. This is a bug in the program, not "
-            "in your file; set LUSP_DEBUG=1 to see the details and please report it.",
-            file=sys.stderr,
-        )
+        with use_language(getattr(args, "lang", None)):
+            print(_("internal error: {kind}: {error}. This is a bug in the program, not "
+                    "in your file; set LUSP_DEBUG=1 to see the details and please report it.").format(
+                        kind=type(exc).__name__, error=exc), file=sys.stderr)
         return EXIT_UNEXPECTED

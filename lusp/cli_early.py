@@ -17,6 +17,7 @@ import json
 import sys
 
 from lusp.cli import EXIT_BAD_INPUT, _analyze_from_args, _write_text, add_analysis_arguments, add_cohort_arguments
+from lusp.i18n import _
 
 #: The keys the issue specifies, in order.
 SIGN_KEYS = ("group", "tp", "fp", "fn", "tn")
@@ -32,8 +33,8 @@ def cmd_early(args: argparse.Namespace) -> int:
     from lusp import early
 
     if args.review_day is not None and args.review_day < 1:
-        print(f"early:::--review-day: {args.review_day} is not a study day after the first dose (use 1 or later)",
-              file=sys.stderr)
+        print("early:::--review-day: " + _("{day} is not a study day after the first dose (use 1 or later)").format(
+            day=args.review_day), file=sys.stderr)
         return EXIT_BAD_INPUT
     results = _analyze_from_args(args, "early")
     day = early.default_review_day(results) if args.review_day is None else args.review_day
@@ -48,7 +49,8 @@ def cmd_early(args: argparse.Namespace) -> int:
         if args.details:
             entry.update(label=sign.label, n=sign.n, n_excluded=sign.n_excluded, n_not_evaluable=sign.n_not_evaluable)
         out[name] = entry
-    print(f"note: review day {day} ({results.protocol or 'study'} protocol); {early.SMALL_N_CAVEAT}", file=sys.stderr)
+    print(_("note: review day {day} ({protocol} protocol); {caveat}").format(
+        day=day, protocol=results.protocol or "study", caveat=_(early.SMALL_N_CAVEAT)), file=sys.stderr)  # i18n: lookup
     return _write_text(_dump(out), args.out, "early")
 
 
@@ -76,7 +78,7 @@ def cmd_trials(args: argparse.Namespace) -> int:
     results = _analyze_from_args(args, "trials")
     rows = trials.trials_json(results)
     out = rows if args.details else [{key: row[key] for key in TRIAL_KEYS} for row in rows]
-    print(f"note: {trials.DIFFERENT_POPULATIONS}", file=sys.stderr)
+    print(_("note: {text}").format(text=_(trials.DIFFERENT_POPULATIONS)), file=sys.stderr)  # i18n: lookup
     return _write_text(_dump(out), args.out, "trials")
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from lusp.cohort import Cohort, SourceInfo
+from lusp.i18n import N_, Text
 from lusp.io import synonyms as syn
 from lusp.io import vocab
 from lusp.io.check import (  # the constants: re-exported, public names of lusp.load
@@ -163,7 +164,7 @@ def load_cohort(sources, *, mapping: Mapping | None = None, max_bytes: int | Non
     if reporter.has_errors or not raws:
         if not reporter.problems:
             reporter.add("error", "empty_file", ", ".join(f.name for f in files), "", None, "", "",
-                         "No table could be read from the file(s).")
+                         Text("No table could be read from the file(s)."))
         raise CohortLoadError(reporter.report())
     # A workbook that declares itself synthetic on a documentation sheet (the bundled demo's
     # `about` sheet) is labelled so wherever it is shown, however it was opened.
@@ -171,12 +172,12 @@ def load_cohort(sources, *, mapping: Mapping | None = None, max_bytes: int | Non
     options = _options(mapping, hb_unit, rbc_ml_per_unit, study_drugs, hb_tests, test_columns)
     if options.hb_unit is not None and options.hb_unit not in vocab.HB_UNIT_FACTORS:
         reporter.add("error", "bad_option", "", "", None, "", options.hb_unit,
-                     f"{options.hb_unit!r} is not an Hb unit; choose g/L, g/dL or mmol/L.")
+                     Text("{unit!r} is not an Hb unit; choose g/L, g/dL or mmol/L.", unit=options.hb_unit))
         raise CohortLoadError(reporter.report())
     if options.rbc_ml_per_unit is not None and not (50 <= options.rbc_ml_per_unit <= 600):
         reporter.add("error", "bad_option", "", "", None, "", f"{options.rbc_ml_per_unit:g}",
-                     f"{options.rbc_ml_per_unit:g} mL per red-cell unit is not plausible; give 100–400 (e.g. 200 in "
-                     "China, 250–350 elsewhere).")
+                     Text("{ml:g} mL per red-cell unit is not plausible; give 100–400 (e.g. 200 in "
+                          "China, 250–350 elsewhere).", ml=options.rbc_ml_per_unit))
         raise CohortLoadError(reporter.report())
     recognised = _recognise(raws, mapping, reporter, options)
     loader = _Loader(reporter, mapping, options.hb_unit)
@@ -185,14 +186,14 @@ def load_cohort(sources, *, mapping: Mapping | None = None, max_bytes: int | Non
     cohort_tables, info = loader.run(recognised.raws)
     if loader.held:
         reporter.add("warning", "covariate_needs_confirmation", "", "patients", None, ", ".join(loader.held), "",
-                     f"Patient column(s) {', '.join(repr(h) for h in loader.held)} are neither known fields nor clearly "
-                     "clinical, so they were not kept: confirm on the Data page that they hold no identifier to keep "
-                     "them as covariates.")
+                     Text("Patient column(s) {columns} are neither known fields nor clearly "
+                          "clinical, so they were not kept: confirm on the Data page that they hold no identifier to keep "
+                          "them as covariates.", columns=", ".join(repr(h) for h in loader.held)))
     report = reporter.report()
     if report.has_errors:
         raise CohortLoadError(report)
     source = SourceInfo(
-        name=files[0].name if len(files) == 1 else f"{len(files)} files",
+        name=files[0].name if len(files) == 1 else Text("{n} files", n=len(files)),
         files=tuple(f.name for f in files),
         shape=info["shape"],
         hb_unit_detected=info["hb_unit"],
@@ -209,8 +210,9 @@ def load_cohort(sources, *, mapping: Mapping | None = None, max_bytes: int | Non
 
 
 def _template_shape(shape: str) -> str:
-    return {"visits": "visits sheet", "workbook": "template workbook", "zip": "template tables (zip of CSVs)",
-            "csv-files": "template tables (CSV files)"}.get(shape, shape)
+    names = {"visits": N_("visits sheet"), "workbook": N_("template workbook"), "zip": N_("template tables (zip of CSVs)"),
+             "csv-files": N_("template tables (CSV files)")}
+    return Text(names[shape]) if shape in names else shape  # i18n: lookup
 
 
 def _declares_synthetic(raws: list[RawTable]) -> bool:

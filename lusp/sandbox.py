@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lusp.i18n import Text
 from lusp.validate import CohortLoadError, Problem, ValidationReport
 
 __all__ = ["DEFAULT_SANDBOX", "REFUSAL_CODES", "SandboxLimits", "refusal_of", "inspect_columns", "load_cohort", "run_in_sandbox", "source_names"]
@@ -69,7 +70,7 @@ def source_names(sources) -> str:
             names.append(Path(str(item[0])).name or str(item[0]))
         else:
             names.append(Path(str(item)).name)
-    return ", ".join(names) or "the upload"
+    return ", ".join(names) or Text("the upload")
 
 
 #: The only globals a child's answer may name: the types a loaded Cohort, a report and the
@@ -223,30 +224,35 @@ def run_in_sandbox(function: str, sources, kwargs: dict[str, Any] | None = None,
     if kind == "report":
         raise CohortLoadError(payload)
     if kind == "timeout":
-        raise _refusal(files, "load_timeout", f"Reading {files} was stopped after {limits.wall_seconds:g} seconds, the "
+        raise _refusal(files, "load_timeout", Text("Reading {files} was stopped after {seconds:g} seconds, the "
                        "limit for one upload: the file is too large or too complex to check here. Send the tables as "
-                       "CSV files in a .zip, or remove unneeded sheets and columns.")
+                       "CSV files in a .zip, or remove unneeded sheets and columns.", files=files,
+                       seconds=limits.wall_seconds))
     if kind == "recursion":
-        raise _refusal(files, "load_too_deep", f"{files} was refused: it is nested too deeply to read (an archive or "
-                       "structure inside itself many times). Send the tables as CSV files in one .zip.")
+        raise _refusal(files, "load_too_deep", Text("{files} was refused: it is nested too deeply to read (an archive or "
+                       "structure inside itself many times). Send the tables as CSV files in one .zip.", files=files))
     if kind == "crash":
-        raise _refusal(files, "load_crashed", f"{files} could not be read: the reader stopped with an internal error "
-                       f"({payload}). Open the file in Excel, save it again as .xlsx or CSV, and upload that.")
+        raise _refusal(files, "load_crashed", Text("{files} could not be read: the reader stopped with an internal error "
+                       "({error}). Open the file in Excel, save it again as .xlsx or CSV, and upload that.", files=files,
+                       error=payload))
     # "memory", or the child died: a native abort (SIGABRT), SIGXCPU, SIGKILL, SIGSEGV …
     code = child.returncode
     if kind == "memory" or code in (-signal.SIGABRT, -signal.SIGKILL, -signal.SIGSEGV, -signal.SIGBUS):
-        raise _refusal(files, "load_out_of_memory", f"{files} was refused: reading it needed more than the "
-                       f"{_gb(limits.memory_bytes)} of memory one upload may use, so it was stopped (the other sessions "
-                       "were not affected). Remove empty rows and columns, or send the tables as CSV files in a .zip.")
+        raise _refusal(files, "load_out_of_memory", Text("{files} was refused: reading it needed more than the "
+                       "{memory} of memory one upload may use, so it was stopped (the other sessions "
+                       "were not affected). Remove empty rows and columns, or send the tables as CSV files in a .zip.",
+                       files=files, memory=_gb(limits.memory_bytes)))
     if code == -signal.SIGXCPU:
-        raise _refusal(files, "load_timeout", f"{files} was refused: checking it took more than "
-                       f"{limits.cpu_seconds} seconds of computing time, the limit for one upload. Send the tables "
-                       "as CSV files in a .zip, or remove unneeded sheets and columns.")
+        raise _refusal(files, "load_timeout", Text("{files} was refused: checking it took more than "
+                       "{seconds} seconds of computing time, the limit for one upload. Send the tables "
+                       "as CSV files in a .zip, or remove unneeded sheets and columns.", files=files,
+                       seconds=limits.cpu_seconds))
     if code == -signal.SIGXFSZ:
-        raise _refusal(files, "load_crashed", f"{files} was refused: reading it tried to write a file, which an "
-                       "upload may never do.")
-    raise _refusal(files, "load_crashed", f"{files} could not be read: the reader stopped unexpectedly "
-                   f"(exit {code}). Open the file in Excel, save it again as .xlsx or CSV, and upload that.")
+        raise _refusal(files, "load_crashed", Text("{files} was refused: reading it tried to write a file, which an "
+                       "upload may never do.", files=files))
+    raise _refusal(files, "load_crashed", Text("{files} could not be read: the reader stopped unexpectedly "
+                   "(exit {code}). Open the file in Excel, save it again as .xlsx or CSV, and upload that.", files=files,
+                   code=code))
 
 
 def load_cohort(sources, **kwargs):

@@ -1,5 +1,9 @@
 """Problem records: every validation finding, collected lazily and carried as one report.
 
+Messages are :class:`lusp.i18n.Text` (an English ``str`` that keeps its message id and
+arguments): a report is stored (the session, the upload sandbox's pickle) and said again
+in whatever language the reader chose (:meth:`Problem.said`, :meth:`ValidationReport.to_frame`).
+
 A loader never stops at the first problem. It collects :class:`Problem` records
 (pandera-style lazy validation) and, when any of them is an error, raises a single
 :class:`CohortLoadError` that carries them all. The CLI prints each as
@@ -11,6 +15,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Iterable, Literal
 
 import pandas as pd
+
+from lusp.i18n import Text, say
 
 Severity = Literal["error", "warning"]
 
@@ -37,10 +43,16 @@ class Problem:
     message: str
     code: str = ""
 
-    def cli_line(self) -> str:
-        """``table:row:column: message`` (empty fields stay empty), as the CLI prints it."""
+    def said(self, lang: str | None = None) -> str:
+        """The message in the language in force (or ``lang``); file, table, column and value
+        names stay as written."""
+        return say(self.message, lang)
+
+    def cli_line(self, lang: str | None = None) -> str:
+        """``table:row:column: message`` (empty fields stay empty), as the CLI prints it; the
+        message in the language in force (or ``lang``)."""
         row = "" if self.row is None else str(self.row)
-        return f"{self.table}:{row}:{self.column}: {self.message}"
+        return f"{self.table}:{row}:{self.column}: {self.said(lang)}"
 
 
 @dataclass(frozen=True)
@@ -76,19 +88,45 @@ class ValidationReport:
     def __iter__(self):
         return iter(self.problems)
 
-    def to_frame(self) -> pd.DataFrame:
-        """One row per problem with the columns of :data:`REPORT_COLUMNS`."""
-        rows = [asdict(p) for p in self.problems]
+    def to_frame(self, lang: str | None = None) -> pd.DataFrame:
+        """One row per problem with the columns of :data:`REPORT_COLUMNS` (machine names);
+        ``message`` in the language in force (or ``lang``)."""
+        rows = [{**asdict(p), "message": p.said(lang)} for p in self.problems]
         frame = pd.DataFrame(rows, columns=REPORT_COLUMNS)
         frame["row"] = frame["row"].astype("Int64")
         return frame
 
 
 class CohortLoadError(Exception):
-    """Raised when a file cannot become a cohort; ``report`` holds every problem found."""
+    """Raised when a file cannot become a cohort; ``report`` holds every problem found.
+
+    ``str(exc)`` is the first error's line (and how many more) in the language in force
+    when it is shown, not when it was raised (:meth:`said`)."""
 
     def __init__(self, report: ValidationReport):
         self.report = report
-        first = report.errors[0].cli_line() if report.errors else "unknown problem"
-        more = len(report.errors) - 1
-        super().__init__(first + (f" (and {more} more errors)" if more > 0 else ""))
+        super().__init__(self.said("en"))
+
+    def said(self, lang: str | None = None) -> str:
+        errors = self.report.errors
+        first = errors[0].cli_line(lang) if errors else say(Text("unknown problem"), lang)
+        more = len(errors) - 1
+        if more <= 0:
+            return first
+        return say(Text("{first} (and {n} more errors)", first=first, n=more), lang)
+
+    def __str__(self) -> str:
+        return self.said()
+
+    def __reduce__(self):
+        return (CohortLoadError, (self.report,))
+
+
+def message_of(exc: BaseException, lang: str | None = None) -> str:
+    """An exception's message in the language in force: a :class:`CohortLoadError`'s lines,
+    a ``ValueError(Text(…))``'s sentence, else ``str(exc)``."""
+    if isinstance(exc, CohortLoadError):
+        return exc.said(lang)
+    if len(exc.args) == 1 and isinstance(exc.args[0], Text):
+        return exc.args[0].said(lang)
+    return str(exc)

@@ -15,7 +15,8 @@ from lusp.io import synonyms as syn
 from lusp.io import vocab
 from lusp.io.canonical import _covariate, _patient_codes, canonical_tables
 from lusp.io.mapping import Mapping, _assign_tables, _claim_columns
-from lusp.io.problems import _Reporter, _Segment, _fmt
+from lusp.i18n import N_, Text
+from lusp.io.problems import _Reporter, _Segment, _fmt, all_of, any_of
 from lusp.io.readers import RawTable
 from lusp.io.shapes import MappedTable
 from lusp.io.shapes.base import source_rows
@@ -32,7 +33,9 @@ from lusp.io.values import (
 )
 
 #: How a unit was declared, as a warning says it.
-_BY = {"header": "the column header", "unit column": "the unit column", "your choice": "your choice"}
+_BY = {"header": N_("the column header"), "unit column": N_("the unit column"), "your choice": N_("your choice")}
+#: The same, as the Hb-unit notes of a load name them.
+_HOW = {"header": N_("header"), "unit column": N_("unit column"), "your choice": N_("your choice")}
 #: The Hb unit each header-declared field means (``hb_value`` declares none).
 _HEADER_UNITS = {"hb_g_l": "g/L", "hb_g_dl": "g/dL", "hb_mmol_l": "mmol/L"}
 
@@ -119,9 +122,10 @@ class _Loader:
             by_name = [d for d in dropped if syn.is_identifier(d)]  # the value-detected ones warned already
             if by_name:
                 self.r.add("warning", "identifier_dropped", raw.file, table, None, ", ".join(by_name), "",
-                           f"Column(s) {', '.join(repr(d) for d in by_name)} look like direct identifiers (name, "
-                           "contact details, national ID, medical record number, birth date) and were dropped "
-                           "before anything else was read. They are not kept, shown, cached or exported.")
+                           Text("Column(s) {columns} look like direct identifiers (name, "
+                                "contact details, national ID, medical record number, birth date) and were dropped "
+                                "before anything else was read. They are not kept, shown, cached or exported.",
+                                columns=", ".join(repr(d) for d in by_name)))
             self.unmapped.extend(f"{table}.{name}" for name in ignored)
             if self.hold_covariates and table in ("patients", syn.VISITS):
                 for j, name in list(covariates.items()):
@@ -158,24 +162,26 @@ class _Loader:
                 for v in varying:
                     name = columns.get(v.column, v.column)
                     self.r.add("warning", "visits_value_varies", raw.file, table, v.first_row, name, "",
-                               f"{name!r} should be the same on every row of a patient but differs for "
-                               f"{v.n_patients} patient(s) ({', '.join(v.examples)}); the first value was used.")
+                               Text("{column!r} should be the same on every row of a patient but differs for "
+                                    "{n} patient(s) ({examples}); the first value was used.",
+                                    column=name, n=v.n_patients, examples=", ".join(v.examples)))
             else:
                 self.segments.append(seg)
         return kinds
 
     def _missing_column(self, raw, table, alternatives, dropped, covariates, ignored) -> None:
-        names = " or ".join(alternatives)
+        names = any_of(alternatives)
         hints = [n for n in (*covariates.values(), *ignored)]
-        hint = f" Columns found that were not recognised: {', '.join(repr(h) for h in hints)} — rename the right one or map it on the Data page." if hints else ""
+        hint = Text(" Columns found that were not recognised: {columns} — rename the right one or map it on the Data page.",
+                    columns=", ".join(repr(h) for h in hints)) if hints else ""
         if alternatives == ("patient_id",) and any(syn.normalise_name(d) in syn.MRN_NAMES for d in dropped):
             self.r.add("error", "mrn_only_id", raw.file, table, None, "patient_id", "",
-                       "The only patient identifier is a medical record number, which is a direct identifier and "
-                       "was dropped. Add a pseudonymous study id column 'patient_id' (e.g. P01, P02…) and keep "
-                       "the key linking it to the record number outside this file.")
+                       Text("The only patient identifier is a medical record number, which is a direct identifier and "
+                            "was dropped. Add a pseudonymous study id column 'patient_id' (e.g. P01, P02…) and keep "
+                            "the key linking it to the record number outside this file."))
             return
-        self.r.add("error", "missing_column", raw.file, table, None, names.split(" or ")[0], "",
-                   f"The {table} table needs a column {names}." + hint)
+        self.r.add("error", "missing_column", raw.file, table, None, alternatives[0], "",
+                   Text("The {table} table needs a column {names}.{hint}", table=table, names=names, hint=hint))
 
     # -- values --------------------------------------------------------------------------
     def _parse_segment(self, seg: _Segment, date_parses: list) -> pd.DataFrame:
@@ -208,33 +214,35 @@ class _Loader:
                     bad = values.notna() & mapped.isna()
                     if bad.any():
                         self.r.rows("error", "bad_category", seg, frame.loc[bad, "_row"], name, values[bad],
-                                    lambda v: f"{v!r} is not an event category; use one of: {', '.join(EVENT_CATEGORIES)}.")
+                                    lambda v: Text("{value!r} is not an event category; use one of: {choices}.",
+                                                   value=v, choices=", ".join(EVENT_CATEGORIES)))
                     values = mapped.astype("string")
                 out[col] = values.astype("string")
             elif kind in ("number", "grade"):
                 values, blank, bad = parse_numbers(raw)
                 if bad.any():
                     self.r.rows("error", "bad_number", seg, frame.loc[bad, "_row"], name, text_of(raw)[bad],
-                                lambda v: f"{v!r} is not a number. Write only the number (e.g. 95 or 9.5), without units or words.")
+                                lambda v: Text("{value!r} is not a number. Write only the number (e.g. 95 or 9.5), without units or words.",
+                                               value=v))
                 if kind == "grade":
                     wrong = values.notna() & ~values.isin([1, 2, 3, 4, 5])
                     if wrong.any():
                         self.r.rows("error", "bad_grade", seg, frame.loc[wrong, "_row"], name, values[wrong].map(_fmt),
-                                    lambda v: f"Grade {v} is not a CTCAE grade; use a whole number from 1 to 5.")
+                                    lambda v: Text("Grade {value} is not a CTCAE grade; use a whole number from 1 to 5.", value=v))
                     values = values.where(~wrong).round().astype("Int64")
                 out[col] = values
             elif kind == "day":
                 values, blank, bad = parse_days(raw)
                 if bad.any():
                     self.r.rows("error", "bad_day", seg, frame.loc[bad, "_row"], name, text_of(raw)[bad],
-                                lambda v: f"{v!r} is not a study day. Write a whole number of days from the first dose "
-                                          "(day 0; negative before it), or use a date column instead.")
+                                lambda v: Text("{value!r} is not a study day. Write a whole number of days from the first dose "
+                                               "(day 0; negative before it), or use a date column instead.", value=v))
                 out[col] = values
             elif kind == "bool":
                 values, blank, bad = parse_booleans(raw)
                 if bad.any():
                     self.r.rows("error", "bad_boolean", seg, frame.loc[bad, "_row"], name, text_of(raw)[bad],
-                                lambda v: f"{v!r} is not yes/no. Write yes or no (or true/false, 1/0).")
+                                lambda v: Text("{value!r} is not yes/no. Write yes or no (or true/false, 1/0).", value=v))
                 out[col] = values
             elif kind == "date":
                 parse = parse_dates(raw)
@@ -248,7 +256,7 @@ class _Loader:
                 empty = blank
                 if empty.any():
                     self.r.rows("error", "blank_value", seg, frame.loc[empty, "_row"], name, [""] * int(empty.sum()),
-                                f"{name!r} is empty. Fill it in, or delete the row.")
+                                Text("{column!r} is empty. Fill it in, or delete the row.", column=name))
         return out
 
     def _resolve_date_order(self, date_parses) -> None:
@@ -262,16 +270,17 @@ class _Loader:
             if len(parse.evidence) == 2:
                 order = None
                 self.r.add("error", "mixed_date_order", seg.file, seg.label, None, name, "",
-                           f"Column {name!r} mixes day-first dates (e.g. 25/03/2024) and month-first dates "
-                           "(e.g. 03/25/2024). Write every date as YYYY-MM-DD.")
+                           Text("Column {column!r} mixes day-first dates (e.g. 25/03/2024) and month-first dates "
+                                "(e.g. 03/25/2024). Write every date as YYYY-MM-DD.", column=name))
             elif len(parse.evidence) == 1:
                 order = next(iter(parse.evidence))
             elif parse.ambiguous:
                 order = global_order
                 if order is None:
                     self.r.add("error", "ambiguous_date", seg.file, seg.label, None, name, "",
-                               f"The dates in {name!r} can be read day-first or month-first (e.g. 03/04/2024 is "
-                               "3 April or 4 March). Write them as YYYY-MM-DD, or format the column as dates in Excel.")
+                               Text("The dates in {column!r} can be read day-first or month-first (e.g. 03/04/2024 is "
+                                    "3 April or 4 March). Write them as YYYY-MM-DD, or format the column as dates in Excel.",
+                                    column=name))
                     order = DAY_FIRST  # only to finish checking; the load fails
             else:
                 order = DAY_FIRST  # every pending date reads the same either way
@@ -279,8 +288,8 @@ class _Loader:
             if bad.any():
                 raw_text = text_of(seg.frame[col])
                 self.r.rows("error", "bad_date", seg, rows[bad.to_numpy()], name, raw_text[bad.to_numpy()],
-                            lambda v: f"{v!r} is not a date this program can read. Write it as YYYY-MM-DD "
-                                      "(e.g. 2024-03-05) or format the cell as a date in Excel.")
+                            lambda v: Text("{value!r} is not a date this program can read. Write it as YYYY-MM-DD "
+                                           "(e.g. 2024-03-05) or format the cell as a date in Excel.", value=v))
             self.resolved_dates[(id(seg), col)] = values.reset_index(drop=True)
 
     # -- run -----------------------------------------------------------------------------
@@ -302,8 +311,9 @@ class _Loader:
         for table in ("patients", "hb", "doses"):
             if table not in present and not any(t == table for t in self._tables_with_missing_columns()):
                 self.r.add("error", "missing_table", "", table, None, "", "",
-                           f"There is no {table} table. Add a sheet (or CSV file) named {table!r}"
-                           + (" with one row per patient." if table == "patients" else "."))
+                           Text("There is no {table} table. Add a sheet (or CSV file) named {table!r} with one row per patient.",
+                                table=table) if table == "patients" else
+                           Text("There is no {table} table. Add a sheet (or CSV file) named {table!r}.", table=table))
         tables = self._combine(parsed)
         canonical = self._checks(tables)
         seen = [pd.to_datetime(s, errors="coerce").dropna() for s in self.dates_seen if s.notna().any()]
@@ -359,14 +369,17 @@ class _Loader:
             unit, how = header_unit, "header"
             if unit is None and self.hb_unit_option:
                 unit, how = self.hb_unit_option, "your choice"
+            how_said = Text(_HOW[how])  # i18n: lookup
             if unit is None:
                 present = values.dropna()
                 if len(present) and bool((present < vocab.HB_AMBIGUOUS_BELOW).all()):
                     self._ask_hb_unit(seg, name, present.iloc[0])
                 unit, how = "g/L", "values of 25 or more, possible only in g/L"
+                how_said = Text("values of 25 or more, possible only in g/L")
             self.hb_seg_factor[seg_index] = vocab.HB_UNIT_FACTORS[unit]
             self.hb_units_seen.add(unit)
-            self.hb_notes.append(f"Hb unit of {seg.label}.{name}: {unit} ({how})")
+            self.hb_notes.append(Text("Hb unit of {table}.{column}: {unit} ({how})",
+                                      table=seg.label, column=name, unit=unit, how=how_said))
             out = frame.drop(columns=[field]) if field != "hb_g_l" else frame
             if unit != "g/L":
                 self._converted(seg, name, unit, int(values.notna().sum()), [how])
@@ -377,13 +390,13 @@ class _Loader:
         unit, unknown = vocab.hb_units_of(frame["hb_unit"])
         if unknown.any():
             self.r.rows("error", "unknown_hb_unit", seg, frame.loc[unknown, "_row"], unit_name, frame.loc[unknown, "hb_unit"],
-                        lambda v: f"{v!r} is not an Hb unit this program converts. Use g/L, g/dL or mmol/L.")
+                        lambda v: Text("{value!r} is not an Hb unit this program converts. Use g/L, g/dL or mmol/L.", value=v))
         if header_unit is not None:
             clash = unit.notna() & (unit != header_unit)
             if clash.any():
                 self.r.rows("error", "hb_unit_conflict", seg, frame.loc[clash, "_row"], unit_name, unit[clash],
-                            lambda v: f"The unit column says {v} but the column {name!r} says {header_unit}. "
-                                      "Correct one of them.")
+                            lambda v: Text("The unit column says {value} but the column {column!r} says {unit}. "
+                                           "Correct one of them.", value=v, column=name, unit=header_unit))
         by_column = unit.notna()
         fallback = header_unit or self.hb_unit_option
         open_rows = (unit.isna() & values.notna() & ~unknown).to_numpy()
@@ -399,7 +412,9 @@ class _Loader:
             rows = (unit == u).to_numpy()
             how = (["unit column"] if by_column[rows].any() else []) + (
                 ["header" if header_unit else "your choice"] if (~by_column[rows]).any() and fallback else [])
-            self.hb_notes.append(f"Hb unit of {seg.label}.{name}: {u} ({' and '.join(how) or 'values of 25 or more'})")
+            self.hb_notes.append(Text("Hb unit of {table}.{column}: {unit} ({how})", table=seg.label, column=name, unit=u,
+                                      how=all_of([Text(_HOW[h]) for h in how]) if how  # i18n: lookup
+                                      else Text("values of 25 or more")))
             if u != "g/L":
                 self._converted(seg, name, u, int(rows.sum()), how or ["unit column"])
         out = frame.drop(columns=[c for c in (field, "hb_unit") if c in frame and c != "hb_g_l"])
@@ -407,17 +422,21 @@ class _Loader:
 
     def _ask_hb_unit(self, seg: _Segment, name: str, example) -> None:
         self.r.add("error", "hb_unit_ambiguous", seg.file, seg.label, None, name, _fmt(example),
-                   f"The Hb values in {name!r} have no unit and are all below {vocab.HB_AMBIGUOUS_BELOW:g}, so they "
-                   "fit g/dL and mmol/L alike: declare which (choose the Hb unit on the Data page or with --hb-unit "
-                   "g/dL|mmol/L, add a unit column, or name the column hb_g_dl or 'Hb (mmol/L)').")
+                   Text("The Hb values in {column!r} have no unit and are all below {limit:g}, so they "
+                        "fit g/dL and mmol/L alike: declare which (choose the Hb unit on the Data page or with --hb-unit "
+                        "g/dL|mmol/L, add a unit column, or name the column hb_g_dl or 'Hb (mmol/L)').",
+                        column=name, limit=vocab.HB_AMBIGUOUS_BELOW))
         self.hb_unit_question = True
 
     def _converted(self, seg: _Segment, name: str, unit: str, rows: int, how: list[str]) -> None:
         example = "9.5 g/dL = 95 g/L" if unit == "g/dL" else "6.2 mmol/L = 99.9 g/L"
         self.r.add("warning", "hb_g_dl_converted" if unit == "g/dL" else "hb_mmol_l_converted", seg.file, seg.label,
                    None, name, "",
-                   f"{rows} Hb value(s) in {name!r} are in {unit} (declared by {' and '.join(_BY.get(h, h) for h in how)}); they were "
-                   f"converted to g/L (× {vocab.HB_UNIT_FACTORS[unit]:g}, e.g. {example}).")
+                   Text("{n} Hb value(s) in {column!r} are in {unit} (declared by {how}); they were "
+                        "converted to g/L (× {factor:g}, e.g. {example}).", n=rows, column=name, unit=unit,
+                        how=all_of([Text(_BY[h]) if h in _BY else h for h in how]),  # i18n: lookup
+                        factor=vocab.HB_UNIT_FACTORS[unit],
+                        example=example))
 
     # -- cross-table checks ----------------------------------------------------------------
     def _rows(self, severity, code, table_frame, mask, field, message, values=None) -> None:
@@ -444,8 +463,8 @@ class _Loader:
         if dup.any():
             first_row = patients.drop_duplicates("patient_id").set_index("patient_id")["_row"]
             self._rows("error", "duplicate_patient", patients, dup, "patient_id",
-                       lambda v: f"patient_id {v} appears on more than one row (first on row {int(first_row[v])}); "
-                                 "each patient needs exactly one row.")
+                       lambda v: Text("patient_id {value} appears on more than one row (first on row {first}); "
+                                      "each patient needs exactly one row.", value=v, first=int(first_row[v])))
         patients = patients[~dup].sort_values("patient_id", kind="stable").reset_index(drop=True)
         ids = pd.Index(patients["patient_id"].astype("string"))
         n = len(ids)
@@ -466,8 +485,8 @@ class _Loader:
             frame.attrs["ids_clean"] = clean
             if tables.get("patients") is not None:
                 self._rows("error", "unknown_patient", frame, pd.Series(codes < 0, index=frame.index), "patient_id",
-                           lambda v: f"patient_id {v} is not in the patients table. Add the patient there, or "
-                                     "correct the id.")
+                           lambda v: Text("patient_id {value} is not in the patients table. Add the patient there, or "
+                                          "correct the id.", value=v))
             out[table] = frame
 
         # first dose date: patients.first_dose_date, else the earliest dated dose
@@ -484,8 +503,8 @@ class _Loader:
             if differs.any():
                 self._rows("warning", "first_dose_date_mismatch", patients, pd.Series(differs, index=patients.index),
                            "first_dose_date",
-                           lambda v: f"first_dose_date {v} differs from the earliest dose date; study days count "
-                                     "from first_dose_date.",
+                           lambda v: Text("first_dose_date {value} differs from the earliest dose date; study days count "
+                                          "from first_dose_date.", value=v),
                            values=patients["first_dose_date"].dt.strftime("%Y-%m-%d"))
             fdd = np.where(np.isnat(fdd), earliest_arr, fdd)
         for table, frame in out.items():
@@ -530,16 +549,19 @@ class _Loader:
         no_weight = pd.Series(need, index=doses.index) & (weight.isna() | bad_weight)
         pid = doses["patient_id"].astype("string")
         self._rows("error", "dose_mg_no_weight", doses, no_weight, "dose_mg",
-                   lambda v: f"A dose of {v} needs the patient's weight to become mg/kg, and none is known: add "
-                             "weight_kg to the patients table (or the weight to the dose rows / SDTM VS WEIGHT).",
+                   lambda v: Text("A dose of {dose} mg for patient {patient} needs the patient's weight to become mg/kg, "
+                                  "and none is known: add weight_kg to the patients table (or the weight to the dose "
+                                  "rows / SDTM VS WEIGHT).", dose=v.partition(" mg for patient ")[0],
+                                  patient=v.partition(" mg for patient ")[2]),
                    values=mg.map(_fmt) + " mg for patient " + pid.fillna(""))
         converted = mg / weight
         doses = doses.assign(dose_mg_kg=mg_kg.where(~pd.Series(need, index=doses.index), converted))
         first = int(np.flatnonzero(need)[0])
         seg = self.segments[int(doses["_seg"].iloc[first])]
         self.r.add("warning", "dose_mg_converted", seg.file, seg.label, None, seg.columns.get("dose_mg", "dose_mg"), "",
-                   f"{int(need.sum())} dose(s) given in mg were divided by the patient's weight to give mg/kg "
-                   f"(e.g. {mg.iloc[first]:g} mg / {weight.iloc[first]:g} kg = {converted.iloc[first]:.2f} mg/kg).")
+                   Text("{n} dose(s) given in mg were divided by the patient's weight to give mg/kg "
+                        "(e.g. {mg:g} mg / {kg:g} kg = {mg_kg:.2f} mg/kg).", n=int(need.sum()), mg=mg.iloc[first],
+                        kg=weight.iloc[first], mg_kg=converted.iloc[first]))
         out["doses"] = doses
 
     def _study_days(self, frame: pd.DataFrame, fdd: np.ndarray) -> pd.DataFrame:
@@ -558,8 +580,8 @@ class _Loader:
             no_ref = np.zeros(len(frame), dtype=bool)
             no_ref[needs] = np.isnat(ref)
             self._rows("error", "no_first_dose_date", frame, pd.Series(no_ref, index=frame.index), "date",
-                       "This date cannot become a study day: the patient's first dose date is unknown. Add "
-                       "first_dose_date to the patients table, or give the doses as dates.",
+                       Text("This date cannot become a study day: the patient's first dose date is unknown. Add "
+                            "first_dose_date to the patients table, or give the doses as dates."),
                        values=frame["date"].dt.strftime("%Y-%m-%d"))
         return frame.assign(day=day)
 
@@ -581,8 +603,9 @@ class _Loader:
                 given = (hb["hb_g_l"] / factor).round(4).map(_fmt) + " " + names.astype(str)
                 shown = given.where(names == "g/L", given + " = " + hb["hb_g_l"].round(1).map(_fmt) + " g/L")
                 self._rows("error", "hb_out_of_range", hb, wrong, "hb_g_l",
-                           lambda v: f"Hb {v} is outside {HB_MIN_G_L:g}–{HB_MAX_G_L:g} g/L. Check the value and its "
-                                     "declared unit (g/L, e.g. 95; g/dL, e.g. 9.5; mmol/L, e.g. 5.9).",
+                           lambda v: Text("Hb {value} is outside {low:g}–{high:g} g/L. Check the value and its "
+                                          "declared unit (g/L, e.g. 95; g/dL, e.g. 9.5; mmol/L, e.g. 5.9).",
+                                          value=v, low=HB_MIN_G_L, high=HB_MAX_G_L),
                            values=shown)
         tx = out.get("transfusions")
         if tx is not None and "units" in tx:
@@ -591,8 +614,8 @@ class _Loader:
                 tx = tx[~zero_rows].reset_index(drop=True)
             wrong = tx["units"].notna() & ((tx["units"] <= 0) | (tx["units"] > UNITS_MAX_PER_EPISODE))
             self._rows("error", "units_out_of_range", tx, wrong, "units",
-                       lambda v: f"{v} units in one transfusion episode is not plausible; give the RBC units of one "
-                                 f"episode (more than 0, at most {UNITS_MAX_PER_EPISODE:g}).")
+                       lambda v: Text("{value} units in one transfusion episode is not plausible; give the RBC units of one "
+                                      "episode (more than 0, at most {most:g}).", value=v, most=UNITS_MAX_PER_EPISODE))
             if "product" in tx:
                 # normalise the few distinct spellings, not millions of rows
                 is_rbc = vocab.is_rbc(tx["product"])
@@ -602,9 +625,9 @@ class _Loader:
                     first = int(np.flatnonzero(other)[0])
                     seg = self.segments[int(tx["_seg"].iloc[first])]
                     self.r.add("warning", "non_rbc_product", seg.file, seg.label, None, seg.columns.get("product", "product"),
-                               "", f"{int(other.sum())} transfusion row(s) are not red cells "
-                                   f"(e.g. {tx['product'].iloc[first]!r}); they are kept but not counted in "
-                                   "the transfusion burden.")
+                               "", Text("{n} transfusion row(s) are not red cells "
+                                        "(e.g. {product!r}); they are kept but not counted in "
+                                        "the transfusion burden.", n=int(other.sum()), product=tx['product'].iloc[first]))
             out["transfusions"] = tx
         doses = out.get("doses")
         if doses is not None and "dose_mg_kg" in doses:
@@ -614,8 +637,9 @@ class _Loader:
             out["doses"] = doses
             wrong = doses["dose_mg_kg"].notna() & ~doses["dose_mg_kg"].between(DOSE_MIN_MG_KG, DOSE_MAX_MG_KG)
             self._rows("error", "dose_out_of_range", doses, wrong, "dose_mg_kg",
-                       lambda v: f"A dose of {v} mg/kg is outside {DOSE_MIN_MG_KG:g}–{DOSE_MAX_MG_KG:g} mg/kg. Give "
-                                 "the dose in mg/kg (e.g. 1.0), not in mg.")
+                       lambda v: Text("A dose of {value} mg/kg is outside {low:g}–{high:g} mg/kg. Give "
+                                      "the dose in mg/kg (e.g. 1.0), not in mg.", value=v, low=DOSE_MIN_MG_KG,
+                                      high=DOSE_MAX_MG_KG))
 
     def _fields_of(self, table: str) -> set[str]:
         return {f for s in self.segments if s.table == table for f in s.columns}
@@ -626,7 +650,7 @@ class _Loader:
             if any(s.table == "patients" for s in self.segments):
                 seg = next(s for s in self.segments if s.table == "patients")
                 self.r.add("error", "no_patients", seg.file, seg.label, None, "", "",
-                           "The patients table has no rows. Add one row per patient.")
+                           Text("The patients table has no rows. Add one row per patient."))
             return
 
         def known(frame):
@@ -643,15 +667,17 @@ class _Loader:
         no_dose = n_doses == 0
         if doses is not None or any(s.table == "doses" for s in self.segments) or not self._tables_with_missing_columns():
             self._rows("error", "no_dose", patients, per_patient(no_dose), "patient_id",
-                       lambda v: f"Patient {v} has no luspatercept dose. Add the doses (doses table), or remove the patient.")
+                       lambda v: Text("Patient {patient} has no luspatercept dose. Add the doses (doses table), or remove "
+                                      "the patient.", patient=v))
         hb = out.get("hb")
         if hb is not None:
             rows = known(hb)
             in_window = rows["day"].between(-BASELINE_WINDOW_DAYS, 0).to_numpy()
             has_baseline = np.bincount(rows["_pid"].to_numpy(dtype="int64")[in_window], minlength=n) > 0
             self._rows("warning", "no_baseline_hb", patients, per_patient(~has_baseline), "patient_id",
-                       lambda v: f"Patient {v} has no Hb in the {BASELINE_WINDOW_DAYS} days before the first dose "
-                                 "(days −56 to 0), so their Hb response cannot be judged.")
+                       lambda v: Text("Patient {patient} has no Hb in the {days} days before the first dose "
+                                      "(days −56 to 0), so their Hb response cannot be judged.", patient=v,
+                                      days=BASELINE_WINDOW_DAYS))
         # follow-up: last_followup_day, else the last day of any record
         end = np.full(n, -np.inf)
         for frame in out.values():
@@ -665,8 +691,9 @@ class _Loader:
             end = np.where(np.isnan(given), end, given)
         short = (end < MIN_FOLLOWUP_DAYS) & ~no_dose
         self._rows("warning", "short_followup", patients, per_patient(short), "patient_id",
-                   lambda v: f"Patient {v} is followed for fewer than {MIN_FOLLOWUP_DAYS} days after the first dose; "
-                             "transfusion independence (≥ 56 days) cannot be judged yet.")
+                   lambda v: Text("Patient {patient} is followed for fewer than {days} days after the first dose; "
+                                  "transfusion independence (≥ 56 days) cannot be judged yet.", patient=v,
+                                  days=MIN_FOLLOWUP_DAYS))
         if doses is not None and len(doses):
             rows = known(doses)
             pid = rows["_pid"].to_numpy(dtype="int64")
@@ -678,15 +705,15 @@ class _Loader:
             flagged = np.zeros(len(rows), dtype=bool)
             flagged[order] = short_gap
             self._rows("warning", "short_dose_interval", rows, pd.Series(flagged, index=rows.index), "day",
-                       f"This dose comes fewer than {MIN_DOSE_INTERVAL_DAYS} days after the previous one (protocol: "
-                       "every 21 days). Check the day or date.", values=rows["day"])
+                       Text("This dose comes fewer than {days} days after the previous one (protocol: "
+                            "every 21 days). Check the day or date.", days=MIN_DOSE_INTERVAL_DAYS), values=rows["day"])
             first_day = np.full(n, np.inf)
             np.minimum.at(first_day, pid, np.where(np.isnan(day), np.inf, day))
             off = np.isfinite(first_day) & (first_day != 0)
             if off.any() and not self.uses_dates:
                 self._rows("warning", "first_dose_not_day0", patients, per_patient(off), "patient_id",
-                           lambda v: f"Patient {v}'s first dose is not on day 0; study days should count from the "
-                                     "first dose.")
+                           lambda v: Text("Patient {patient}'s first dose is not on day 0; study days should count from the "
+                                          "first dose.", patient=v))
 
     # -- canonical frames ---------------------------------------------------------------
     def _canonical(self, patients: pd.DataFrame, out) -> dict[str, pd.DataFrame]:
@@ -695,7 +722,7 @@ class _Loader:
             for table, frame in out.items():
                 if frame is not None and "day" in frame:
                     self._rows("error", "no_study_day", frame, frame["day"].isna(), "day",
-                               "No study day could be worked out for this row. Give a day or a date.")
+                               Text("No study day could be worked out for this row. Give a day or a date."))
         if self.r.has_errors:
             return {}  # the load fails; building empty tables would only cost time
         return canonical_tables(patients, out)

@@ -32,6 +32,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
+from lusp.i18n import Text
 from lusp.validate import Problem
 
 __all__ = ["DEFAULT_LIMITS", "LimitExceeded", "Limits", "SheetExtent", "UploadBudget", "check_columns",
@@ -108,13 +109,13 @@ class UploadBudget:
         ``declared``: ``n`` is the size a zip directory claims for a member not read yet."""
         self.unpacked += n
         if self.unpacked > self.limits.max_unpacked_bytes:
-            where = (f"{file} declares {_megabytes(n)} unpacked" if declared
-                     else f"reading stopped at {_megabytes(self.unpacked)}, in {file}")
+            where = (Text("{file} declares {size} unpacked", file=file, size=_megabytes(n)) if declared
+                     else Text("reading stopped at {size}, in {file}", size=_megabytes(self.unpacked), file=file))
             raise self._refuse(_problem(
                 file, "upload_too_large_unpacked",
-                f"This upload unpacks to more than {_megabytes(self.limits.max_unpacked_bytes)} ({where}); "
-                f"the limit for one upload is "
-                f"{_megabytes(self.limits.max_unpacked_bytes)} of tables. Send the tables as separate, smaller files.",
+                Text("This upload unpacks to more than {limit} ({where}); the limit for one upload is "
+                     "{limit} of tables. Send the tables as separate, smaller files.",
+                     limit=_megabytes(self.limits.max_unpacked_bytes), where=where),
                 str(self.unpacked)))
 
     @property
@@ -132,14 +133,16 @@ class UploadBudget:
         if depth >= self.limits.max_depth:
             raise self._refuse(_problem(
                 file, "archive_too_deep",
-                f"This archive is nested more than {self.limits.max_depth} levels deep (a zip inside a zip …); "
-                f"the limit is {self.limits.max_depth}. Put the CSV files in one zip.", str(depth + 1)))
+                Text("This archive is nested more than {limit} levels deep (a zip inside a zip …); "
+                     "the limit is {limit}. Put the CSV files in one zip.", limit=self.limits.max_depth),
+                str(depth + 1)))
         self.members += n_members
         if self.members > self.limits.max_members:
             raise self._refuse(_problem(
                 file, "too_many_members",
-                f"This upload holds more than {group_digits(self.limits.max_members)} files inside its archives; "
-                f"the limit is {group_digits(self.limits.max_members)}. Put one CSV per table in the zip.",
+                Text("This upload holds more than {limit} files inside its archives; "
+                     "the limit is {limit}. Put one CSV per table in the zip.",
+                     limit=group_digits(self.limits.max_members)),
                 str(self.members)))
 
     def read_member(self, archive: zipfile.ZipFile, info: zipfile.ZipInfo, label: str) -> bytes:
@@ -287,21 +290,32 @@ def check_workbook(name: str, data: bytes, budget: UploadBudget | None = None) -
             where = _sheet_label(archive, info.filename, budget)
             total_cells += extent.cells
             if total_cells > limits.max_cells:
-                verb = "declares" if extent.declared_cells >= extent.rows * extent.columns else "spans"
-                return [_problem(name, "too_many_cells",
-                                 f"This workbook {verb} {group_digits(total_cells)} cells "
-                                 f"({group_digits(extent.rows)} rows × {group_digits(extent.columns)} columns in its "
-                                 f"{where}); the limit is {group_digits(limits.max_cells)} cells. A cell far below or "
-                                 "right of the data (press Ctrl+End in Excel to find it) makes the sheet this large: "
-                                 "delete the empty rows and columns, or send the tables as CSV files in a .zip.",
-                                 str(total_cells))]
+                numbers = dict(cells=group_digits(total_cells), rows=group_digits(extent.rows),
+                               columns=group_digits(extent.columns), where=where, limit=group_digits(limits.max_cells))
+                if extent.declared_cells >= extent.rows * extent.columns:
+                    message = Text("This workbook declares {cells} cells ({rows} rows × {columns} columns in its "
+                                   "{where}); the limit is {limit} cells. A cell far below or "
+                                   "right of the data (press Ctrl+End in Excel to find it) makes the sheet this large: "
+                                   "delete the empty rows and columns, or send the tables as CSV files in a .zip.",
+                                   **numbers)
+                else:
+                    message = Text("This workbook spans {cells} cells ({rows} rows × {columns} columns in its "
+                                   "{where}); the limit is {limit} cells. A cell far below or "
+                                   "right of the data (press Ctrl+End in Excel to find it) makes the sheet this large: "
+                                   "delete the empty rows and columns, or send the tables as CSV files in a .zip.",
+                                   **numbers)
+                return [_problem(name, "too_many_cells", message, str(total_cells))]
             if extent.columns > limits.max_columns:
-                return [_problem(name, "too_many_columns",
-                                 f"This workbook's {where} {'declares' if extent.declared_columns >= extent.max_column else 'reaches'} "
-                                 f"{group_digits(extent.columns)} columns; the limit is "
-                                 f"{group_digits(limits.max_columns)} columns per sheet. Delete the columns you do not "
-                                 "need (a cohort sheet has a few dozen) and save the workbook again.",
-                                 str(extent.columns))]
+                numbers = dict(where=where, columns=group_digits(extent.columns), limit=group_digits(limits.max_columns))
+                if extent.declared_columns >= extent.max_column:
+                    message = Text("This workbook's {where} declares {columns} columns; the limit is "
+                                   "{limit} columns per sheet. Delete the columns you do not "
+                                   "need (a cohort sheet has a few dozen) and save the workbook again.", **numbers)
+                else:
+                    message = Text("This workbook's {where} reaches {columns} columns; the limit is "
+                                   "{limit} columns per sheet. Delete the columns you do not "
+                                   "need (a cohort sheet has a few dozen) and save the workbook again.", **numbers)
+                return [_problem(name, "too_many_columns", message, str(extent.columns))]
     except LimitExceeded as exc:
         return [exc.problem]
     return []
@@ -315,7 +329,7 @@ _REL = re.compile(rb'<Relationship\b[^>]*?\bId="([^"]*)"[^>]*?\bTarget="([^"]*)"
 def _sheet_label(archive: zipfile.ZipFile, part: str, budget: UploadBudget) -> str:
     """"sheet 'patients'" for the worksheet part (from workbook.xml and its relationships),
     or "sheet part sheet1.xml" when the workbook does not say."""
-    fallback = f"sheet part {PurePosixPath(part).name}"
+    fallback = Text("sheet part {part}", part=PurePosixPath(part).name)
     try:
         small = {i.filename: i for i in archive.infolist() if i.file_size < 4_000_000}
         workbook = archive.read(small["xl/workbook.xml"])
@@ -330,7 +344,7 @@ def _sheet_label(archive: zipfile.ZipFile, part: str, budget: UploadBudget) -> s
         if targets.get(m.group(2)) == PurePosixPath(part).name:
             import html
 
-            return f"sheet '{html.unescape(m.group(1).decode('utf-8', 'replace'))}'"
+            return Text("sheet '{sheet}'", sheet=html.unescape(m.group(1).decode('utf-8', 'replace')))
     return fallback
 
 
@@ -355,9 +369,11 @@ def check_csv(file, n_columns: int, limits: Limits = DEFAULT_LIMITS) -> list[Pro
     lines = count_lines(file)
     if lines * n_columns > limits.max_csv_cells:
         return [_problem(file.name, "too_many_cells",
-                         f"This file has {group_digits(lines)} lines × {group_digits(n_columns)} columns = "
-                         f"{group_digits(lines * n_columns)} cells; the limit is {group_digits(limits.max_csv_cells)} "
-                         "cells per table. Remove empty lines, or split the table by year into several files.",
+                         Text("This file has {lines} lines × {columns} columns = "
+                              "{cells} cells; the limit is {limit} "
+                              "cells per table. Remove empty lines, or split the table by year into several files.",
+                              lines=group_digits(lines), columns=group_digits(n_columns),
+                              cells=group_digits(lines * n_columns), limit=group_digits(limits.max_csv_cells)),
                          str(lines * n_columns))]
     return []
 
@@ -367,6 +383,7 @@ def check_columns(name: str, n_columns: int, limits: Limits = DEFAULT_LIMITS) ->
     if n_columns <= limits.max_columns:
         return []
     return [_problem(name, "too_many_columns",
-                     f"This file has {group_digits(n_columns)} columns; the limit is "
-                     f"{group_digits(limits.max_columns)} columns per table. Keep the columns you need "
-                     "(a cohort table has a few dozen) and export it again.", str(n_columns))]
+                     Text("This file has {columns} columns; the limit is "
+                          "{limit} columns per table. Keep the columns you need "
+                          "(a cohort table has a few dozen) and export it again.", columns=group_digits(n_columns),
+                          limit=group_digits(limits.max_columns)), str(n_columns))]

@@ -9,6 +9,7 @@ import json
 from typing import Callable
 
 from lusp.cohort import TABLES
+from lusp.i18n import N_, Text
 from lusp.io import synonyms as syn
 from lusp.io import vocab
 from lusp.io.problems import _Reporter
@@ -16,6 +17,9 @@ from lusp.io.readers import RawTable
 from lusp.io.shapes import MappedTable, OPTION_KEYS
 from lusp.io.values import identifier_values
 from lusp.validate import CohortLoadError
+
+#: What identifier_values() says a column holds, said inside a problem sentence.
+_IDENTIFIER_KINDS = (N_("national ID numbers"), N_("phone numbers"), N_("e-mail addresses"))
 
 Mapping = dict[str, dict[str, str | None]]
 
@@ -37,47 +41,52 @@ def mapping_from_json(text: str | bytes) -> Mapping:
     try:
         data = json.loads(text)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ValueError(f"The mapping file is not valid JSON ({exc}). Download it again from the Data page.") from None
+        raise ValueError(Text("The mapping file is not valid JSON ({error}). Download it again from the Data page.",
+                              error=str(exc))) from None
     return _validated_mapping(data)
 
 
 def _validated_mapping(data) -> Mapping:
     if not isinstance(data, dict):
-        raise ValueError("A mapping is an object {table: {column in your file: canonical field}}.")
+        raise ValueError(Text("A mapping is an object {{table: {{column in your file: canonical field}}}}."))
     out: Mapping = {}
     for table, columns in data.items():
         if table == "_options":
             if not isinstance(columns, dict) or any(k not in OPTION_KEYS for k in columns):
-                raise ValueError("'_options' holds only: " + ", ".join(OPTION_KEYS) + ".")
+                raise ValueError(Text("'_options' holds only: {keys}.", keys=", ".join(OPTION_KEYS)))
             unit = columns.get("hb_unit")
             if unit not in (None, "") and unit not in vocab.HB_UNIT_FACTORS:
-                raise ValueError(f"_options: hb_unit {unit!r} is not g/L, g/dL or mmol/L.")
+                raise ValueError(Text("_options: hb_unit {unit!r} is not g/L, g/dL or mmol/L.", unit=unit))
             ml = columns.get("rbc_ml_per_unit")
             if ml not in (None, "") and (not isinstance(ml, (int, float)) or isinstance(ml, bool) or ml <= 0):
-                raise ValueError("_options: rbc_ml_per_unit must be a number of mL (e.g. 200).")
+                raise ValueError(Text("_options: rbc_ml_per_unit must be a number of mL (e.g. 200)."))
             for key in ("study_drugs", "hb_tests", "covariates"):
                 if not isinstance(columns.get(key, []), list) or not all(isinstance(v, str) for v in columns.get(key, [])):
-                    raise ValueError(f"_options: {key} must be a list of names.")
+                    raise ValueError(Text("_options: {key} must be a list of names.", key=key))
             if not isinstance(columns.get("test_columns", {}), dict):
-                raise ValueError("_options: test_columns maps a sheet or file name to its test column.")
+                raise ValueError(Text("_options: test_columns maps a sheet or file name to its test column."))
             out[table] = dict(columns)
             continue
         if table == "_tables":
             if not isinstance(columns, dict) or not all(isinstance(k, str) and v in (*TABLES, syn.VISITS, None) for k, v in columns.items()):
-                raise ValueError("'_tables' maps sheet or file names to one of: " + ", ".join((*TABLES, syn.VISITS)) + ".")
+                raise ValueError(Text("'_tables' maps sheet or file names to one of: {tables}.",
+                                      tables=", ".join((*TABLES, syn.VISITS))))
             out[table] = dict(columns)
             continue
         if table not in syn.COLUMN_SYNONYMS:
-            raise ValueError(f"Unknown table {table!r} in the mapping; use one of: {', '.join(syn.COLUMN_SYNONYMS)}.")
+            raise ValueError(Text("Unknown table {table!r} in the mapping; use one of: {tables}.", table=table,
+                                  tables=", ".join(syn.COLUMN_SYNONYMS)))
         if not isinstance(columns, dict):
-            raise ValueError(f"The mapping for {table!r} must be an object {{column in your file: canonical field}}.")
+            raise ValueError(Text("The mapping for {table!r} must be an object {{column in your file: canonical field}}.",
+                                  table=table))
         allowed = syn.canonical_fields(table)
         for column, target in columns.items():
             if not isinstance(column, str):
-                raise ValueError(f"Column names in the mapping for {table!r} must be text.")
+                raise ValueError(Text("Column names in the mapping for {table!r} must be text.", table=table))
             if target not in (None, "") and target not in allowed:
-                raise ValueError(f"{table}: {column!r} is mapped to {target!r}, which is not a field of {table}; "
-                                 f"use one of: {', '.join(allowed)} (or null to ignore the column).")
+                raise ValueError(Text("{table}: {column!r} is mapped to {target!r}, which is not a field of {table}; "
+                                      "use one of: {fields} (or null to ignore the column).", table=table, column=column,
+                                      target=target, fields=", ".join(allowed)))
         out[table] = {str(k): (v or None) for k, v in columns.items()}
     return out
 
@@ -88,7 +97,8 @@ def _check_mapping(mapping, reporter: _Reporter) -> Mapping:
     try:
         return _validated_mapping(mapping)
     except ValueError as exc:
-        reporter.add("error", "bad_mapping", "mapping", "", None, "", "", str(exc))
+        reporter.add("error", "bad_mapping", "mapping", "", None, "", "",
+                     exc.args[0] if exc.args and isinstance(exc.args[0], Text) else str(exc))
         raise CohortLoadError(reporter.report()) from None
 
 
@@ -129,16 +139,16 @@ def _assign_tables(raws: list[RawTable], mapping: Mapping, reporter: _Reporter) 
             if len(fits) == 1:
                 table = fits[0]
                 reporter.add("warning", "table_guessed", raw.file, table, None, "", raw.sheet,
-                             f"The sheet or file {raw.sheet!r} was read as the {table} table because of its "
-                             f"columns. Name it {table!r} to be sure.")
+                             Text("The sheet or file {sheet!r} was read as the {table} table because of its "
+                                  "columns. Name it {table!r} to be sure.", sheet=raw.sheet, table=table))
             elif any(syn.match_column(syn.VISITS, h) in ("hb_g_l", "hb_g_dl", "rbc_units", "dose_mg_kg")
                      for h in raw.header) and not any(syn.match_table(r.sheet) == "patients" for r in data_raws):
                 table = syn.VISITS
         if table is None:
             reporter.add("warning", "unknown_table", raw.file, raw.sheet, None, "", raw.sheet,
-                         f"The sheet or file {raw.sheet!r} is not one of the tables (patients, hb, transfusions, "
-                         "doses, events, labs) and was not read. Rename it after its table, or choose its "
-                         "table on the Data page.")
+                         Text("The sheet or file {sheet!r} is not one of the tables (patients, hb, transfusions, "
+                              "doses, events, labs) and was not read. Rename it after its table, or choose its "
+                              "table on the Data page.", sheet=raw.sheet))
         out.append((raw, table))
     return out
 
@@ -173,7 +183,7 @@ def _claim_columns(raw: RawTable, table: str, mapping: Mapping, reporter: _Repor
             if target:
                 if target in hand_claimed:
                     reporter.add("error", "duplicate_column", raw.file, table, None, name, "",
-                                 f"The mapping sends two columns to {target}; map only one of them.")
+                                 Text("The mapping sends two columns to {field}; map only one of them.", field=target))
                     continue
                 claims[j] = target
                 hand_claimed.add(target)
@@ -195,8 +205,9 @@ def _claim_columns(raw: RawTable, table: str, mapping: Mapping, reporter: _Repor
         if target in taken:
             first = raw.header[taken[target]]
             reporter.add("error", "duplicate_column", raw.file, table, None, raw.header[j], raw.header[j],
-                         f"Columns {first!r} and {raw.header[j]!r} both hold {target}. Delete one of them, or "
-                         "map one to another field on the Data page.")
+                         Text("Columns {first!r} and {second!r} both hold {field}. Delete one of them, or "
+                              "map one to another field on the Data page.", first=first, second=raw.header[j],
+                              field=target))
             continue
         taken[target] = j
         claims[j] = target
@@ -207,8 +218,8 @@ def _claim_columns(raw: RawTable, table: str, mapping: Mapping, reporter: _Repor
     hb_fields = [t for t in ("hb_g_l", "hb_g_dl") if t in taken]
     if len(hb_fields) == 2:
         reporter.add("error", "duplicate_column", raw.file, table, None, raw.header[taken["hb_g_dl"]], "",
-                     f"Both {raw.header[taken['hb_g_l']]!r} (g/L) and {raw.header[taken['hb_g_dl']]!r} (g/dL) hold "
-                     "Hb. Keep one Hb column.")
+                     Text("Both {g_l!r} (g/L) and {g_dl!r} (g/dL) hold Hb. Keep one Hb column.",
+                          g_l=raw.header[taken['hb_g_l']], g_dl=raw.header[taken['hb_g_dl']]))
     if "hb_g_l" in taken and "hb_g_dl" in taken:
         del claims[taken["hb_g_dl"]]
     covariates: dict[int, str] = {}
@@ -221,12 +232,14 @@ def _claim_columns(raw: RawTable, table: str, mapping: Mapping, reporter: _Repor
             if looks_like:
                 dropped.append(name)
                 reporter.add("warning", "identifier_values_dropped", raw.file, table, None, name, "",
-                             f"Column {name!r} holds what look like {looks_like}; it was dropped as a direct "
-                             "identifier. Rename it and remove the identifiers if it is something else.")
+                             Text("Column {column!r} holds what look like {looks_like}; it was dropped as a direct "
+                                  "identifier. Rename it and remove the identifiers if it is something else.",
+                                  column=name, looks_like=Text(looks_like)))  # i18n: lookup
                 continue
             if name in seen:
                 reporter.add("warning", "duplicate_column", raw.file, table, None, name, "",
-                             f"A second column named {name!r} was ignored; give it a distinct name to keep it.")
+                             Text("A second column named {column!r} was ignored; give it a distinct name to keep it.",
+                                  column=name))
                 continue
             seen.add(name)
             covariates[j] = name
@@ -234,9 +247,10 @@ def _claim_columns(raw: RawTable, table: str, mapping: Mapping, reporter: _Repor
         for j in sorted(unmapped):
             ignored_names.append(raw.header[j])
             reporter.add("warning", "unmapped_column", raw.file, table, None, raw.header[j], "",
-                         f"Column {raw.header[j]!r} is not one of the {table} fields "
-                         f"({', '.join(syn.canonical_fields(table))}) and was ignored. Rename it, or map it "
-                         "on the Data page if it holds one of them.")
+                         Text("Column {column!r} is not one of the {table} fields "
+                              "({fields}) and was ignored. Rename it, or map it "
+                              "on the Data page if it holds one of them.", column=raw.header[j], table=table,
+                              fields=", ".join(syn.canonical_fields(table))))
     return claims, covariates, ignored_names, dropped
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from lusp.i18n import Text
 from lusp.validate import Problem, ValidationReport
 
 #: Rows reported per rule, file and column before one "… and N more" line (a registry
@@ -70,7 +71,8 @@ class _Reporter:
     def report(self) -> ValidationReport:
         extra = [
             Problem(key[0], key[2], key[3], None, key[4], "",
-                    f"… and {n} more rows with the same problem ({self._example.get(key, key[1])})", key[1])
+                    Text("… and {n} more rows with the same problem ({example})", n=n,
+                         example=self._example.get(key, key[1])), key[1])
             for key, n in self._more.items()
         ]
         return ValidationReport.of(self.problems + extra)
@@ -78,6 +80,24 @@ class _Reporter:
     @property
     def has_errors(self) -> bool:
         return any(p.severity == "error" for p in self.problems) or any(k[0] == "error" for k in self._more)
+
+
+def any_of(items) -> str:
+    """``"a or b or c"`` said in the reader's language (one "or" sentence per pair)."""
+    items = list(items)
+    joined = items[0] if items else ""
+    for item in items[1:]:
+        joined = Text("{first} or {then}", first=joined, then=item)
+    return joined
+
+
+def all_of(items) -> str:
+    """``"a and b"`` said in the reader's language."""
+    items = list(items)
+    joined = items[0] if items else ""
+    for item in items[1:]:
+        joined = Text("{first} and {then}", first=joined, then=item)
+    return joined
 
 
 def _short(value) -> str:

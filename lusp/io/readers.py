@@ -18,6 +18,7 @@ from pandas.api.types import is_numeric_dtype
 
 from lusp.io import limits
 from lusp.io.sources import InputFile
+from lusp.i18n import Text
 from lusp.validate import Problem
 
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -75,14 +76,14 @@ def read_file(file: InputFile, text_columns=None) -> tuple[list[RawTable], list[
     if file.budget.refused is not None:
         return [], []  # the upload was refused already; that problem is reported once
     if not head.strip() and (len(head) < 65536 or not file.content().strip()):
-        return [], [_error(name, "empty_file", "The file is empty. Choose the file that holds the cohort.")]
+        return [], [_error(name, "empty_file", Text("The file is empty. Choose the file that holds the cohort."))]
     if head.startswith(_OLE_MAGIC):
         if is_encrypted_office(file):
-            return [], [_error(name, "encrypted_workbook", "This workbook is password-protected (encrypted), so it "
+            return [], [_error(name, "encrypted_workbook", Text("This workbook is password-protected (encrypted), so it "
                                "cannot be read. Open it in Excel, remove the password (File → Info → Protect "
-                               "Workbook → Encrypt with Password, clear it) and save it again as .xlsx.")]
-        return [], [_error(name, "legacy_excel", "This is an old-style Excel file (.xls) or another Office "
-                           "document. Open it in Excel and save it as an .xlsx workbook.")]
+                               "Workbook → Encrypt with Password, clear it) and save it again as .xlsx."))]
+        return [], [_error(name, "legacy_excel", Text("This is an old-style Excel file (.xls) or another Office "
+                           "document. Open it in Excel and save it as an .xlsx workbook."))]
     if suffix == ".xpt":
         from lusp.io.transport import read_xpt
 
@@ -94,24 +95,24 @@ def read_file(file: InputFile, text_columns=None) -> tuple[list[RawTable], list[
     is_zip = head.startswith(_ZIP_MAGIC)
     if suffix in (".xlsx", ".xlsm"):
         if not is_zip:
-            return [], [_error(name, "wrong_content", "The file is named .xlsx but is not an Excel workbook. "
-                               "Open it in Excel and save it as .xlsx, or give it the right extension.")]
+            return [], [_error(name, "wrong_content", Text("The file is named .xlsx but is not an Excel workbook. "
+                               "Open it in Excel and save it as .xlsx, or give it the right extension."))]
         return read_workbook(name, file.content(), budget=file.budget)
     if suffix == ".xls":
-        return [], [_error(name, "legacy_excel", "Old-style .xls workbooks are not read. Open the file in "
-                           "Excel and save it as an .xlsx workbook.")]
+        return [], [_error(name, "legacy_excel", Text("Old-style .xls workbooks are not read. Open the file in "
+                           "Excel and save it as an .xlsx workbook."))]
     if suffix == ".zip":
         if not is_zip:
-            return [], [_error(name, "wrong_content", "The file is named .zip but is not a zip archive. "
-                               "Create the archive again (one CSV per table inside).")]
+            return [], [_error(name, "wrong_content", Text("The file is named .zip but is not a zip archive. "
+                               "Create the archive again (one CSV per table inside)."))]
         return read_zip(name, file.content(), text_columns, budget=file.budget, depth=file.depth)
     if suffix in (".csv", ".tsv", ".txt", ".dat", ""):
         if is_zip:
-            return [], [_error(name, "wrong_content", "The file is named .csv but is a zip archive or an Excel "
-                               "workbook. Rename it to .xlsx or .zip, or export the sheet as CSV.")]
+            return [], [_error(name, "wrong_content", Text("The file is named .csv but is a zip archive or an Excel "
+                               "workbook. Rename it to .xlsx or .zip, or export the sheet as CSV."))]
         return read_csv_file(file, text_columns)
-    return [], [_error(name, "wrong_extension", f"Files ending in {suffix} are not read. Use an Excel workbook "
-                       "(.xlsx), a .zip of CSV files, or CSV files (.csv).", value=suffix)]
+    return [], [_error(name, "wrong_extension", Text("Files ending in {suffix} are not read. Use an Excel workbook "
+                       "(.xlsx), a .zip of CSV files, or CSV files (.csv).", suffix=suffix), value=suffix)]
 
 
 # ----------------------------------------------------------------------------- Excel
@@ -129,14 +130,14 @@ def read_workbook(name: str, data: bytes, budget: limits.UploadBudget | None = N
     try:
         sheets = pd.read_excel(io.BytesIO(data), sheet_name=None, header=None, engine="calamine")
     except Exception as exc:  # noqa: BLE001 — any failure of a damaged upload becomes a report
-        return [], [_error(name, "unreadable_workbook", "The workbook cannot be read: it may be damaged, "
+        return [], [_error(name, "unreadable_workbook", Text("The workbook cannot be read: it may be damaged, "
                            "password-protected or not really an .xlsx file. Open it in Excel and save it "
-                           f"again as .xlsx. ({type(exc).__name__})")]
+                           "again as .xlsx. ({error})", error=type(exc).__name__))]
     tables: list[RawTable] = []
     for sheet, grid in sheets.items():
         tables.append(_split_header(name, str(sheet), grid, kind="excel", first_row_of_grid=1))
     if not tables:
-        return [], [_error(name, "empty_file", "The workbook has no sheets.")]
+        return [], [_error(name, "empty_file", Text("The workbook has no sheets."))]
     return tables, []
 
 
@@ -183,16 +184,16 @@ def read_zip(name: str, data: bytes, text_columns=None, *, budget: limits.Upload
         members = [m for m in archive.infolist() if not m.is_dir()]
     # NotImplementedError: a directory entry claiming a newer zip version (the fuzzer's find).
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, ValueError, EOFError, OSError):
-        return [], [_error(name, "bad_zip", "The zip archive is damaged or incomplete (perhaps the download "
-                           "or copy was cut short). Create it again from the CSV files.")]
+        return [], [_error(name, "bad_zip", Text("The zip archive is damaged or incomplete (perhaps the download "
+                           "or copy was cut short). Create it again from the CSV files."))]
     tables: list[RawTable] = []
     problems: list[Problem] = []
     members = [m for m in members if not _is_system_member(m.filename)]
     if sum(m.file_size for m in members) > MAX_UNZIPPED_BYTES:
-        return [], [_error(name, "zip_too_large", f"The zip archive expands to more than "
-                           f"{MAX_UNZIPPED_BYTES / 1e9:.0f} GB. Send the tables as separate, smaller files.")]
+        return [], [_error(name, "zip_too_large", Text("The zip archive expands to more than "
+                           "{gb:.0f} GB. Send the tables as separate, smaller files.", gb=MAX_UNZIPPED_BYTES / 1e9))]
     if not members:
-        return [], [_error(name, "empty_file", "The zip archive holds no files. Put one CSV per table in it.")]
+        return [], [_error(name, "empty_file", Text("The zip archive holds no files. Put one CSV per table in it."))]
     try:
         budget.enter_archive(name, depth, len(members))
     except limits.LimitExceeded as exc:
@@ -205,8 +206,8 @@ def read_zip(name: str, data: bytes, text_columns=None, *, budget: limits.Upload
         except limits.LimitExceeded as exc:
             return [], [exc.problem]  # the whole upload is refused: nothing half-read is kept
         except Exception:  # noqa: BLE001 — CRC errors, truncation, unsupported compression
-            problems.append(_error(label, "bad_zip", "This file inside the zip archive cannot be extracted "
-                                   "(the archive is damaged or incomplete). Create the archive again."))
+            problems.append(_error(label, "bad_zip", Text("This file inside the zip archive cannot be extracted "
+                                   "(the archive is damaged or incomplete). Create the archive again.")))
             continue
         from lusp.io.sources import InputFile as _Inner
 
@@ -295,18 +296,18 @@ def read_csv_file(file: InputFile, text_columns=None) -> tuple[list[RawTable], l
     head = file.head(65536)
     utf16 = utf16_without_bom(head) if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")) else None
     if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")) and utf16 is None:
-        return [], [_error(name, "binary_file", "This is not a text (CSV) file: it holds binary data. Export "
-                           "the sheet from Excel with 'Save as → CSV UTF-8'.")]
+        return [], [_error(name, "binary_file", Text("This is not a text (CSV) file: it holds binary data. Export "
+                           "the sheet from Excel with 'Save as → CSV UTF-8'."))]
     encoding = utf16 or _head_encoding(head)
-    bad_encoding = [_error(name, "bad_encoding", "The file's text encoding is not UTF-8 or GB18030. Save it "
-                           "again from Excel as 'CSV UTF-8'.")]
+    bad_encoding = [_error(name, "bad_encoding", Text("The file's text encoding is not UTF-8 or GB18030. Save it "
+                           "again from Excel as 'CSV UTF-8'."))]
     if encoding is None:
         return [], bad_encoding
     stem = PurePosixPath(name).stem
     lines = head.decode(encoding, errors="ignore").lstrip("\ufeff").splitlines()
     first = next((i for i, line in enumerate(lines) if line.strip(" ,;\t\"")), None)
     if first is None:
-        return [], [_error(name, "empty_file", "The file is empty. Choose the file that holds the cohort.")]
+        return [], [_error(name, "empty_file", Text("The file is empty. Choose the file that holds the cohort."))]
     sep = sniff_separator(lines[first])
     too_wide = limits.check_csv(file, lines[first].count(sep) + 1, file.budget.limits)  # before pandas reads it
     if too_wide:
@@ -341,15 +342,15 @@ def read_csv_file(file: InputFile, text_columns=None) -> tuple[list[RawTable], l
             continue
         except pd.errors.EmptyDataError:
             if not header:
-                return [], [_error(name, "empty_file", "The file holds no readable text. Choose the file that holds the cohort.")]
+                return [], [_error(name, "empty_file", Text("The file holds no readable text. Choose the file that holds the cohort."))]
             body = pd.DataFrame({j: pd.Series(dtype="str") for j in range(len(header))})
             break
         except (pd.errors.ParserError, ValueError, IndexError) as exc:
             match = _LINE_IN_ERROR.search(str(exc))
             row = int(match.group(1)) if match else None
-            return [], [_error(name, "malformed_csv", "The CSV cannot be split into columns: a line has more "
+            return [], [_error(name, "malformed_csv", Text("The CSV cannot be split into columns: a line has more "
                                "values than the header has names (a stray separator, or a comma inside a value "
-                               "without quotes). Fix that line or export the sheet again.", row=row)]
+                               "without quotes). Fix that line or export the sheet again."), row=row)]
     if body is None:
         return [], bad_encoding
     # the header is line ``first + 1`` (1-based) and the body starts on the next line

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Union
 
+from lusp.i18n import Text
 from lusp.io.limits import UploadBudget
 from lusp.validate import Problem
 
@@ -62,8 +63,9 @@ def _too_large(name: str, size: int, max_bytes: int) -> Problem:
     return _problem(
         name,
         "file_too_large",
-        f"The file is {size / 1e6:.1f} MB, larger than the limit of {max_bytes / 1e6:.1f} MB. "
-        "Remove unneeded sheets or columns, or split it into one CSV per table in a .zip.",
+        Text("The file is {mb:.1f} MB, larger than the limit of {limit:.1f} MB. "
+             "Remove unneeded sheets or columns, or split it into one CSV per table in a .zip.",
+             mb=size / 1e6, limit=max_bytes / 1e6),
         str(size),
     )
 
@@ -84,12 +86,12 @@ def read_sources(sources, max_bytes: int | None = None) -> tuple[list[InputFile]
     budget = UploadBudget()  # one for the whole upload (lusp.io.limits)
     items = as_source_list(sources)
     if not items:
-        problems.append(_problem("", "no_files", "No file was given. Choose a workbook (.xlsx), a .zip of CSVs, or CSV files."))
+        problems.append(_problem("", "no_files", Text("No file was given. Choose a workbook (.xlsx), a .zip of CSVs, or CSV files.")))
     for item in items:
         if isinstance(item, tuple) and len(item) == 2:
             name, data = str(item[0]), item[1]
             if not isinstance(data, (bytes, bytearray, memoryview)):
-                problems.append(_problem(name, "unreadable_file", "The upload holds no file contents."))
+                problems.append(_problem(name, "unreadable_file", Text("The upload holds no file contents.")))
                 continue
             data = bytes(data)
             if max_bytes is not None and len(data) > max_bytes:
@@ -98,13 +100,13 @@ def read_sources(sources, max_bytes: int | None = None) -> tuple[list[InputFile]
             files.append(InputFile(Path(name).name or name, data, budget=budget))
             continue
         if not isinstance(item, (str, os.PathLike)):
-            problems.append(_problem(str(item)[:80], "unreadable_file", "This is neither a file path nor an uploaded file."))
+            problems.append(_problem(str(item)[:80], "unreadable_file", Text("This is neither a file path nor an uploaded file.")))
             continue
         path = Path(item)
         if path.is_dir():
             inside = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in _DATA_SUFFIXES)
             if not inside:
-                problems.append(_problem(path.name, "empty_folder", "The folder holds no .xlsx, .zip or .csv file."))
+                problems.append(_problem(path.name, "empty_folder", Text("The folder holds no .xlsx, .zip or .csv file.")))
             for member in inside:
                 _read_path(member, max_bytes, files, problems, budget)
             continue
@@ -123,9 +125,9 @@ def _read_path(path: Path, max_bytes: int | None, files: list[InputFile], proble
             pass
         files.append(InputFile(path.name, path=path, budget=budget or UploadBudget()))
     except FileNotFoundError:
-        problems.append(_problem(path.name, "file_not_found", f"There is no file {path}. Check the name and folder."))
+        problems.append(_problem(path.name, "file_not_found", Text("There is no file {path}. Check the name and folder.", path=str(path))))
     except OSError as exc:
-        problems.append(_problem(path.name, "unreadable_file", f"The file cannot be opened ({exc.strerror or exc})."))
+        problems.append(_problem(path.name, "unreadable_file", Text("The file cannot be opened ({error}).", error=str(exc.strerror or exc))))
 
 
 def total_files(files: Iterable[InputFile]) -> tuple[str, ...]:

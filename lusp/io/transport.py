@@ -15,6 +15,7 @@ from pathlib import PurePosixPath
 import numpy as np
 import pandas as pd
 
+from lusp.i18n import Text
 from lusp.io.readers import MAX_UNZIPPED_BYTES, RawTable, _error, read_file
 from lusp.io.sources import InputFile
 
@@ -25,15 +26,16 @@ _XPT_V8_MAGIC = b"HEADER RECORD*******LIBV8   HEADER RECORD!!!!!!!"
 def read_xpt(name: str, data: bytes) -> tuple[list[RawTable], list]:
     """One SAS transport file (one dataset, as SDTM and ADaM ship them)."""
     if not (data.startswith(_XPT_MAGIC) or data.startswith(_XPT_V8_MAGIC)):
-        return [], [_error(name, "wrong_content", "The file is named .xpt but is not a SAS transport file. "
-                           "Export the dataset again as SAS transport (XPORT), or send it as CSV.")]
+        return [], [_error(name, "wrong_content", Text("The file is named .xpt but is not a SAS transport file. "
+                           "Export the dataset again as SAS transport (XPORT), or send it as CSV."))]
     try:
         import pyreadstat
 
         frame, _meta = pyreadstat.read_xport(io.BytesIO(data))
     except Exception as exc:  # noqa: BLE001 — a damaged upload becomes a report
-        return [], [_error(name, "unreadable_xpt", f"The SAS transport file cannot be read ({type(exc).__name__}): "
-                           "it may be damaged or cut short. Export it again, or send the dataset as CSV.")]
+        return [], [_error(name, "unreadable_xpt", Text("The SAS transport file cannot be read ({error}): "
+                           "it may be damaged or cut short. Export it again, or send the dataset as CSV.",
+                           error=type(exc).__name__))]
     header = tuple(str(c).strip() for c in frame.columns)
     body = frame.copy()
     for col in body.columns:
@@ -67,9 +69,9 @@ def read_gzip(name: str, data: bytes, text_columns=None) -> tuple[list[RawTable]
                 break
             total += len(chunk)
             if total > MAX_UNZIPPED_BYTES:
-                return [], [_error(name, "zip_too_large", f"The compressed file expands to more than "
-                                   f"{MAX_UNZIPPED_BYTES / 1e9:.0f} GB. Send smaller files.")]
+                return [], [_error(name, "zip_too_large", Text("The compressed file expands to more than "
+                                   "{gb:.0f} GB. Send smaller files.", gb=MAX_UNZIPPED_BYTES / 1e9))]
             chunks.append(chunk)
     except (OSError, EOFError, zlib.error):
-        return [], [_error(name, "bad_zip", "The .gz file is damaged or incomplete. Compress the file again.")]
+        return [], [_error(name, "bad_zip", Text("The .gz file is damaged or incomplete. Compress the file again."))]
     return read_file(InputFile(inner, b"".join(chunks)), text_columns)

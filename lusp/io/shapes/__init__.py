@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from lusp.i18n import Text
 from lusp.io import synonyms as syn
 from lusp.io.readers import RawTable
 from lusp.io.shapes import blood_bank, long_labs, medication, sdtm
@@ -57,7 +58,7 @@ def recognise(raws: list[RawTable], options: LoadOptions, mapping: dict | None =
         mapped = sdtm.map_domains(domains, options)
         kind = "CDISC ADaM" if all(d.startswith("ad") for d in domains) else (
             "CDISC SDTM + ADaM" if any(d.startswith("ad") for d in domains) else "CDISC SDTM")
-        out.shapes.append(f"{kind} — {', '.join(sorted(domains))}")
+        out.shapes.append(Text("{shape} — {sheet}", shape=kind, sheet=", ".join(sorted(domains))))
         _take(out, mapped)
     template: list[str] = []
     for raw in rest:
@@ -69,10 +70,10 @@ def recognise(raws: list[RawTable], options: LoadOptions, mapping: dict | None =
             if raw.header and syn.normalise_name(raw.sheet) not in syn.IGNORED_SHEETS:
                 template.append(raw.sheet)
             continue
-        out.shapes.append(f"{module.NAME} — {raw.sheet}")
+        out.shapes.append(Text("{shape} — {sheet}", shape=Text(module.NAME), sheet=raw.sheet))  # i18n: lookup
         _take(out, module.map_table(raw, options))
     if template and out.shapes:
-        out.shapes.append(f"template tables — {', '.join(template)}")
+        out.shapes.append(Text("template tables — {sheets}", sheets=", ".join(template)))
     return out
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from lusp.i18n import Text
 from lusp.io.readers import RawTable
 from lusp.io.shapes import long_labs, medication
 from lusp.io.shapes.base import LoadOptions, Mapped, MappedTable, problem, text
@@ -35,8 +36,8 @@ def map_adlb(raw: RawTable, options: LoadOptions, ref: pd.Series) -> Mapped:
     avalu, adt, ady = col(raw, "AVALU"), col(raw, "ADT", "ADTM", "LBDTC"), col(raw, "ADY", "LBDY")
     label = raw.sheet.lower()
     if None in (sid, paramcd, aval) or (adt is None and ady is None):
-        return Mapped(problems=[problem("error", raw.file, label, "", f"{label} needs USUBJID, PARAMCD, AVAL and ADT "
-                                        "(or ADY).", "missing_column")])
+        return Mapped(problems=[problem("error", raw.file, label, "", Text("{table} needs USUBJID, PARAMCD, AVAL and ADT "
+                                        "(or ADY).", table=label), "missing_column")])
     unit = text(raw.body[avalu]) if avalu is not None else pd.Series(pd.NA, index=raw.body.index, dtype="string")
     if param is not None:
         unit = unit.fillna(unit_from_param(raw.body[param]))
@@ -55,8 +56,8 @@ def map_adex(raw: RawTable, options: LoadOptions, ref: pd.Series, weights: pd.Da
     unit = col(raw, "EXDOSU", "AVALU")
     dtc, dy = col(raw, "ASTDT", "EXSTDTC", "ADT"), col(raw, "ASTDY", "EXSTDY", "ADY")
     if None in (sid, trt, dose) or (dtc is None and dy is None):
-        return Mapped(problems=[problem("error", raw.file, "adex", "", "adex needs USUBJID, EXTRT (or TRTA), EXDOSE (or "
-                                        "AVAL) and ASTDT (or ASTDY).", "missing_column")])
+        return Mapped(problems=[problem("error", raw.file, "adex", "", Text("adex needs USUBJID, EXTRT (or TRTA), EXDOSE (or "
+                                        "AVAL) and ASTDT (or ASTDY)."), "missing_column")])
     rows = slice(None)
     paramcd = col(raw, "PARAMCD")
     if paramcd is not None and dose == col(raw, "AVAL"):

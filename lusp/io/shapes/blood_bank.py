@@ -11,13 +11,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from lusp.i18n import N_, Text
 from lusp.io import synonyms as syn
 from lusp.io import vocab
 from lusp.io.readers import RawTable
 from lusp.io.shapes.base import LoadOptions, Mapped, count_text, find_column, find_time, problem, subset, text
 from lusp.io.values import parse_numbers
 
-NAME = "blood-bank log"
+NAME = N_("blood-bank log")
 
 
 def columns_of(raw: RawTable) -> dict | None:
@@ -55,8 +56,9 @@ def map_table(raw: RawTable, options: LoadOptions) -> Mapped:
     roles = columns_of(raw)
     out = Mapped()
     if roles["time"] is None:
-        out.problems.append(problem("error", raw.file, raw.sheet, "", f"The blood-bank log {raw.sheet!r} has no date "
-                                    "column. Add the issue or transfusion date (e.g. 输血时间, Issued).", "missing_column"))
+        out.problems.append(problem("error", raw.file, raw.sheet, "", Text("The blood-bank log {sheet!r} has no date "
+                                    "column. Add the issue or transfusion date (e.g. 输血时间, Issued).", sheet=raw.sheet),
+                                    "missing_column"))
         return out
     return convert(raw, options, pid=roles["patient_id"], time=roles["time"], time_kind=roles["time_kind"],
                    product=roles["product"], quantity=roles["quantity"], unit=roles["unit"], label=raw.sheet, out=out)
@@ -92,13 +94,14 @@ def convert(raw: RawTable, options: LoadOptions, *, pid: int, time: int, time_ki
     if rbc_ml.any():
         if options.rbc_ml_per_unit:
             units[rbc_ml] = numbers[rbc_ml] / options.rbc_ml_per_unit
-            out.notes.append(f"transfusions: {count_text(int(rbc_ml.sum()))} red-cell rows of {label} in mL ÷ "
-                             f"{options.rbc_ml_per_unit:g} mL per unit (your choice)")
+            out.notes.append(Text("transfusions: {n} red-cell rows of {table} in mL ÷ {ml:g} mL per unit (your choice)",
+                                  n=count_text(int(rbc_ml.sum())), table=label, ml=options.rbc_ml_per_unit))
         else:
             out.problems.append(problem(
                 "error", raw.file, label, qname,
-                f"{count_text(int(rbc_ml.sum()))} red-cell transfusions in {qname!r} are given in mL; declare how many mL "
-                "make one unit (Data page, or --rbc-ml-per-unit; e.g. 200 for China, 250–350 elsewhere).",
+                Text("{n} red-cell transfusions in {column!r} are given in mL; declare how many mL "
+                     "make one unit (Data page, or --rbc-ml-per-unit; e.g. 200 for China, 250–350 elsewhere).",
+                     n=count_text(int(rbc_ml.sum())), column=qname),
                 "rbc_ml_per_unit_needed", value=str(raw.body[quantity][rbc_ml].iloc[0])))
     rbc_unknown = rows & rbc & ~(kind.isin(["U", "mL"])).to_numpy() & ~blank.to_numpy()
     if rbc_unknown.any():
@@ -106,23 +109,26 @@ def convert(raw: RawTable, options: LoadOptions, *, pid: int, time: int, time_ki
         which = unit_text.iloc[first] if unit is not None else ""
         out.problems.append(problem(
             "error", raw.file, label, raw.header[unit] if unit is not None else qname,
-            (f"The red-cell quantity unit {which!r} is not units (U, bags, 袋) or mL. " if which else
-             f"The red-cell quantities in {qname!r} have no unit. ")
-            + "Give the quantity in units, or in mL with the mL per unit declared.",
+            Text("The red-cell quantity unit {unit!r} is not units (U, bags, 袋) or mL. "
+                 "Give the quantity in units, or in mL with the mL per unit declared.", unit=which) if which else
+            Text("The red-cell quantities in {column!r} have no unit. "
+                 "Give the quantity in units, or in mL with the mL per unit declared.", column=qname),
             "unknown_quantity_unit", row=int(_rows(raw)[first]), value=str(which)))
     bad_rows = rows & bad.to_numpy()
     if bad_rows.any():
         first = int(np.flatnonzero(bad_rows)[0])
         out.problems.append(problem("error", raw.file, label, qname,
-                                    f"{text(raw.body[quantity]).iloc[first]!r} is not a quantity; write a number.",
+                                    Text("{value!r} is not a quantity; write a number.",
+                                         value=text(raw.body[quantity]).iloc[first]),
                                     "bad_number", row=int(_rows(raw)[first]), value=str(raw.body[quantity].iloc[first])))
     other_lost = rows & ~rbc & ~as_units
     if other_lost.any():
         named = products[other_lost].value_counts()
         out.problems.append(problem(
             "warning", raw.file, label, raw.header[product],
-            f"{count_text(int(other_lost.sum()))} transfusion rows of other products not given in units "
-            f"({', '.join(f'{k} ({v})' for k, v in named.head(6).items())}) are never counted and were left out.",
+            Text("{n} transfusion rows of other products not given in units "
+                 "({products}) are never counted and were left out.", n=count_text(int(other_lost.sum())),
+                 products=", ".join(f"{k} ({v})" for k, v in named.head(6).items())),
             "non_rbc_product_not_in_units"))
     keep = rows & ~np.isnan(units.to_numpy()) | (rows & rbc & blank.to_numpy())
     if keep.any():
@@ -134,9 +140,10 @@ def convert(raw: RawTable, options: LoadOptions, *, pid: int, time: int, time_ki
                     table="transfusions", label=label, replace=replace, names={-3: raw.header[time]})
         out.tables.append(tx)
         n_rbc = int((keep & rbc).sum())
-        out.notes.append(f"transfusions: {count_text(n_rbc)} red-cell rows of {label} counted "
-                         f"({', '.join(sorted(set(products[keep & rbc].dropna())))[:120] or 'RBC'}; quantity {qname}); "
-                         f"{count_text(int((keep & ~rbc).sum()))} rows of other products kept, never counted")
+        out.notes.append(Text("transfusions: {n} red-cell rows of {table} counted ({products}; quantity {column}); "
+                              "{others} rows of other products kept, never counted", n=count_text(n_rbc), table=label,
+                              products=", ".join(sorted(set(products[keep & rbc].dropna())))[:120] or "RBC",
+                              column=qname, others=count_text(int((keep & ~rbc).sum()))))
     return out
 
 

@@ -12,12 +12,13 @@ import numpy as np
 import pandas as pd
 
 from lusp.io import synonyms as syn
+from lusp.i18n import N_, Text
 from lusp.io import vocab
 from lusp.io.readers import RawTable
 from lusp.io.shapes.base import LoadOptions, Mapped, count_text, find_column, find_time, problem, subset, text
 from lusp.io.values import parse_numbers
 
-NAME = "long lab table"
+NAME = N_("long lab table")
 
 
 def columns_of(raw: RawTable, options: LoadOptions) -> dict[str, int | None] | None:
@@ -45,12 +46,14 @@ def map_table(raw: RawTable, options: LoadOptions) -> Mapped:
     roles = columns_of(raw, options)
     out = Mapped()
     if roles["time"] is None:
-        out.problems.append(problem("error", raw.file, raw.sheet, "", f"The lab table {raw.sheet!r} has no date or "
-                                    "study-day column. Add the collection date (e.g. 采样时间, Collected).",
+        out.problems.append(problem("error", raw.file, raw.sheet, "", Text("The lab table {sheet!r} has no date or "
+                                         "study-day column. Add the collection date (e.g. 采样时间, Collected).",
+                                         sheet=raw.sheet),
                                     "missing_column"))
         return out
     if roles["time_how"] == "the only column of dates":
-        out.notes.append(f"{raw.sheet}: dates from {raw.header[roles['time']]!r} (the only column of dates)")
+        out.notes.append(Text("{sheet}: dates from {column!r} (the only column of dates)", sheet=raw.sheet,
+                              column=raw.header[roles['time']]))
     # our own labs table keeps the template's rule: a result that is not a number is an error
     strict = syn.match_table(raw.sheet) == "labs"
     return split(raw, options, pid=roles["patient_id"], time=roles["time"], time_kind=roles["time_kind"],
@@ -83,8 +86,9 @@ def split(raw: RawTable, options: LoadOptions, *, pid: int, time: int, time_kind
         flagged = (original.notna() & stripped.notna() & (original != stripped)).fillna(False).astype(bool)
         if flagged.any():
             example = text(raw.body[value])[flagged].iloc[0]
-            out.notes.append(f"{label}: {count_text(int(flagged.sum()))} results carried LIS flags (e.g. {example!r}); "
-                             "the flag was dropped, the number kept")
+            out.notes.append(Text("{table}: {n} results carried LIS flags (e.g. {example!r}); "
+                                  "the flag was dropped, the number kept", table=label,
+                                  n=count_text(int(flagged.sum())), example=example))
     units = unit_series if unit_series is not None else (raw.body[unit] if unit is not None else None)
     replace = {value: values}
     if units is not None:
@@ -102,8 +106,10 @@ def split(raw: RawTable, options: LoadOptions, *, pid: int, time: int, time_kind
                     label=label, replace=replace, names=names)
         unit_text = "no unit given" if units is None else ", ".join(
             f"{u}" for u in sorted(set(text(pd.Series(np.asarray(units)[is_hb])).dropna()))) or "no unit given"
-        out.notes.append(f"Hb: {count_text(int(is_hb.sum()))} rows of {label} where {raw.header[test]} = "
-                         f"{', '.join(found)}, {value_label or raw.header[value]} in {unit_text} → g/L")
+        out.notes.append(Text("Hb: {n} rows of {table} where {test} = {found}, {value} in {unit} → g/L",
+                              n=count_text(int(is_hb.sum())), table=label, test=raw.header[test],
+                              found=", ".join(found), value=value_label or raw.header[value],
+                              unit=Text("no unit given") if unit_text == "no unit given" else unit_text))
         out.proposals.setdefault("hb_units", {})[label] = unit_text
         out.tables.append(hb)
     other = ~is_hb & tests.notna().to_numpy()
@@ -112,7 +118,8 @@ def split(raw: RawTable, options: LoadOptions, *, pid: int, time: int, time_kind
                                    *([(unit_pos[0][0], "unit")] if unit_pos else [])],
                       table="labs", label=label, replace=replace, names=names)
         out.tables.append(labs)
-        out.notes.append(f"labs: {count_text(int(other.sum()))} rows of {label} ({len(set(tests[other]))} other tests)")
+        out.notes.append(Text("labs: {n} rows of {table} ({tests} other tests)", n=count_text(int(other.sum())),
+                              table=label, tests=len(set(tests[other]))))
     elif other.any():
         numbers, blank, bad = parse_numbers(pd.Series(np.asarray(values, dtype=object), index=raw.body.index)
                                             if value_series is None else pd.Series(values))
@@ -122,16 +129,18 @@ def split(raw: RawTable, options: LoadOptions, *, pid: int, time: int, time_kind
             example = text(pd.Series(np.asarray(values, dtype=object)))[dropped].dropna()
             out.problems.append(problem(
                 "warning", raw.file, label, raw.header[value],
-                f"{count_text(int(dropped.sum()))} results of other tests are not numbers"
-                + (f" (e.g. {example.iloc[0]!r})" if len(example) else "") + "; they were not kept.",
+                Text("{n} results of other tests are not numbers (e.g. {example!r}); they were not kept.",
+                     n=count_text(int(dropped.sum())), example=example.iloc[0]) if len(example) else
+                Text("{n} results of other tests are not numbers; they were not kept.", n=count_text(int(dropped.sum()))),
                 "lab_result_not_number"))
         if keep.any():
             labs = subset(raw, keep, [(pid, "patient_id"), time_pos, (test, "test"), (value, "value"),
                                       *([(unit_pos[0][0], "unit")] if unit_pos else [])],
                           table="labs", label=label, replace={**replace, value: numbers}, names=names)
             out.tables.append(labs)
-            out.notes.append(f"labs: {count_text(int(keep.sum()))} rows of {label} ({len(set(tests[keep]))} other tests)")
+            out.notes.append(Text("labs: {n} rows of {table} ({tests} other tests)", n=count_text(int(keep.sum())),
+                                  table=label, tests=len(set(tests[keep]))))
     if not is_hb.any():
-        out.notes.append(f"{label}: no Hb rows (tests such as {', '.join(map(str, uniques[:5]))}); choose the Hb test on "
-                         "the Data page if it is named otherwise")
+        out.notes.append(Text("{table}: no Hb rows (tests such as {tests}); choose the Hb test on "
+                              "the Data page if it is named otherwise", table=label, tests=", ".join(map(str, uniques[:5]))))
     return out

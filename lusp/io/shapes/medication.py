@@ -11,12 +11,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from lusp.i18n import N_, Text
 from lusp.io import vocab
 from lusp.io.readers import RawTable
 from lusp.io.shapes.base import LoadOptions, Mapped, count_text, find_column, find_time, problem, source_rows, subset, text
 from lusp.io.values import parse_numbers
 
-NAME = "medication record"
+NAME = N_("medication record")
 
 
 def columns_of(raw: RawTable) -> dict | None:
@@ -49,8 +50,9 @@ def map_table(raw: RawTable, options: LoadOptions) -> Mapped:
     roles = columns_of(raw)
     out = Mapped()
     if roles["time"] is None:
-        out.problems.append(problem("error", raw.file, raw.sheet, "", f"The medication record {raw.sheet!r} has no "
-                                    "date column. Add the administration date (e.g. 给药时间, Administered).",
+        out.problems.append(problem("error", raw.file, raw.sheet, "", Text("The medication record {sheet!r} has no "
+                                         "date column. Add the administration date (e.g. 给药时间, Administered).",
+                                         sheet=raw.sheet),
                                     "missing_column"))
         return out
     return convert(raw, options, pid=roles["patient_id"], time=roles["time"], time_kind=roles["time_kind"],
@@ -78,12 +80,14 @@ def convert(raw: RawTable, options: LoadOptions, *, pid: int, time: int, time_ki
         named = drugs[others].fillna("(no drug name)").value_counts()
         out.problems.append(problem(
             "warning", raw.file, label, raw.header[drug],
-            f"{count_text(int(others.sum()))} rows of other drugs are not luspatercept doses and were ignored: "
-            f"{', '.join(f'{k} ({v})' for k, v in named.head(8).items())}. If one of them is the study drug, choose "
-            "it on the Data page (or --drug NAME).", "other_drug_ignored"))
+            Text("{n} rows of other drugs are not luspatercept doses and were ignored: "
+                 "{drugs}. If one of them is the study drug, choose "
+                 "it on the Data page (or --drug NAME).", n=count_text(int(others.sum())),
+                 drugs=", ".join(f"{k} ({v})" for k, v in named.head(8).items())), "other_drug_ignored"))
     if placebo.any():
         out.problems.append(problem("warning", raw.file, label, raw.header[drug],
-                                    f"{count_text(int(placebo.sum()))} placebo rows were ignored (not luspatercept doses).",
+                                    Text("{n} placebo rows were ignored (not luspatercept doses).",
+                                         n=count_text(int(placebo.sum()))),
                                     "placebo_ignored"))
     numbers, blank, bad = parse_numbers(raw.body[dose])
     dname = raw.header[dose]
@@ -102,18 +106,21 @@ def convert(raw: RawTable, options: LoadOptions, *, pid: int, time: int, time_ki
     zero = lusp & (numbers.to_numpy() == 0)
     if zero.any():
         out.problems.append(problem("warning", raw.file, label, dname,
-                                    f"{count_text(int(zero.sum()))} luspatercept rows with a dose of 0 were ignored.",
+                                    Text("{n} luspatercept rows with a dose of 0 were ignored.",
+                                         n=count_text(int(zero.sum()))),
                                     "zero_dose_ignored"))
     take = lusp & ~zero
     unknown = take & (kinds == "?").to_numpy()
     missing = take & (kinds == "").to_numpy() & ~blank.to_numpy()
     for mask, code, message in (
-        (unknown, "unknown_dose_unit", lambda j: f"The dose unit {unit_text.iloc[j]!r} is not mg/kg or mg; give the "
-                                                 "dose in one of them."),
-        (missing, "dose_unit_missing", lambda j: f"The doses in {dname!r} have no unit; add a dose-unit column (mg/kg "
-                                                 "or mg) or name the column 'dose (mg/kg)' or 'dose (mg)'."),
-        (take & bad.to_numpy(), "bad_number", lambda j: f"{text(raw.body[dose]).iloc[j]!r} is not a dose; write a number."),
-        (take & blank.to_numpy(), "blank_value", lambda j: f"{dname!r} is empty on a luspatercept row; fill it in."),
+        (unknown, "unknown_dose_unit", lambda j: Text("The dose unit {unit!r} is not mg/kg or mg; give the "
+                                                      "dose in one of them.", unit=unit_text.iloc[j])),
+        (missing, "dose_unit_missing", lambda j: Text("The doses in {column!r} have no unit; add a dose-unit column (mg/kg "
+                                                      "or mg) or name the column 'dose (mg/kg)' or 'dose (mg)'.",
+                                                      column=dname)),
+        (take & bad.to_numpy(), "bad_number", lambda j: Text("{value!r} is not a dose; write a number.",
+                                                        value=text(raw.body[dose]).iloc[j])),
+        (take & blank.to_numpy(), "blank_value", lambda j: Text("{column!r} is empty on a luspatercept row; fill it in.", column=dname)),
     ):
         if mask.any():
             for j in np.flatnonzero(mask)[:20]:
@@ -121,7 +128,8 @@ def convert(raw: RawTable, options: LoadOptions, *, pid: int, time: int, time_ki
                                             message(int(j)), code, row=int(rows_numbers[j]),
                                             value=str(raw.body[dose].iloc[j])))
     if not take.any():
-        out.notes.append(f"doses: no luspatercept rows in {label} ({', '.join(map(str, uniques[:6]))})")
+        out.notes.append(Text("doses: no luspatercept rows in {table} ({drugs})", table=label,
+                              drugs=", ".join(map(str, uniques[:6]))))
         return out
     mg_kg = numbers.where((kinds == "mg/kg").to_numpy())
     mg = numbers.where((kinds == "mg").to_numpy())
@@ -138,7 +146,9 @@ def convert(raw: RawTable, options: LoadOptions, *, pid: int, time: int, time_ki
         columns.append((weight, "weight_kg"))
     out.tables.append(subset(raw, take, columns, table="doses", label=label, replace=replace, names=names))
     in_mg = int((take & (kinds == "mg").to_numpy()).sum())
-    out.notes.append(f"doses: {count_text(int(take.sum()))} rows of {label} where {raw.header[drug]} = "
-                     f"{', '.join(sorted(set(drugs[take].dropna())))}"
-                     + (f"; {count_text(in_mg)} in mg ÷ weight → mg/kg" if in_mg else "; in mg/kg"))
+    found = dict(n=count_text(int(take.sum())), table=label, column=raw.header[drug],
+                 drugs=", ".join(sorted(set(drugs[take].dropna()))))
+    out.notes.append(Text("doses: {n} rows of {table} where {column} = {drugs}; {in_mg} in mg ÷ weight → mg/kg",
+                          in_mg=count_text(in_mg), **found) if in_mg else
+                     Text("doses: {n} rows of {table} where {column} = {drugs}; in mg/kg", **found))
     return out

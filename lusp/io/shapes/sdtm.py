@@ -20,6 +20,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from lusp.i18n import Text
 from lusp.io import vocab
 from lusp.io.readers import RawTable
 from lusp.io.shapes import blood_bank, long_labs, medication
@@ -73,9 +74,10 @@ def time_series(raw: RawTable, dtc: int | None, dy: int | None, ref: pd.Series, 
         if (month | year).any() and out is not None:
             example = dates[month | year].iloc[0]
             out.problems.append(problem("warning", raw.file, label, raw.header[dtc],
-                                        f"{count_text(int((month | year).sum()))} partial dates (e.g. {example!r}) were "
-                                        "taken as the first day of their month or year (the CDISC convention for an "
-                                        "onset).", "partial_date_imputed"))
+                                        Text("{n} partial dates (e.g. {example!r}) were "
+                                             "taken as the first day of their month or year (the CDISC convention for an "
+                                             "onset).", n=count_text(int((month | year).sum())), example=example),
+                                        "partial_date_imputed"))
         dates = dates.where(~month, dates + "-01").where(~year, dates + "-01-01")
     if dy is not None:
         days = pd.to_numeric(raw.body[dy], errors="coerce")
@@ -98,8 +100,8 @@ def map_domains(domains: dict[str, list[RawTable]], options: LoadOptions) -> Map
     adsl = _first(domains, "adsl")
     if dm is None and adsl is None:
         out.problems.append(problem("error", ", ".join(sorted({r.file for rs in domains.values() for r in rs})), "dm", "",
-                                    "These SDTM / ADaM files have no DM (or ADSL) dataset, which lists the subjects "
-                                    "and their first dose date. Add dm.xpt or dm.csv (or adsl).", "missing_table"))
+                                    Text("These SDTM / ADaM files have no DM (or ADSL) dataset, which lists the subjects "
+                                         "and their first dose date. Add dm.xpt or dm.csv (or adsl)."), "missing_table"))
         return out
     subject_source = dm if dm is not None else adsl
     if dm is not None:
@@ -110,8 +112,8 @@ def map_domains(domains: dict[str, list[RawTable]], options: LoadOptions) -> Map
         ref_col = col(adsl, "TRTSDT", "TRTSDTC", "RFXSTDTC")
     if sid is None:
         out.problems.append(problem("error", subject_source.file, subject_source.sheet, "USUBJID",
-                                    "The subject dataset has no USUBJID column; it is the patient id (STUDYID never "
-                                    "is).", "missing_column"))
+                                    Text("The subject dataset has no USUBJID column; it is the patient id (STUDYID never "
+                                         "is)."), "missing_column"))
         return out
     ref_text = text(subject_source.body[ref_col]).str.slice(0, 10) if ref_col is not None else pd.Series(
         pd.NA, index=sid.index, dtype="string")
@@ -139,10 +141,14 @@ def map_domains(domains: dict[str, list[RawTable]], options: LoadOptions) -> Map
         if arm_col is not None:
             arm_of = pd.Series(text(subject_source.body[arm_col]).to_numpy(), index=sid.to_numpy())
             counts = arm_of[~arm_of.index.duplicated()].reindex(left_out).fillna("no arm").value_counts()
-            arms = " (" + ", ".join(f"{k}: {v}" for k, v in counts.items()) + ")"
+            arms = ", ".join(f"{k}: {v}" for k, v in counts.items())
         out.problems.append(problem("warning", subject_source.file, subject_source.sheet, "USUBJID",
-                                    f"{count_text(len(left_out))} subjects never received the study drug "
-                                    f"(no RFXSTDTC, or no study-drug row in EX){arms} and were left out.",
+                                    Text("{n} subjects never received the study drug "
+                                         "(no RFXSTDTC, or no study-drug row in EX) ({arms}) and were left out.",
+                                         n=count_text(len(left_out)), arms=arms) if arms else
+                                    Text("{n} subjects never received the study drug "
+                                         "(no RFXSTDTC, or no study-drug row in EX) and were left out.",
+                                         n=count_text(len(left_out))),
                                     "subjects_not_treated"))
     # -- patients
     diagnosis = _diagnosis(domains, out)
@@ -154,17 +160,19 @@ def map_domains(domains: dict[str, list[RawTable]], options: LoadOptions) -> Map
     patients = adam.map_adsl(adsl, treated, diagnosis, weights) if dm is None else _map_dm(
         dm, treated, diagnosis, weights, adsl_weight)
     if dm is not None and adsl is not None:
-        out.notes.append("patients: from dm (adsl also given; dm wins)")
+        out.notes.append(Text("patients: from dm (adsl also given; dm wins)"))
     if patients is not None:
         missing = sorted(s for s in treated if s not in diagnosis)
         if missing:
             out.problems.append(problem(
                 "error", (domains.get("mh") or [subject_source])[0].file, "mh", "MHCAT",
-                f"No primary diagnosis for {count_text(len(missing))} subject(s) (e.g. {missing[0]}): add MH rows with "
-                "MHCAT = PRIMARY DIAGNOSIS (MHTERM), or a diagnosis column.", "diagnosis_missing"))
+                Text("No primary diagnosis for {n} subject(s) (e.g. {example}): add MH rows with "
+                     "MHCAT = PRIMARY DIAGNOSIS (MHTERM), or a diagnosis column.", n=count_text(len(missing)),
+                     example=missing[0]), "diagnosis_missing"))
         out.tables.append(patients)
-        out.notes.append(f"patients: {count_text(len(patients.body))} subjects of {patients.label} (USUBJID), first dose "
-                         f"from {patients.header[1]}, diagnosis from mh (MHCAT = PRIMARY DIAGNOSIS)")
+        out.notes.append(Text("patients: {n} subjects of {table} (USUBJID), first dose "
+                              "from {column}, diagnosis from mh (MHCAT = PRIMARY DIAGNOSIS)",
+                              n=count_text(len(patients.body)), table=patients.label, column=patients.header[1]))
     # -- the rest
     for name, rawlist in domains.items():
         for raw in rawlist:
@@ -239,7 +247,7 @@ def _weights(domains, out: Mapped) -> pd.DataFrame:
             kg = kg.where(~u.isin(["lb", "lbs", "pound", "pounds"]), kg * 0.45359237)
         frames.append(pd.DataFrame({"subject": text(raw.body[sid]), "date": iso_dates(raw.body[dtc]),
                                     "weight_kg": kg})[is_w])
-        out.notes.append(f"weight: {count_text(int(is_w.sum()))} rows of vs where VSTESTCD = WEIGHT")
+        out.notes.append(Text("weight: {n} rows of vs where VSTESTCD = WEIGHT", n=count_text(int(is_w.sum()))))
     if not frames:
         return pd.DataFrame({"subject": pd.Series(dtype="string"), "date": pd.Series(dtype="datetime64[ns]"),
                              "weight_kg": pd.Series(dtype="float64")})
@@ -317,8 +325,9 @@ def _map_ex(raw: RawTable, options: LoadOptions, ref: pd.Series, weights: pd.Dat
     dtc, dy = col(raw, f"{prefix}STDTC"), col(raw, f"{prefix}STDY")
     label = vocab.normalise(raw.sheet) or prefix.lower()
     if None in (sid, trt, dose) or (dtc is None and dy is None):
-        return Mapped(problems=[problem("error", raw.file, label, "", f"{label} needs USUBJID, {prefix}TRT, {prefix}DOSE "
-                                        f"and {prefix}STDTC (or {prefix}STDY).", "missing_column")])
+        return Mapped(problems=[problem("error", raw.file, label, "", Text("{table} needs USUBJID, {prefix}TRT, {prefix}DOSE "
+                                        "and {prefix}STDTC (or {prefix}STDY).", table=label, prefix=prefix),
+                                        "missing_column")])
     subjects = text(raw.body[sid])
     times = time_series(raw, dtc, dy, ref, subjects)
     if prefix == "EC" and col(raw, "ECTRT") is not None:
@@ -345,11 +354,12 @@ def _map_red_cells(raw: RawTable, options: LoadOptions, ref: pd.Series, name: st
     red = text(raw.body[trt]).map(_names_red_cells, na_action="ignore").fillna(False).astype(bool).to_numpy()
     out = Mapped()
     if not red.any():
-        out.notes.append(f"{name}: no red-cell transfusions among {count_text(len(red))} rows")
+        out.notes.append(Text("{table}: no red-cell transfusions among {n} rows", table=name, n=count_text(len(red))))
         return out
     if dose is None:
-        out.problems.append(problem("error", raw.file, name, f"{prefix}DOSE", f"{name} has red-cell rows but no "
-                                    f"{prefix}DOSE (the quantity); add it with {prefix}DOSU.", "missing_column"))
+        out.problems.append(problem("error", raw.file, name, f"{prefix}DOSE", Text("{table} has red-cell rows but no "
+                                    "{prefix}DOSE (the quantity); add it with {prefix}DOSU.", table=name, prefix=prefix),
+                                    "missing_column"))
         return out
     times = time_series(raw, dtc, dy, ref, text(raw.body[sid]))
     return blood_bank.convert(raw, options, pid=sid, time=dtc if dtc is not None else dy, time_kind="date", product=trt,
@@ -361,8 +371,8 @@ def _map_lb(raw: RawTable, options: LoadOptions, ref: pd.Series) -> Mapped:
     stresn, stresu, orres, orresu = col(raw, "LBSTRESN"), col(raw, "LBSTRESU"), col(raw, "LBORRES"), col(raw, "LBORRESU")
     dtc, dy = col(raw, "LBDTC"), col(raw, "LBDY")
     if sid is None or (testcd is None and test is None) or (stresn is None and orres is None) or (dtc is None and dy is None):
-        return Mapped(problems=[problem("error", raw.file, "lb", "", "lb needs USUBJID, LBTESTCD, LBSTRESN (or LBORRES) "
-                                        "and LBDTC (or LBDY).", "missing_column")])
+        return Mapped(problems=[problem("error", raw.file, "lb", "", Text("lb needs USUBJID, LBTESTCD, LBSTRESN (or LBORRES) "
+                                        "and LBDTC (or LBDY)."), "missing_column")])
     value = pd.to_numeric(raw.body[stresn], errors="coerce") if stresn is not None else pd.Series(np.nan, index=raw.body.index)
     unit = text(raw.body[stresu]) if stresu is not None else pd.Series(pd.NA, index=raw.body.index, dtype="string")
     if orres is not None:
@@ -390,8 +400,8 @@ def events_from(raw: RawTable, ref: pd.Series, *, term, verbatim, dtc, dy, grade
     out = Mapped()
     sid = col(raw, "USUBJID")
     if sid is None or term is None or (dtc is None and dy is None):
-        out.problems.append(problem("error", raw.file, label, "", f"{label} needs USUBJID, AETERM (or AEDECOD) and "
-                                    "AESTDTC (or AESTDY).", "missing_column"))
+        out.problems.append(problem("error", raw.file, label, "", Text("{table} needs USUBJID, AETERM (or AEDECOD) and "
+                                    "AESTDTC (or AESTDY).", table=label), "missing_column"))
         return out
     subjects = text(raw.body[sid])
     times = time_series(raw, dtc, dy, ref, subjects, partial_ok=True, out=out, label=label)
@@ -413,9 +423,10 @@ def events_from(raw: RawTable, ref: pd.Series, *, term, verbatim, dtc, dy, grade
     frame = pd.DataFrame(body).reset_index(drop=True)
     out.tables.append(MappedTable(raw.file, raw.sheet, tuple(header), frame, raw.first_row, raw.kind, table="events",
                                   label=label, claims=tuple(claims), row_numbers=source_rows(raw)))
-    out.notes.append(f"events: {count_text(len(frame))} rows of {label} ({raw.header[term]}"
-                     + (f", grade from {raw.header[grade]}" if grade is not None else ", no CTCAE grade (AESEV is a severity, not a grade)")
-                     + ")")
+    out.notes.append(Text("events: {n} rows of {table} ({column}, grade from {grade})", n=count_text(len(frame)),
+                          table=label, column=raw.header[term], grade=raw.header[grade]) if grade is not None else
+                     Text("events: {n} rows of {table} ({column}, no CTCAE grade (AESEV is a severity, not a grade))",
+                          n=count_text(len(frame)), table=label, column=raw.header[term]))
     return out
 
 
