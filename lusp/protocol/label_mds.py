@@ -19,6 +19,7 @@ import pandas as pd
 
 from lusp.cohort import Cohort
 from lusp.criteria import common
+from lusp.i18n import N_, _, ngettext
 from lusp.params import param
 from lusp.protocol.common import (
     dose_steps,
@@ -63,33 +64,33 @@ LEVEL_TOLERANCE_MG_KG = 0.01
 class LabelMdsParams:
     """Every number of the label's MDS dosing rules."""
 
-    start_dose_mg_kg: float = param(1.0, "Starting dose", "mg/kg", min=0.1, max=5, cli="--protocol-start-dose")
+    start_dose_mg_kg: float = param(1.0, N_("Starting dose"), "mg/kg", min=0.1, max=5, cli="--protocol-start-dose")
     dose_levels_mg_kg: tuple[float, ...] = param(
-        (0.6, 0.8, 1.0, 1.33, 1.75), "Dose levels (reductions below the start)", "mg/kg",
+        (0.6, 0.8, 1.0, 1.33, 1.75), N_("Dose levels (reductions below the start)"), "mg/kg",
         cli="--protocol-dose-levels",
-        help="Comma-separated, ascending; escalation goes up from the start, reduction down; the last is the maximum.",
+        help=N_("Comma-separated, ascending; escalation goes up from the start, reduction down; the last is the maximum."),
     )
     min_interval_days: int = param(
-        21, "Shortest interval between doses (also after a delayed dose)", "days", min=14, max=28,
+        21, N_("Shortest interval between doses (also after a delayed dose)"), "days", min=14, max=28,
         cli="--protocol-min-interval",
     )
     doses_per_level: int = param(
-        2, "Consecutive doses at a level before escalation", "doses", min=1, max=6, cli="--protocol-doses-per-level",
+        2, N_("Consecutive doses at a level before escalation"), "doses", min=1, max=6, cli="--protocol-doses-per-level",
     )
     max_level_doses: int = param(
-        3, "Discontinue after this many doses at the maximum without burden reduction", "doses", min=1, max=6,
+        3, N_("Discontinue after this many doses at the maximum without burden reduction"), "doses", min=1, max=6,
         cli="--protocol-max-level-doses",
     )
-    hold_hb_g_l: float = param(115.0, "Hold the dose when pre-dose Hb ≥", "g/L", min=90, max=160, cli="--protocol-hold-hb")
-    resume_hb_g_l: float = param(110.0, "Resume after a hold at Hb ≤", "g/L", min=80, max=150, cli="--protocol-resume-hb")
+    hold_hb_g_l: float = param(115.0, N_("Hold the dose when pre-dose Hb ≥"), "g/L", min=90, max=160, cli="--protocol-hold-hb")
+    resume_hb_g_l: float = param(110.0, N_("Resume after a hold at Hb ≤"), "g/L", min=80, max=150, cli="--protocol-resume-hb")
     hold_tx_days: int = param(
-        21, "Hold rule applies without transfusion in the prior", "days", min=0, max=56, cli="--protocol-hold-tx-days",
+        21, N_("Hold rule applies without transfusion in the prior"), "days", min=0, max=56, cli="--protocol-hold-tx-days",
     )
     reduce_rise_g_l: float = param(
-        20.0, "Reduce one level after an Hb rise >", "g/L", min=5, max=50, cli="--protocol-reduce-rise",
+        20.0, N_("Reduce one level after an Hb rise >"), "g/L", min=5, max=50, cli="--protocol-reduce-rise",
     )
     reduce_window_days: int = param(
-        21, "… within this many days after a dose", "days", min=7, max=42, cli="--protocol-reduce-days",
+        21, N_("… within this many days after a dose"), "days", min=7, max=42, cli="--protocol-reduce-days",
     )
 
 

@@ -18,6 +18,7 @@ from lusp.cohort import Cohort
 from lusp.criteria import common
 from lusp.criteria.common import concat
 from lusp.criteria.common import text_where as where
+from lusp.i18n import N_, _, ngettext
 from lusp.params import param
 from lusp.protocol.common import (
     DOSE_EPS,
@@ -55,33 +56,33 @@ RULES = (
 class StudyProtocolParams:
     """Every number of the study's dosing protocol."""
 
-    start_dose_mg_kg: float = param(1.0, "Starting dose", "mg/kg", min=0.1, max=5, cli="--protocol-start-dose")
+    start_dose_mg_kg: float = param(1.0, N_("Starting dose"), "mg/kg", min=0.1, max=5, cli="--protocol-start-dose")
     dose_levels_mg_kg: tuple[float, ...] = param(
-        (1.0, 1.25, 1.5, 1.75), "Escalation steps", "mg/kg", cli="--protocol-dose-levels",
-        help="Comma-separated, ascending; the last is the maximum.",
+        (1.0, 1.25, 1.5, 1.75), N_("Escalation steps"), "mg/kg", cli="--protocol-dose-levels",
+        help=N_("Comma-separated, ascending; the last is the maximum."),
     )
     min_interval_days: int = param(
-        18, "Shortest acceptable interval between doses", "days", min=1, max=42, cli="--protocol-min-interval",
-        help="Planned every 21 days; a few days early is tolerated.",
+        18, N_("Shortest acceptable interval between doses"), "days", min=1, max=42, cli="--protocol-min-interval",
+        help=N_("Planned every 21 days; a few days early is tolerated."),
     )
     doses_per_level: int = param(
-        2, "Doses at a level before escalation", "doses", min=1, max=6, cli="--protocol-doses-per-level",
+        2, N_("Doses at a level before escalation"), "doses", min=1, max=6, cli="--protocol-doses-per-level",
     )
     td_reduction_pct: float = param(
-        33.0, "TD: escalate when burden reduction is below", "%", min=1, max=100, cli="--protocol-td-reduction",
+        33.0, N_("TD: escalate when burden reduction is below"), "%", min=1, max=100, cli="--protocol-td-reduction",
     )
     ntd_rise_g_l: float = param(
-        10.0, "NTD: escalate when Hb rise is below", "g/L", min=1, max=50, cli="--protocol-ntd-rise",
+        10.0, N_("NTD: escalate when Hb rise is below"), "g/L", min=1, max=50, cli="--protocol-ntd-rise",
     )
-    hold_hb_g_l: float = param(115.0, "Hold the dose when pre-dose Hb ≥", "g/L", min=90, max=160, cli="--protocol-hold-hb")
+    hold_hb_g_l: float = param(115.0, N_("Hold the dose when pre-dose Hb ≥"), "g/L", min=90, max=160, cli="--protocol-hold-hb")
     hold_tx_days: int = param(
-        21, "Hold rule applies without transfusion in the prior", "days", min=0, max=56, cli="--protocol-hold-tx-days",
+        21, N_("Hold rule applies without transfusion in the prior"), "days", min=0, max=56, cli="--protocol-hold-tx-days",
     )
     reduce_rise_g_l: float = param(
-        20.0, "Reduce the dose after an Hb rise >", "g/L", min=5, max=50, cli="--protocol-reduce-rise",
+        20.0, N_("Reduce the dose after an Hb rise >"), "g/L", min=5, max=50, cli="--protocol-reduce-rise",
     )
     reduce_window_days: int = param(
-        21, "… within this many days after a dose", "days", min=7, max=42, cli="--protocol-reduce-days",
+        21, N_("… within this many days after a dose"), "days", min=7, max=42, cli="--protocol-reduce-days",
     )
 
 
