@@ -50,3 +50,8 @@ def join_list(items: Iterable[str], *, conjunction: str = "and") -> str:
 def full_stop() -> str:
     """"." / "。" (the end of a sentence assembled from clauses)."""
     return "。" if _zh() else "."
+
+
+def join_list_of_doses(items: Iterable[str]) -> str:
+    """A plain enumeration without a conjunction ("1.25, 1.5" / "1.25、1.5")."""
+    return ("、" if _zh() else ", ").join(str(i) for i in items)
