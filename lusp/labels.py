@@ -325,12 +325,18 @@ def parameter_text(description: dict[str, Any], display: Any = None, *, show_def
             number = f"{number:g}"
         if word == "g/L" and isinstance(value, (int, float)):
             return d.text(f"{number} g/L")
-        return f"{number} {word}".strip() if word and word != "%" else f"{number}{' %' if word == '%' else ''}"
+        if word == "%":
+            return f"{number}%" if d.lang == "zh" else f"{number} %"
+        if word and d.lang == "zh" and not word.isascii():  # "56天", "2剂" as Chinese journals print them
+            return f"{number}{word}"
+        return f"{number} {word}".strip() if word else f"{number}"
 
-    text = f"{description['label']}: {shown(description['value'])}"
+    from lusp.i18n import _
+
+    said = dict(label=description["label"], value=shown(description["value"]))
     if show_default and description["value"] != description.get("default") and description.get("default") is not None:
-        text += f" (default {shown(description['default'])})"
-    return text
+        return _("{label}: {value} (default {default})").format(default=shown(description["default"]), **said)
+    return _("{label}: {value}").format(**said)
 
 
 def labelled(frame: pd.DataFrame, display: Any = None, *, values: bool = True, unknown: str = "humanise") -> pd.DataFrame:

@@ -55,3 +55,8 @@ def full_stop() -> str:
 def join_list_of_doses(items: Iterable[str]) -> str:
     """A plain enumeration without a conjunction ("1.25, 1.5" / "1.25、1.5")."""
     return ("、" if _zh() else ", ").join(str(i) for i in items)
+
+
+def join_parameters(items: Iterable[str]) -> str:
+    """Parameter statements one after another ("a: 1; b: 2" / "甲：1；乙：2")."""
+    return ("；" if _zh() else "; ").join(str(i) for i in items)
