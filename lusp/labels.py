@@ -197,6 +197,8 @@ MESSAGES: dict[str, dict[str, Any]] = {
         "choice.mean_d29": "mean from day 29",
         "choice.mean": "mean of the baseline values",
         "choice.lowest-two": "lowest mean of two values",
+        "choice.hb-threshold": "hb-threshold",  # the English shows the CLI's word; other languages name it
+        "choice.all": "all",
         # ---- parameter units: (singular, plural) -----------------------------------------
         "unit.days": ("day", "days"),
         "unit.day": ("day", "days"),
