@@ -18,6 +18,8 @@ from scipy import stats as _scipy_stats
 
 from lusp.cohort import Cohort
 from lusp.criteria import CRITERIA, get_criteria
+from lusp.i18n import _
+from lusp.labels import criteria_label
 from lusp.stats import clopper_pearson
 
 #: The three classifications compared (the spike flag is the same under every set, so
@@ -276,7 +278,9 @@ def evaluability_warnings(rates: pd.DataFrame) -> list[str]:
     out = []
     for row in rates.itertuples(index=False):
         if row.n and row.n_not_evaluable / row.n > NOT_EVALUABLE_WARNING_SHARE:
-            out.append(f"{row.label}: {row.n_not_evaluable} of {row.n} patients could not be evaluated and count as "
-                       f"non-responders, so its rate of {row.k}/{row.n} says more about what was recorded than about "
-                       "the drug (the Patients page gives each reason).")
+            out.append(_("{label}: {n_not_evaluable} of {n} patients could not be evaluated and count as "
+                         "non-responders, so its rate of {k}/{n} says more about what was recorded than about the drug "
+                         "(the Patients page gives each reason).").format(
+                label=criteria_label(row.criteria) if row.criteria in CRITERIA else row.label,
+                n_not_evaluable=row.n_not_evaluable, n=row.n, k=row.k))
     return out
