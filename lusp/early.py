@@ -524,20 +524,20 @@ def fit_slope(data: pd.DataFrame) -> dict[str, Any]:
         if candidate.converged:
             break
     if fit is None:
-        out["note"] = "the model could not be fitted"
+        out["note"] = _("the model could not be fitted")
         return out
     low, high = fit.conf_int().loc["weeks"].tolist()
     out.update(slope_g_l_per_week=float(fit.params["weeks"]), ci_low=float(low), ci_high=float(high),
                converged=bool(fit.converged))
     # The optimiser's name means nothing at a meeting; that the default fit failed does.
-    notes = [] if used == "lbfgs" else ["the standard fit failed and a fallback fit was used"]
+    notes = [] if used == "lbfgs" else [_("the standard fit failed and a fallback fit was used")]
     messages = " ".join(str(w.message) for w in caught if issubclass(w.category, (ConvergenceWarning, RuntimeWarning)))
     if "Hessian" in messages or "boundary" in messages:
-        notes.append("the patients' slopes barely differ from one another, so the interval is "
-                     "unreliable: read with caution")
+        notes.append(_("the patients' slopes barely differ from one another, so the interval is unreliable: read "
+                       "with caution"))
     if not fit.converged:
-        notes.append("the model fit did not settle: read with caution")
-    out["note"] = "; ".join(notes)
+        notes.append(_("the model fit did not settle: read with caution"))
+    out["note"] = join_clauses(notes)
     return out
 
 

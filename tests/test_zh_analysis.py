@@ -21,7 +21,7 @@ from lusp import analyze, summarize
 from lusp.criteria import CRITERIA
 from lusp.demo import make_demo_cohort
 from lusp.display import Display
-from lusp.i18n import current_language, use_language
+from lusp.i18n import _, current_language, use_language
 from lusp.labels import MESSAGES, label
 from lusp.narrative import methods_paragraph, plural, results_paragraph, rise_reconciliation_why
 from lusp.params import describe
@@ -324,3 +324,70 @@ def test_plural_counts_patients_in_both_languages(n, en, zh):
     with use_language("zh"):
         assert plural(n, "patient") == zh
         assert plural(3, "dose") == "3 次给药"
+
+
+# ---- the other analysis writers: flow, readiness, early review, trials, Table 1 ---------
+def _cells(frame, columns):
+    return [str(v) for c in columns if c in frame.columns for v in frame[c].tolist() if str(v) not in ("", "–", "nan")]
+
+
+@pytest.mark.parametrize("unit", UNITS)
+def test_other_analysis_texts_are_chinese(demo, unit):
+    from lusp import early, trials
+    from lusp.concordance import compare, evaluability_warnings
+    from lusp.flow import patient_flow
+    from lusp.readiness import readiness
+    from lusp.table1 import table_one
+
+    data_values = set(demo.patients["patient_id"].astype(str)) | set(demo.patients["diagnosis"].astype(str))
+    data_values |= set(demo.labs["test"].astype(str)) if len(demo.labs) else set()
+    with use_language("zh"):
+        results = analyze(demo, criteria="study", protocol="study")
+        d = Display(hb_unit=unit, lang="zh")
+        texts = [("flow", line) for line in patient_flow(results).lines()]
+        ready = readiness(demo)
+        texts += [("readiness area", a) for a in ready["area"]] + [("readiness", t) for t in ready["detail"]]
+        picture = early.review_picture(results, hb_unit=unit)
+        shown = early.review_display(picture, hb_unit=unit)
+        texts += [("early review", t) for t in _cells(shown, ["Protocol says", "Early picture misled?", "Spike seen"])]
+        signs = early.early_signs(results)
+        frame = early.signs_frame(signs, hb_unit=unit)
+        texts += [("early signs", t) for t in _cells(frame, ["sign", "patients"])]
+        texts += [("caveat", _(text)) for text in (early.SMALL_N_CAVEAT, early.SLOPE_CAVEAT, early.DIRECTION_NOTE)]
+        slopes = early.slopes_display(early.post_week2_slopes(results), hb_unit=unit)
+        texts += [("slopes", t) for t in _cells(slopes, ["Group", "Note"])]
+        table = trials.display_table(trials.trials_table(results))
+        texts += [("trials", t) for t in _cells(table, ["endpoint", "control (published)", "this cohort"])]
+        texts.append(("trials", _(trials.DIFFERENT_POPULATIONS)))
+        one = table_one(results, by="td", pvalues=True, hb_unit=unit)
+        texts += [("table 1", t.strip()) for t in one.frame["Characteristic"] if t.strip() and t.strip() not in data_values]
+        texts += [("table 1 test", t) for t in _cells(one.frame, ["Test"])]
+        texts += [("table 1 note", t) for t in one.notes]
+        concordance = compare(demo)
+        texts += [("concordance", t) for t in evaluability_warnings(concordance.rates)]
+    assert len(texts) > 40
+    for where, text in texts:
+        assert_chinese(d.text(text), where, data_values=data_values)
+    # The early review's action words and the machine value beside them.
+    assert set(picture["action"]) <= {"escalate", "stop", "hold", "continue", "not judged", "off study"}
+    assert any(t.startswith("加量（剂量递增），") for _w, t in texts if _w == "early review")
+    assert "概览与患者（源研究标准）" in set(ready["area"])
+    assert set(ready["status"]) <= {"ready", "partial", "missing"}
+
+
+def test_flow_groups_the_chinese_follow_up_reason():
+    from lusp.flow import patient_flow
+    from tests.cohort_factory import make_cohort
+
+    cohort = make_cohort([("A", {"last_followup_day": 30}), ("B", {"last_followup_day": 40})],
+                         hb=[("A", -3, 60), ("A", 20, 70), ("B", -3, 60), ("B", 20, 70)],
+                         transfusions=[("A", -5, 1), ("A", 10, 1), ("B", -5, 1), ("B", 10, 1)])
+    with use_language("zh"):
+        flow = patient_flow(analyze(cohort, criteria="study", protocol=None))
+        lines = flow.lines()
+    # Follow-up 30 and 40 days, both < 56 without TI: one group of 2, as in English.
+    assert flow.exclusions == (("随访 < 56天且未达输血独立", 2),)
+    assert lines[0] == "文件中的患者：2 例"
+    assert lines[2] == "可评估：0 例；不可评估（按无效计）：2 例"
+    assert lines[3] == "  不可评估——随访 < 56天且未达输血独立：2 例"
+    assert lines[-1] == "有效：TD 0/2，NTD 0/0（意向性治疗）"
