@@ -391,3 +391,19 @@ def test_flow_groups_the_chinese_follow_up_reason():
     assert lines[2] == "可评估：0 例；不可评估（按无效计）：2 例"
     assert lines[3] == "  不可评估——随访 < 56天且未达输血独立：2 例"
     assert lines[-1] == "有效：TD 0/2，NTD 0/0（意向性治疗）"
+
+
+def test_concordance_report_and_warning_in_chinese(demo):
+    from lusp.concordance import compare, evaluability_warnings
+
+    with use_language("zh"):
+        concordance = compare(demo)
+        text = concordance.text()
+        warnings = evaluability_warnings(concordance.rates)
+    # IWG 2018 on the demo: 13 of 22 not evaluable (test_concordance works it out), rate 9/22.
+    assert warnings == ["IWG 2018 HI-E：22 例患者中 13 例不可评估，按无效计；因此其有效率 9/22 更多反映的是数据记录情况，"
+                        "而非药物疗效（各例原因见“患者”页）。"]
+    assert "  iwg2018  9/22 = 40.9%（95% CI 20.7%～63.6%）；不可评估 13 例  [IWG 2018 HI-E]" in text.splitlines()
+    ids = set(demo.patients["patient_id"].astype(str))
+    for line in text.splitlines():
+        assert_chinese(line, "concordance report", data_values=ids | {"study", "iwg2006", "iwg2018"})
