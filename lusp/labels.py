@@ -329,7 +329,9 @@ def parameter_text(description: dict[str, Any], display: Any = None, *, show_def
             return d.text(f"{number} g/L")
         if word == "%":
             return f"{number}%" if d.lang == "zh" else f"{number} %"
-        if word and d.lang == "zh" and not word.isascii():  # "56天", "2剂" as Chinese journals print them
+        if d.lang == "zh" and description.get("unit") == "day":  # a day number: "第42天"
+            return f"第{number}天"
+        if word and d.lang == "zh" and not word.isascii():  # "56天", "2次" as Chinese journals print them
             return f"{number}{word}"
         return f"{number} {word}".strip() if word else f"{number}"
 
