@@ -113,7 +113,10 @@ class Display:
 
     def __post_init__(self) -> None:
         if self.hb_unit not in _FACTOR:
-            raise ValueError(f"Hb unit must be one of {', '.join(HB_UNITS)}, not {self.hb_unit!r}")
+            from lusp.i18n import _
+
+            raise ValueError(_("Hb unit must be one of {units}, not {unit}").format(
+                units=", ".join(HB_UNITS), unit=repr(self.hb_unit)))
         if self.lang not in LANGUAGES:
             raise ValueError(f"language must be one of {', '.join(LANGUAGES)}, not {self.lang!r}")
 
