@@ -101,7 +101,7 @@ class Results:
 
     @property
     def protocol_label(self) -> str:
-        return get_protocol(self.protocol).label if self.protocol else "no dose-protocol review"
+        return get_protocol(self.protocol).label if self.protocol else _("no dose-protocol review")
 
 
 def resolve_params(kind_params: type, given: Any) -> Any:
