@@ -18,9 +18,11 @@ from lusp import params as params_mod
 from lusp.cohort import Cohort
 from lusp.criteria import common, get_criteria
 from lusp.endpoints import add_trial_endpoints
+from lusp.i18n import _
 from lusp.protocol import empty_findings, get_protocol
 from lusp.protocol import review as review_protocol
 from lusp.stats import clopper_pearson
+from lusp.wording import clause_separator
 
 #: SPEC §4 columns, in order; every criteria set's table starts with these.
 SPEC_COLUMNS = (
@@ -99,7 +101,7 @@ class Results:
 
     @property
     def protocol_label(self) -> str:
-        return get_protocol(self.protocol).label if self.protocol else "no dose-protocol review"
+        return get_protocol(self.protocol).label if self.protocol else _("no dose-protocol review")
 
 
 def resolve_params(kind_params: type, given: Any) -> Any:
@@ -172,10 +174,10 @@ def _assemble(cohort: Cohort, per_patient: pd.DataFrame, findings: pd.DataFrame)
         # by one object-array reduction instead of a groupby of Python lambdas.
         fcode = common.patient_codes(findings["patient_id"], patients)
         is_finding = (findings["kind"] == "finding").to_numpy(dtype=bool)
-        text = np.where(is_finding, "", "info: ").astype(object) + findings["message"].to_numpy(dtype=object)
+        text = np.where(is_finding, "", _("info: ")).astype(object) + findings["message"].to_numpy(dtype=object)
         starts = np.flatnonzero(np.r_[True, fcode[1:] != fcode[:-1]])
         ends = np.r_[starts[1:], len(fcode)] - 1
-        text[:-1] = text[:-1] + np.where(np.isin(np.arange(len(text) - 1), ends), "", "; ").astype(object)
+        text[:-1] = text[:-1] + np.where(np.isin(np.arange(len(text) - 1), ends), "", clause_separator()).astype(object)
         joined[fcode[starts]] = np.add.reduceat(text, starts)
         np.add.at(count, fcode, is_finding.astype(np.int64))
 

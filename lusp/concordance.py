@@ -18,6 +18,9 @@ from scipy import stats as _scipy_stats
 
 from lusp.cohort import Cohort
 from lusp.criteria import CRITERIA, get_criteria
+from lusp.i18n import _, pgettext
+from lusp.labels import criteria_label
+from lusp.wording import join_parameters
 from lusp.stats import clopper_pearson
 
 #: The three classifications compared (the spike flag is the same under every set, so
@@ -81,35 +84,44 @@ class Concordance:
 
     def text(self) -> str:
         """A plain-text report: rates, agreement, the side-by-side table, the changes."""
-        lines = [f"Concordance of response criteria — {len(self.wide)} patients", "",
-                 "Response rate (intention to treat; exact 95 % CI):"]
+        from lusp.labels import has_label, label
+
+        def outcome(value: str) -> str:
+            return label(f"outcome.{value}") if has_label(f"outcome.{value}") else str(value)
+
+        lines = [_("Concordance of response criteria — {n} patients").format(n=len(self.wide)), "",
+                 _("Response rate (intention to treat; exact 95 % CI):")]
         width = max((len(c) for c in self.criteria), default=5)
         for row in self.rates.itertuples(index=False):
-            ci = "" if np.isnan(row.ci_low) else f" (95 % CI {row.ci_low * 100:.1f}–{row.ci_high * 100:.1f} %)"
-            pct = "—" if np.isnan(row.rate) else f"{row.rate * 100:.1f} %"
-            lines.append(f"  {row.criteria:<{width}}  {row.k}/{row.n} = {pct}{ci}; not evaluable {row.n_not_evaluable}"
-                         f"  [{row.label}]")
+            ci = "" if np.isnan(row.ci_low) else _(" (95 % CI {low}–{high} %)").format(
+                low=f"{row.ci_low * 100:.1f}", high=f"{row.ci_high * 100:.1f}")
+            pct = "—" if np.isnan(row.rate) else _pct(row.rate)
+            lines.append(_("  {name}  {k}/{n} = {rate}{ci}; not evaluable {n_not_evaluable}  [{label}]").format(
+                name=f"{row.criteria:<{width}}", k=row.k, n=row.n, rate=pct, ci=ci, n_not_evaluable=row.n_not_evaluable,
+                label=criteria_label(row.criteria) if row.criteria in CRITERIA else row.label))
         if len(self.agreement):
-            lines += ["", "Agreement on responder status:"]
+            lines += ["", _("Agreement on responder status:")]
             for row in self.agreement.itertuples(index=False):
-                lines.append(
-                    f"  {row.criteria_a} vs {row.criteria_b}: {row.both + row.neither}/{row.n} agree"
-                    f" ({_pct(row.agreement)}); responder under {row.criteria_a} only {row.a_only}, under "
-                    f"{row.criteria_b} only {row.b_only}; kappa {_num(row.kappa, 2)}; exact McNemar p {_num(row.mcnemar_p, 3)}"
-                )
+                lines.append(_(
+                    "  {a} vs {b}: {agree}/{n} agree ({agreement}); responder under {a} only {a_only}, under {b} only "
+                    "{b_only}; kappa {kappa}; exact McNemar p {p}").format(
+                    a=row.criteria_a, b=row.criteria_b, agree=row.both + row.neither, n=row.n,
+                    agreement=_pct(row.agreement), a_only=row.a_only, b_only=row.b_only, kappa=_num(row.kappa, 2),
+                    p=_num(row.mcnemar_p, 3)))
         short = {"responder": "R", "non-responder": "NR", "not evaluable": "NE"}
-        id_width = max([len("patient")] + [len(str(p)) for p in self.wide["patient_id"]])
+        patient_word = pgettext("concordance header", "patient")
+        id_width = max([len(patient_word)] + [len(str(p)) for p in self.wide["patient_id"]])
         cols = [max(len(c), 2) for c in self.criteria]
-        lines += ["", "Per patient (R responder, NR non-responder, NE not evaluable; * = changes):",
-                  "  " + f"{'patient':<{id_width}}  " + "  ".join(f"{c:<{w}}" for c, w in zip(self.criteria, cols))]
+        lines += ["", _("Per patient (R responder, NR non-responder, NE not evaluable; * = changes):"),
+                  "  " + f"{patient_word:<{id_width}}  " + "  ".join(f"{c:<{w}}" for c, w in zip(self.criteria, cols))]
         for row in self.wide.itertuples(index=False):
             values = [short[getattr(row, _safe(c))] for c in self.criteria]
             mark = "  *" if row.changed else ""
             lines.append("  " + f"{row.patient_id:<{id_width}}  " + "  ".join(f"{v:<{w}}" for v, w in zip(values, cols)) + mark)
         changed = self.changed
-        lines += ["", f"Patients whose classification changes: {len(changed)}"]
+        lines += ["", _("Patients whose classification changes: {n}").format(n=len(changed))]
         for row in changed.itertuples(index=False):
-            path = "; ".join(f"{c}: {getattr(row, _safe(c))}" for c in self.criteria)
+            path = join_parameters(f"{c}: {outcome(getattr(row, _safe(c)))}" for c in self.criteria)
             lines.append(f"- {row.patient_id} ({path})")
             for c in self.criteria:
                 lines.append(f"    {c}: {getattr(row, _safe(c) + '_reason')}")
@@ -122,7 +134,7 @@ def _safe(name: str) -> str:
 
 
 def _pct(value: float) -> str:
-    return "—" if value is None or np.isnan(value) else f"{value * 100:.1f} %"
+    return "—" if value is None or np.isnan(value) else _("{pct} %").format(pct=f"{value * 100:.1f}")
 
 
 def _num(value: float, digits: int) -> str:
@@ -276,7 +288,9 @@ def evaluability_warnings(rates: pd.DataFrame) -> list[str]:
     out = []
     for row in rates.itertuples(index=False):
         if row.n and row.n_not_evaluable / row.n > NOT_EVALUABLE_WARNING_SHARE:
-            out.append(f"{row.label}: {row.n_not_evaluable} of {row.n} patients could not be evaluated and count as "
-                       f"non-responders, so its rate of {row.k}/{row.n} says more about what was recorded than about "
-                       "the drug (the Patients page gives each reason).")
+            out.append(_("{label}: {n_not_evaluable} of {n} patients could not be evaluated and count as "
+                         "non-responders, so its rate of {k}/{n} says more about what was recorded than about the drug "
+                         "(the Patients page gives each reason).").format(
+                label=criteria_label(row.criteria) if getattr(row, "criteria", None) in CRITERIA else row.label,
+                n_not_evaluable=row.n_not_evaluable, n=row.n, k=row.k))
     return out

@@ -90,10 +90,11 @@ def percent_text(fraction: Any, decimals: int = 1) -> str:
 
 # An Hb figure in a g/L sentence: a number, optionally chained to more numbers by a range or
 # an arrow ("80–100 g/L", "60 → peak 77 g/L" is written "60 g/L → peak 77 g/L" by the
-# writers), then "g/L". Only numbers directly before the unit are rewritten.
+# writers), then "g/L". Only numbers directly before the unit are rewritten. The Chinese
+# edition writes ranges with "～" ("95% CI +25.4～+45.8 g/L"), chained the same way.
 _NUMBER = r"[+−-]?\d+(?:\.\d+)?"
 _HB_FIGURE = re.compile(
-    rf"(?<![\w.])(?P<chain>{_NUMBER}(?:\s*(?:–|-|→|to)\s*{_NUMBER})*)(?P<space>\s*)g/L(?![a-zA-Z])"
+    rf"(?<![\w.])(?P<chain>{_NUMBER}(?:\s*(?:–|-|→|to|～)\s*{_NUMBER})*)(?P<space>\s*)g/L(?![a-zA-Z])"
 )
 _ONE_NUMBER = re.compile(_NUMBER)
 _BARE_UNIT = re.compile(r"(?<![\w/])g/L(?![a-zA-Z])")
@@ -112,7 +113,10 @@ class Display:
 
     def __post_init__(self) -> None:
         if self.hb_unit not in _FACTOR:
-            raise ValueError(f"Hb unit must be one of {', '.join(HB_UNITS)}, not {self.hb_unit!r}")
+            from lusp.i18n import _
+
+            raise ValueError(_("Hb unit must be one of {units}, not {unit}").format(
+                units=", ".join(HB_UNITS), unit=repr(self.hb_unit)))
         if self.lang not in LANGUAGES:
             raise ValueError(f"language must be one of {', '.join(LANGUAGES)}, not {self.lang!r}")
 

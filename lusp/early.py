@@ -30,9 +30,11 @@ import numpy as np
 import pandas as pd
 
 from lusp.criteria import common
+from lusp.i18n import N_, _, pgettext
 from lusp.protocol.common import fmt_dose
 from lusp.protocol.decision import first_review_day, recommend
 from lusp.stats import clopper_pearson
+from lusp.wording import join_clauses
 
 #: Burden reduction that counts as an early sign of benefit when the protocol names none.
 DEFAULT_TD_REDUCTION_PCT = 33.0
@@ -44,21 +46,21 @@ SLOPE_FROM_DAY = 14
 SLOPE_MIN_PATIENTS = 3
 
 #: Said once wherever the 2 × 2 tables are shown.
-SMALL_N_CAVEAT = (
+SMALL_N_CAVEAT = N_(
     "Small numbers: every rate is shown with its counts and an exact (Clopper–Pearson) 95 % interval, which in a "
     "cohort this size is wide. These tables describe this cohort; they are not a validated prediction rule."
 )
-SLOPE_CAVEAT = (
+SLOPE_CAVEAT = N_(
     "Exploratory: a linear mixed model per group (random intercept and slope per patient) of transfusion-unaffected "
     "Hb after week 2; groups are defined by the outcome, which is itself partly an Hb result."
 )
 
 #: The early signs, in display order: name → (group, label).
 SIGNS: dict[str, tuple[str, str]] = {
-    "spike_vs_failure": ("TD", "Transient first-week spike (had appeared by the review day)"),
-    "early_rise_vs_failure": ("all", "Hb rise ≥ the criteria's threshold at the review day"),
-    "burden_reduction_vs_failure": ("TD", "Transfusion-burden reduction ≥ 33 % at the review day"),
-    "criteria_early_rise_vs_failure": ("all", "Early rise (criteria set: any Hb in days 1–14 above baseline)"),
+    "spike_vs_failure": ("TD", N_("Transient first-week spike (had appeared by the review day)")),
+    "early_rise_vs_failure": ("all", N_("Hb rise ≥ the criteria's threshold at the review day")),
+    "burden_reduction_vs_failure": ("TD", N_("Transfusion-burden reduction ≥ 33 % at the review day")),
+    "criteria_early_rise_vs_failure": ("all", N_("Early rise (criteria set: any Hb in days 1–14 above baseline)")),
 }
 #: What each sign points to when present. Every 2 × 2 is against failure (the issue's
 #: orientation, kept in the JSON); a sign of *response* therefore has low sensitivity for
@@ -70,9 +72,17 @@ SIGN_POINTS_TO: dict[str, str] = {
     "criteria_early_rise_vs_failure": "response",
 }
 #: Said once under the signs table.
-DIRECTION_NOTE = ("Every table is against failure. A sign of response works when it is rare among the failures "
+DIRECTION_NOTE = N_("Every table is against failure. A sign of response works when it is rare among the failures "
                   "(low sensitivity, low PPV for failure): read those rows the other way round.")
-GROUP_LABELS = {"TD": "evaluable TD patients", "NTD": "evaluable NTD patients", "all": "all evaluable patients"}
+GROUP_LABELS = {"TD": N_("evaluable TD patients"), "NTD": N_("evaluable NTD patients"), "all": N_("all evaluable patients")}
+#: The day-42 decision's actions as words (the action value itself stays English).
+ACTION_WORDS = {"escalate": N_("escalate"), "stop": N_("stop"), "hold": N_("hold"), "continue": N_("continue"),
+                "not judged": N_("not judged"), "off study": N_("off study")}
+
+
+def action_words(action: str) -> str:
+    """A decision's action in the language in force ("escalate" → "加量（剂量递增）")."""
+    return _(ACTION_WORDS[action]) if action in ACTION_WORDS else str(action)  # i18n: lookup
 
 
 def default_review_day(results) -> int:
@@ -172,31 +182,39 @@ def review_picture(results, review_day: int | None = None, *, hb_unit: str = "g/
         return f"{common.fmt_number(value_g_l)} g/L" if hb_unit == "g/L" else f"{value_g_l * factor:.2f}".rstrip(
             "0").rstrip(".") + f" {hb_unit}"
 
+    said = {  # each clause once in the language in force
+        "rose": _("Hb rose {hb} in week 1"), "rose_fell": _("Hb rose {hb} in week 1 and fell back by day {day}"),
+        "above": _("Hb was {hb} above baseline on day {day}"), "down": _("burden was down {pct} % by day {day}"),
+        "down_only": _("burden was down only {pct} % by day {day} (< {needed} %)"),
+        "up": _("burden was up {pct} % by day {day}"), "only": _("Hb was only {hb} above baseline on day {day}"),
+        "response": _("Looked like a response ({signs}; protocol: {action}) but failed."),
+        "failure": _("Looked like a failure ({signs}; protocol: {action}) but responded."),
+    }
     how: list[str | None] = []
     rank = np.zeros(n, dtype=np.int64)
     for i in range(n):
         looked_good, looked_bad = [], []
         if not np.isnan(first_week[i]) and first_week[i] >= rise_thr:
-            looked_good.append(f"Hb rose {hb_words(first_week[i])} in week 1"
-                               + (" and fell back by day " + str(int(fall_day[i])) if seen[i] else ""))
+            looked_good.append(said["rose_fell"].format(hb=hb_words(first_week[i]), day=int(fall_day[i])) if seen[i]
+                               else said["rose"].format(hb=hb_words(first_week[i])))
         if not np.isnan(change[i]) and change[i] >= rise_thr:
-            looked_good.append(f"Hb was {hb_words(change[i])} above baseline on day {last_day[i]}")
+            looked_good.append(said["above"].format(hb=hb_words(change[i]), day=last_day[i]))
         if td[i] and not np.isnan(reduction[i]):
             pct = common.fmt_number(round(abs(reduction[i]), 1))
             if reduction[i] >= red_thr:
-                looked_good.append(f"burden was down {pct} % by day {day}")
+                looked_good.append(said["down"].format(pct=pct, day=day))
             elif reduction[i] >= 0:
-                looked_bad.append(f"burden was down only {pct} % by day {day} (< {common.fmt_number(red_thr)} %)")
+                looked_bad.append(said["down_only"].format(pct=pct, day=day, needed=common.fmt_number(red_thr)))
             else:
-                looked_bad.append(f"burden was up {pct} % by day {day}")
+                looked_bad.append(said["up"].format(pct=pct, day=day))
         if not td[i] and not np.isnan(change[i]) and change[i] < rise_thr:
-            looked_bad.append(f"Hb was only {hb_words(change[i])} above baseline on day {last_day[i]}")
+            looked_bad.append(said["only"].format(hb=hb_words(change[i]), day=last_day[i]))
         action = decision["action"].iloc[i]
         if failure[i] and looked_good:
-            how.append("Looked like a response (" + "; ".join(looked_good) + f"; protocol: {action}) but failed.")
+            how.append(said["response"].format(signs=join_clauses(looked_good), action=action_words(action)))
             rank[i] = 0
         elif responder[i] and action in ("escalate", "stop") and looked_bad:
-            how.append("Looked like a failure (" + "; ".join(looked_bad) + f"; protocol: {action}) but responded.")
+            how.append(said["failure"].format(signs=join_clauses(looked_bad), action=action_words(action)))
             rank[i] = 1
         else:
             how.append(None)
@@ -307,10 +325,13 @@ def early_signs(results, review_day: int | None = None, picture: pd.DataFrame | 
     }
     out = {}
     for name, (group, label) in SIGNS.items():
+        label = _(label)  # i18n: lookup
         if name == "early_rise_vs_failure":
-            label = f"Hb rise ≥ {common.fmt_number(rise_thr)} g/L at the review day (transfusion-unaffected)"
+            label = _("Hb rise ≥ {threshold} g/L at the review day (transfusion-unaffected)").format(
+                threshold=common.fmt_number(rise_thr))
         if name == "burden_reduction_vs_failure":
-            label = f"Transfusion-burden reduction ≥ {common.fmt_number(red_thr)} % at the review day"
+            label = _("Transfusion-burden reduction ≥ {threshold} % at the review day").format(
+                threshold=common.fmt_number(red_thr))
         sign, known = values[name]
         member = td if group == "TD" else (~td if group == "NTD" else np.ones(len(picture), bool))
         used = member & evaluable & known
@@ -341,12 +362,14 @@ def signs_frame(signs: dict[str, SignTable], *, hb_unit: str = "g/L") -> pd.Data
     rows = []
     for sign in signs.values():
         row = {"sign": display.text(sign.label), "sign of": SIGN_POINTS_TO.get(sign.name, "failure"),
-               "patients": GROUP_LABELS[sign.group], "n": sign.n,
+               "patients": _(GROUP_LABELS[sign.group]), "n": sign.n,  # i18n: lookup
                "TP": sign.tp, "FP": sign.fp, "FN": sign.fn, "TN": sign.tn}
         for key, rate in sign.rates().items():
             title = {"sensitivity": "sensitivity", "specificity": "specificity", "ppv": "PPV", "npv": "NPV"}[key]
             row[title] = ("–" if rate["est"] is None else
-                          f"{rate['k']}/{rate['n']} · {percent(rate['est'])} % ({percent(rate['lo'])}–{percent(rate['hi'])})")
+                          _("{k}/{n} · {rate} % ({low}–{high})").format(
+                              k=rate["k"], n=rate["n"], rate=percent(rate["est"]), low=percent(rate["lo"]),
+                              high=percent(rate["hi"])))
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -366,7 +389,8 @@ def review_display(picture: pd.DataFrame, *, hb_unit: str = "g/L", compact: bool
         return "–" if value is None or pd.isna(value) else display.hb_number(value, signed=signed)
 
     def flag(value) -> str:
-        return "–" if value is None or pd.isna(value) else ("yes" if bool(value) else "no")
+        return "–" if value is None or pd.isna(value) else (
+            pgettext("word.yes", "yes") if bool(value) else pgettext("word.no", "no"))  # i18n: lookup
 
     def burden(row) -> str:
         if not bool(row["td_baseline"]) or pd.isna(row["burden_so_far_u28"]):
@@ -378,16 +402,18 @@ def review_display(picture: pd.DataFrame, *, hb_unit: str = "g/L", compact: bool
 
     def protocol(row) -> str:
         dose = row["recommended_dose_mg_kg"]
-        return str(row["action"]) + ("" if pd.isna(dose) else f" at {fmt_dose(float(dose))} mg/kg")
+        if pd.isna(dose):
+            return action_words(str(row["action"]))
+        return _("{action} at {dose} mg/kg").format(action=action_words(str(row["action"])), dose=fmt_dose(float(dose)))
 
     frame = pd.DataFrame({
         "Patient": picture["patient_id"].astype(str),
         "TD": [("TD" if bool(v) else "NTD") for v in picture["td_baseline"].fillna(False)],
         f"Hb change at review ({hb_unit})": [hb(v, True) for v in picture["hb_change_g_l"]],
         f"Week-1 rise ({hb_unit})": [hb(v, True) for v in picture["first_week_rise_g_l"]],
-        "Burden U/28 d: before → so far": [burden(r) for _, r in picture.iterrows()],
+        "Burden U/28 d: before → so far": [burden(r) for _i, r in picture.iterrows()],
         "Spike seen": [flag(v) for v in picture["spike_seen"]],
-        "Protocol says": [protocol(r) for _, r in picture.iterrows()],
+        "Protocol says": [protocol(r) for _i, r in picture.iterrows()],
         "Outcome": picture["outcome"].astype(str),
         "Early picture misled?": [("–" if pd.isna(t) else str(t)) for t in picture["misled_how"]],
     })
@@ -477,7 +503,7 @@ def fit_slope(data: pd.DataFrame) -> dict[str, Any]:
     out = {"slope_g_l_per_week": None, "ci_low": None, "ci_high": None, "n_patients": n_patients,
            "n_values": int(len(data)), "converged": None, "note": ""}
     if n_patients < SLOPE_MIN_PATIENTS:
-        out["note"] = f"fewer than {SLOPE_MIN_PATIENTS} patients: no model"
+        out["note"] = _("fewer than {n} patients: no model").format(n=SLOPE_MIN_PATIENTS)
         return out
     frame = pd.DataFrame({"patient": data["patient_id"].astype(str).to_numpy(),
                           "hb": data["hb_g_l"].to_numpy(dtype=np.float64),
@@ -498,20 +524,20 @@ def fit_slope(data: pd.DataFrame) -> dict[str, Any]:
         if candidate.converged:
             break
     if fit is None:
-        out["note"] = "the model could not be fitted"
+        out["note"] = _("the model could not be fitted")
         return out
     low, high = fit.conf_int().loc["weeks"].tolist()
     out.update(slope_g_l_per_week=float(fit.params["weeks"]), ci_low=float(low), ci_high=float(high),
                converged=bool(fit.converged))
     # The optimiser's name means nothing at a meeting; that the default fit failed does.
-    notes = [] if used == "lbfgs" else ["the standard fit failed and a fallback fit was used"]
+    notes = [] if used == "lbfgs" else [_("the standard fit failed and a fallback fit was used")]
     messages = " ".join(str(w.message) for w in caught if issubclass(w.category, (ConvergenceWarning, RuntimeWarning)))
     if "Hessian" in messages or "boundary" in messages:
-        notes.append("the patients' slopes barely differ from one another, so the interval is "
-                     "unreliable: read with caution")
+        notes.append(_("the patients' slopes barely differ from one another, so the interval is unreliable: read "
+                       "with caution"))
     if not fit.converged:
-        notes.append("the model fit did not settle: read with caution")
-    out["note"] = "; ".join(notes)
+        notes.append(_("the model fit did not settle: read with caution"))
+    out["note"] = join_clauses(notes)
     return out
 
 
@@ -553,11 +579,11 @@ def slopes_display(slopes: pd.DataFrame, *, hb_unit: str = "g/L") -> pd.DataFram
         est, lo, hi = (float(row[c]) * factor for c in ("slope_g_l_per_week", "ci_low", "ci_high"))
         return f"{est:+.{digits}f} ({lo:+.{digits}f} to {hi:+.{digits}f})".replace("-", "−")
 
-    names = {"responder": "Responders", "non-responder": "Non-responders (no spike)",
-             "transient spike": "Transient spike"}
+    names = {"responder": _("Responders"), "non-responder": _("Non-responders (no spike)"),
+             "transient spike": _("Transient spike")}
     return pd.DataFrame({
         "Group": [names.get(g, g) for g in slopes["group"]],
-        f"Slope, {hb_unit} per week (95 % CI)": [slope(r) for _, r in slopes.iterrows()],
+        f"Slope, {hb_unit} per week (95 % CI)": [slope(r) for _i, r in slopes.iterrows()],
         "Patients": slopes["n_patients"].astype(int).to_numpy(),
         "Hb values": slopes["n_values"].astype(int).to_numpy(),
         "Note": slopes["note"].fillna("").astype(str).to_numpy(),

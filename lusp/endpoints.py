@@ -24,6 +24,7 @@ import pandas as pd
 
 from lusp.cohort import Cohort
 from lusp.criteria import common
+from lusp.i18n import N_, _
 from lusp.params import param
 
 #: Columns :func:`trial_endpoints` returns (after ``patient_id``), in order.
@@ -37,13 +38,13 @@ ENDPOINT_COLUMNS = (
 class EndpointParams:
     """The trials' numbers, named so the methods paragraph and the sidebar can show them."""
 
-    window_days: int = param(168, "Endpoint window (days 1 … N)", "days", min=56, max=365, cli="--endpoint-window")
-    ti_short_days: int = param(56, "MEDALIST RBC-TI (primary)", "days", min=28, max=168, cli="--endpoint-ti-short")
-    ti_long_days: int = param(84, "MEDALIST RBC-TI (key secondary) and COMMANDS", "days", min=28, max=168,
+    window_days: int = param(168, N_("Endpoint window (days 1 … N)"), "days", min=56, max=365, cli="--endpoint-window")
+    ti_short_days: int = param(56, N_("MEDALIST RBC-TI (primary)"), "days", min=28, max=168, cli="--endpoint-ti-short")
+    ti_long_days: int = param(84, N_("MEDALIST RBC-TI (key secondary) and COMMANDS"), "days", min=28, max=168,
                               cli="--endpoint-ti-long")
-    commands_rise_g_l: float = param(15.0, "COMMANDS: concurrent mean Hb rise", "g/L", min=5, max=40,
+    commands_rise_g_l: float = param(15.0, N_("COMMANDS: concurrent mean Hb rise"), "g/L", min=5, max=40,
                                      cli="--endpoint-commands-rise")
-    baseline_window_days: int = param(56, "Baseline Hb for COMMANDS: mean of days −N … 0", "days", min=7, max=112,
+    baseline_window_days: int = param(56, N_("Baseline Hb for COMMANDS: mean of days −N … 0"), "days", min=7, max=112,
                                       cli="--endpoint-baseline-days")
 
 
@@ -140,9 +141,9 @@ def endpoint_rates(table: pd.DataFrame) -> pd.DataFrame:
     from lusp.stats import clopper_pearson
 
     labels = {
-        "medalist_ti8": "RBC-TI ≥ 8 weeks, weeks 1–24 (MEDALIST primary)",
-        "medalist_ti12": "RBC-TI ≥ 12 weeks, weeks 1–24 (MEDALIST key secondary)",
-        "commands_response": "RBC-TI ≥ 12 weeks with mean Hb rise ≥ 15 g/L, weeks 1–24 (COMMANDS primary)",
+        "medalist_ti8": _("RBC-TI ≥ 8 weeks, weeks 1–24 (MEDALIST primary)"),
+        "medalist_ti12": _("RBC-TI ≥ 12 weeks, weeks 1–24 (MEDALIST key secondary)"),
+        "commands_response": _("RBC-TI ≥ 12 weeks with mean Hb rise ≥ 15 g/L, weeks 1–24 (COMMANDS primary)"),
     }
     rows = []
     for column, label in labels.items():
@@ -157,10 +158,11 @@ def endpoint_rates(table: pd.DataFrame) -> pd.DataFrame:
 def methods_text(params: EndpointParams | None = None) -> str:
     """The endpoint definitions, as a sentence for the methods paragraph."""
     p = params or EndpointParams()
-    return (
+    return _(
         "Trial endpoints are shown for transfusion-dependent patients, for comparison only: RBC transfusion "
-        f"independence ≥ {p.ti_short_days // 7} and ≥ {p.ti_long_days // 7} weeks (the longest transfusion-free run "
-        f"within days 1–{p.window_days}; MEDALIST primary and key secondary endpoints) and the COMMANDS primary endpoint "
-        f"(that run ≥ {p.ti_long_days // 7} weeks with a mean transfusion-unaffected Hb inside it ≥ "
-        f"{common.fmt_number(p.commands_rise_g_l)} g/L above the mean pre-treatment Hb of days −{p.baseline_window_days} to 0)."
-    )
+        "independence ≥ {short_weeks} and ≥ {long_weeks} weeks (the longest transfusion-free run within days "
+        "1–{window}; MEDALIST primary and key secondary endpoints) and the COMMANDS primary endpoint (that run ≥ "
+        "{long_weeks} weeks with a mean transfusion-unaffected Hb inside it ≥ {rise} g/L above the mean pre-treatment "
+        "Hb of days −{baseline} to 0)."
+    ).format(short_weeks=p.ti_short_days // 7, long_weeks=p.ti_long_days // 7, window=p.window_days,
+             rise=common.fmt_number(p.commands_rise_g_l), baseline=p.baseline_window_days)

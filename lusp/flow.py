@@ -15,6 +15,8 @@ from typing import Any
 
 import pandas as pd
 
+from lusp.i18n import _
+
 #: A study-set reason that carries the patient's own follow-up ("follow-up 40 days < 56
 #: without transfusion independence") is grouped under one line per threshold.
 _FOLLOWUP = re.compile(r"^follow-up \d+ days? < (\d+) without transfusion independence$")
@@ -67,17 +69,25 @@ class PatientFlow:
 
     @property
     def start_label(self) -> str:
-        return "Patients in the file" if self.filters in ("", "all patients") else "Patients selected by the filters"
+        return _("Patients in the file") if self.filters in ("", "all patients") else _("Patients selected by the filters")
 
     def lines(self) -> list[str]:
         """The flow as plain sentences (report text, slide notes, alt text)."""
-        out = [f"{self.start_label}: {self.n_start}" + ("" if self.filters in ("", "all patients") else f" ({self.filters})"),
-               f"Treated (≥ 1 dose): {self.n_treated}" + (f"; excluded, no dose recorded: {self.n_untreated}" if self.n_untreated else ""),
-               f"Evaluable: {self.n_evaluable}" + (f"; not evaluable (counted as non-responders): {self.n_not_evaluable}" if self.n_not_evaluable else "")]
-        out += [f"  not evaluable — {reason}: {count}" for reason, count in self.exclusions]
-        out.append(f"TD at baseline: {self.n_td} ({self.n_td_evaluable} evaluable); NTD: {self.n_ntd} ({self.n_ntd_evaluable} evaluable)"
-                   + (f"; TD status unknown: {self.n_td_unknown}" if self.n_td_unknown else ""))
-        out.append(f"Responders: TD {self.n_td_responders} of {self.n_td}, NTD {self.n_ntd_responders} of {self.n_ntd} (intention to treat)")
+        all_patients = self.filters in ("", "all patients")
+        out = [(_("{start}: {n}") if all_patients else _("{start}: {n} ({filters})")).format(
+                   start=self.start_label, n=self.n_start, filters=self.filters),
+               (_("Treated (≥ 1 dose): {n}; excluded, no dose recorded: {untreated}") if self.n_untreated
+                else _("Treated (≥ 1 dose): {n}")).format(n=self.n_treated, untreated=self.n_untreated),
+               (_("Evaluable: {n}; not evaluable (counted as non-responders): {not_evaluable}") if self.n_not_evaluable
+                else _("Evaluable: {n}")).format(n=self.n_evaluable, not_evaluable=self.n_not_evaluable)]
+        out += [_("  not evaluable — {reason}: {count}").format(reason=reason, count=count) for reason, count in self.exclusions]
+        out.append((_("TD at baseline: {n_td} ({td_evaluable} evaluable); NTD: {n_ntd} ({ntd_evaluable} evaluable); TD "
+                      "status unknown: {unknown}") if self.n_td_unknown else
+                    _("TD at baseline: {n_td} ({td_evaluable} evaluable); NTD: {n_ntd} ({ntd_evaluable} evaluable)")).format(
+            n_td=self.n_td, td_evaluable=self.n_td_evaluable, n_ntd=self.n_ntd, ntd_evaluable=self.n_ntd_evaluable,
+            unknown=self.n_td_unknown))
+        out.append(_("Responders: TD {td_k} of {td_n}, NTD {ntd_k} of {ntd_n} (intention to treat)").format(
+            td_k=self.n_td_responders, td_n=self.n_td, ntd_k=self.n_ntd_responders, ntd_n=self.n_ntd))
         return out
 
 
@@ -94,7 +104,7 @@ def patient_flow(results: Any, *, filters: str = "all patients") -> PatientFlow:
     ntd = (~td_flag.fillna(True).astype(bool)) & treated
     unknown = td_flag.isna() & treated
 
-    reasons = table.loc[treated & ~evaluable, "not_evaluable_reason"].astype("string").fillna("reason not recorded")
+    reasons = table.loc[treated & ~evaluable, "not_evaluable_reason"].astype("string").fillna(_("reason not recorded"))
     grouped = reasons.map(_group_reason).value_counts()
     exclusions = tuple(sorted(((str(r), int(c)) for r, c in grouped.items()), key=lambda rc: (-rc[1], rc[0])))
 
@@ -125,8 +135,24 @@ def patient_flow(results: Any, *, filters: str = "all patients") -> PatientFlow:
     )
 
 
+def _followup_pattern() -> re.Pattern:
+    """The study set's "follow-up N days < M without TI" reason, in the language in force,
+    as a pattern (the English one is :data:`_FOLLOWUP`)."""
+    from string import Formatter
+
+    said = _("follow-up {days} days < {ti_days} without transfusion independence")
+    parts = []
+    for literal, name, _spec, _conversion in Formatter().parse(said):
+        parts.append(re.escape(literal))
+        if name == "days":
+            parts.append(r"\d+")
+        elif name == "ti_days":
+            parts.append(r"(\d+)")
+    return re.compile("^" + "".join(parts) + "$")
+
+
 def _group_reason(reason: str) -> str:
-    match = _FOLLOWUP.match(str(reason))
+    match = _FOLLOWUP.match(str(reason)) or _followup_pattern().match(str(reason))
     if match:
-        return f"follow-up < {match[1]} days without transfusion independence"
+        return _("follow-up < {ti_days} days without transfusion independence").format(ti_days=match[1])
     return str(reason)

@@ -197,6 +197,8 @@ MESSAGES: dict[str, dict[str, Any]] = {
         "choice.mean_d29": "mean from day 29",
         "choice.mean": "mean of the baseline values",
         "choice.lowest-two": "lowest mean of two values",
+        "choice.hb-threshold": "hb-threshold",  # the English shows the CLI's word; other languages name it
+        "choice.all": "all",
         # ---- parameter units: (singular, plural) -----------------------------------------
         "unit.days": ("day", "days"),
         "unit.day": ("day", "days"),
@@ -325,12 +327,20 @@ def parameter_text(description: dict[str, Any], display: Any = None, *, show_def
             number = f"{number:g}"
         if word == "g/L" and isinstance(value, (int, float)):
             return d.text(f"{number} g/L")
-        return f"{number} {word}".strip() if word and word != "%" else f"{number}{' %' if word == '%' else ''}"
+        if word == "%":
+            return f"{number}%" if d.lang == "zh" else f"{number} %"
+        if d.lang == "zh" and description.get("unit") == "day":  # a day number: "第42天"
+            return f"第{number}天"
+        if word and d.lang == "zh" and not word.isascii():  # "56天", "2次" as Chinese journals print them
+            return f"{number}{word}"
+        return f"{number} {word}".strip() if word else f"{number}"
 
-    text = f"{description['label']}: {shown(description['value'])}"
+    from lusp.i18n import _
+
+    said = dict(label=description["label"], value=shown(description["value"]))
     if show_default and description["value"] != description.get("default") and description.get("default") is not None:
-        text += f" (default {shown(description['default'])})"
-    return text
+        return _("{label}: {value} (default {default})").format(default=shown(description["default"]), **said)
+    return _("{label}: {value}").format(**said)
 
 
 def labelled(frame: pd.DataFrame, display: Any = None, *, values: bool = True, unknown: str = "humanise") -> pd.DataFrame:

@@ -10,8 +10,10 @@ import shlex
 from typing import Any
 
 from lusp.display import Display, as_display
+from lusp.i18n import N_, _, ngettext
 from lusp.labels import criteria_label, parameter_text
 from lusp.params import changed, describe
+from lusp.wording import full_stop, join_list, join_parameters, join_sentences
 
 
 def percent(fraction: float) -> str:
@@ -23,13 +25,12 @@ def percent(fraction: float) -> str:
 
 
 def _pct(rate: dict[str, Any]) -> str:
-    """'9 of 16 (56.3 %, 95 % CI 29.9–80.2 %)'; '0 of 0' without patients."""
+    """'9 of 16 (56.3 %, 95 % CI 29.9–80.2 %)'; '0 of 0' without patients (Chinese:
+    '9/16（56.3%，95% CI 29.9%～80.2%）')."""
     if not rate.get("n"):
-        return "0 of 0"
-    return (
-        f"{rate['k']} of {rate['n']} ({percent(rate['rate'])} %, 95 % CI "
-        f"{percent(rate['ci_low'])}–{percent(rate['ci_high'])} %)"
-    )
+        return _("0 of 0")
+    return _("{k} of {n} ({rate} %, 95 % CI {low}–{high} %)").format(
+        k=rate["k"], n=rate["n"], rate=percent(rate["rate"]), low=percent(rate["ci_low"]), high=percent(rate["ci_high"]))
 
 
 def _hb(display: Display, value: float | None, digits: int = 2) -> str:
@@ -37,21 +38,43 @@ def _hb(display: Display, value: float | None, digits: int = 2) -> str:
     return "—" if value is None else display.hb(value, g_l_decimals=digits)
 
 
+#: Counted nouns :func:`plural` knows in every language (the catalogue's one entry each).
+_COUNTED = {
+    "patient": (N_("{n} patient"), N_("{n} patients")),
+    "dose": (N_("{n} dose"), N_("{n} doses")),
+    "deviation": (N_("{n} deviation"), N_("{n} deviations")),
+    "TD non-responder": (N_("{n} TD non-responder"), N_("{n} TD non-responders")),
+    "day": (N_("{n} day"), N_("{n} days")),
+    "unit": (N_("{n} unit"), N_("{n} units")),
+    "finding": (N_("{n} finding"), N_("{n} findings")),
+    "transfusion": (N_("{n} transfusion"), N_("{n} transfusions")),
+}
+
+
 def plural(n: int, one: str, many: str | None = None) -> str:
-    """``1 patient``, ``2 patients``: a count with its noun agreeing (pages use it too)."""
+    """``1 patient``, ``2 patients``: a count with its noun agreeing, in the language in
+    force for the nouns of :data:`_COUNTED` ("22 例患者", "3 次给药"); another noun is English."""
+    if one in _COUNTED and many is None:
+        singular, plural_form = _COUNTED[one]
+        return ngettext(singular, plural_form, n).format(n=n)  # i18n: lookup
     return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
 POST_HB_WORDS = {
-    "peak": "peak post-treatment Hb",
-    "last": "last post-treatment Hb",
-    "mean_d29": "mean Hb from day 29 on",
+    "peak": N_("peak post-treatment Hb"),
+    "last": N_("last post-treatment Hb"),
+    "mean_d29": N_("mean Hb from day 29 on"),
 }
+
+
+def _post_hb_words(measure: Any, fallback: str) -> str:
+    return _(POST_HB_WORDS[measure]) if measure in POST_HB_WORDS else fallback  # i18n: lookup
 
 
 def results_paragraph(summary: dict[str, Any], results: Any, display: Display | str | None = None) -> str:
     """A plain-language results paragraph written from ``summary`` (and ``results``),
-    every Hb figure in ``display``'s unit.
+    every Hb figure in ``display``'s unit, in the language in force (each sentence one
+    catalogue message; sentences joined as the language joins them).
 
     States the mean-rise reconciliation honestly: the mean of the per-patient rises, the
     difference of the two means and the mean rise among early risers are three numbers,
@@ -61,33 +84,34 @@ def results_paragraph(summary: dict[str, Any], results: Any, display: Display | 
     d = as_display(display)
     n = s["n_patients"]
     if n == 0:
-        return "No patients match the current selection."
+        return _("No patients match the current selection.")
     parts = []
     if getattr(getattr(results.cohort, "source", None), "synthetic", False):
-        parts.append("SYNTHETIC demo cohort (not real patients).")
-    parts.append(
-        f"Of {plural(n, 'patient')}, {s['n_td']} were transfusion-dependent (TD) and {s['n_ntd']} "
-        f"non-transfusion-dependent (NTD) at baseline."
-    )
+        parts.append(_("SYNTHETIC demo cohort (not real patients)."))
+    parts.append(ngettext(
+        "Of {n} patient, {n_td} were transfusion-dependent (TD) and {n_ntd} non-transfusion-dependent (NTD) at baseline.",
+        "Of {n} patients, {n_td} were transfusion-dependent (TD) and {n_ntd} non-transfusion-dependent (NTD) at baseline.",
+        n).format(n=n, n_td=s["n_td"], n_ntd=s["n_ntd"]))
     rr = s["response_rate"]
-    criteria_words = "" if s.get("criteria") == "study" else f" under {criteria_label(results.criteria)}"
-    parts.append(
-        f"{_pct(rr['overall'])} responded{criteria_words}: {_pct(rr['td'])} TD patients by transfusion "
-        f"independence and {_pct(rr['ntd'])} NTD patients by Hb rise."
-        if s.get("criteria") == "study"
-        else f"{_pct(rr['overall'])} responded{criteria_words} (TD {_pct(rr['td'])}; NTD {_pct(rr['ntd'])})."
-    )
+    rates = dict(overall=_pct(rr["overall"]), td=_pct(rr["td"]), ntd=_pct(rr["ntd"]))
+    if s.get("criteria") == "study":
+        parts.append(_("{overall} responded: {td} TD patients by transfusion independence and {ntd} NTD patients by "
+                       "Hb rise.").format(**rates))
+    else:
+        parts.append(_("{overall} responded under {criteria} (TD {td}; NTD {ntd}).").format(
+            criteria=criteria_label(results.criteria, d), **rates))
     if s.get("n_not_evaluable"):
-        parts.append(
-            f"{plural(s['n_not_evaluable'], 'patient')} could not be evaluated and "
-            f"{'is' if s['n_not_evaluable'] == 1 else 'are'} counted as non-responders."
-        )
-    parts.append(f"Hb rose above baseline within days 1–14 in {plural(s['n_early_rise'], 'patient')}.")
-    measure = POST_HB_WORDS.get(s.get("post_hb_measure"), "post-treatment Hb")
-    parts.append(
-        f"Mean Hb was {_hb(d, s['mean_baseline_hb_g_l'])} at baseline and {_hb(d, s['mean_post_hb_g_l'])} "
-        f"after treatment ({measure}); {s['n_post_hb_over_100']} patients had a post-treatment Hb above {d.hb(100)}."
-    )
+        parts.append(ngettext("{n} patient could not be evaluated and is counted as non-responder.",
+                              "{n} patients could not be evaluated and are counted as non-responders.",
+                              s["n_not_evaluable"]).format(n=s["n_not_evaluable"]))
+    parts.append(ngettext("Hb rose above baseline within days 1–14 in {n} patient.",
+                          "Hb rose above baseline within days 1–14 in {n} patients.",
+                          s["n_early_rise"]).format(n=s["n_early_rise"]))
+    measure = _post_hb_words(s.get("post_hb_measure"), _("post-treatment Hb"))
+    parts.append(_("Mean Hb was {baseline} at baseline and {post} after treatment ({measure}); {n_over} patients had a "
+                   "post-treatment Hb above {limit}.").format(
+        baseline=_hb(d, s["mean_baseline_hb_g_l"]), post=_hb(d, s["mean_post_hb_g_l"]), measure=measure,
+        n_over=s["n_post_hb_over_100"], limit=d.hb(100)))
     parts.append(_rise_reconciliation(s, results, d))
     # Every "rose" is backed by its paired test and the n of pairs (CRITERIA.md, Statistics).
     from lusp.stats import paired_before_after
@@ -96,55 +120,73 @@ def results_paragraph(summary: dict[str, Any], results: Any, display: Display | 
         if comparison.n_pairs:
             parts.append(d.text(comparison.sentence))
     if s["n_td_nonresponders"]:
-        burden = ""
+        values = dict(n=s["n_td_nonresponders"], n_spike=s["n_spike_td_nonresponders"])
         if s["td_nonresponder_burden_before_u28"] is not None and s["td_nonresponder_burden_after_u28"] is not None:
-            burden = (
-                f"; their mean transfusion burden was {s['td_nonresponder_burden_before_u28']:.1f} units per 28 days "
-                f"before and {s['td_nonresponder_burden_after_u28']:.1f} after treatment"
-            )
-        parts.append(
-            f"Of the {plural(s['n_td_nonresponders'], 'TD non-responder')}, {s['n_spike_td_nonresponders']} had a "
-            f"transient Hb spike in the first week that fell back{burden}."
-        )
+            parts.append(ngettext(
+                "Of the {n} TD non-responder, {n_spike} had a transient Hb spike in the first week that fell back; "
+                "their mean transfusion burden was {before} units per 28 days before and {after} after treatment.",
+                "Of the {n} TD non-responders, {n_spike} had a transient Hb spike in the first week that fell back; "
+                "their mean transfusion burden was {before} units per 28 days before and {after} after treatment.",
+                s["n_td_nonresponders"]).format(before=f"{s['td_nonresponder_burden_before_u28']:.1f}",
+                                                after=f"{s['td_nonresponder_burden_after_u28']:.1f}", **values))
+        else:
+            parts.append(ngettext(
+                "Of the {n} TD non-responder, {n_spike} had a transient Hb spike in the first week that fell back.",
+                "Of the {n} TD non-responders, {n_spike} had a transient Hb spike in the first week that fell back.",
+                s["n_td_nonresponders"]).format(**values))
     if s.get("protocol"):
-        parts.append(
-            f"The dose review found {plural(s['n_protocol_findings'], 'deviation')} from the protocol in "
-            f"{plural(s['n_patients_with_findings'], 'patient')}."
-        )
-    return " ".join(parts)
+        parts.append(_("The dose review found {deviations} from the protocol in {patients}.").format(
+            deviations=plural(s["n_protocol_findings"], "deviation"),
+            patients=plural(s["n_patients_with_findings"], "patient")))
+    return join_sentences(parts)
 
 
-def _rise_reconciliation(s: dict[str, Any], results: Any, d: Display) -> str:
-    """Mean of the rises vs difference of the means vs mean rise of early risers."""
+def _reconciliation_parts(s: dict[str, Any], results: Any, d: Display) -> tuple[str, str, str] | None:
+    """(the mean-rise statement, "equal" / "differ" / "", the why) — None without a rise."""
     mean_rise = s.get("mean_hb_rise_g_l")
     difference = s.get("difference_of_mean_hb_g_l")
     early = s.get("mean_hb_rise_early_risers_g_l")
     if mean_rise is None:
-        return "No patient has both a baseline and a post-treatment Hb, so no Hb rise can be given."
+        return None
     t = results.table
     n_rise = int(t["hb_rise_g_l"].notna().sum())
-    text = f"The mean of the individual Hb rises (peak − baseline, {n_rise} patients) was {_hb(d, mean_rise)}"
     if early is not None:
-        text += f" ({_hb(d, early)} among the {s['n_early_rise']} patients with an early rise)"
+        text = _("The mean of the individual Hb rises (peak − baseline, {n} patients) was {rise} ({early} among the "
+                 "{n_early} patients with an early rise)").format(
+            n=n_rise, rise=_hb(d, mean_rise), early=_hb(d, early), n_early=s["n_early_rise"])
+    else:
+        text = _("The mean of the individual Hb rises (peak − baseline, {n} patients) was {rise}").format(
+            n=n_rise, rise=_hb(d, mean_rise))
     if difference is None:
-        return text + "."
+        return text, "", ""
     if abs(difference - mean_rise) < 0.005:
-        return text + (
-            f"; it equals the difference of the two means ({_hb(d, difference)}) because both means cover "
-            f"the same patients and the post-treatment Hb is the peak."
-        )
+        return text, "equal", _hb(d, difference)
     reasons = []
     n_base = int(t["baseline_hb_g_l"].notna().sum())
     n_post = int(t["post_hb_g_l"].notna().sum())
     if not (n_base == n_post == n_rise):
-        reasons.append(
-            f"the means cover different patients ({n_base} with a baseline Hb, {n_post} with a post-treatment Hb, "
-            f"{n_rise} with both)"
-        )
+        reasons.append(_("the means cover different patients ({n_base} with a baseline Hb, {n_post} with a "
+                         "post-treatment Hb, {n_rise} with both)").format(n_base=n_base, n_post=n_post, n_rise=n_rise))
     if s.get("post_hb_measure") != "peak":
-        reasons.append(f"the post-treatment Hb is the {POST_HB_WORDS.get(s.get('post_hb_measure'), 'chosen value')}, not the peak")
-    why = " and ".join(reasons) or "of rounding"
-    return text + f"; this differs from the difference of the two means ({_hb(d, difference)}) because {why}."
+        reasons.append(_("the post-treatment Hb is the {measure}, not the peak").format(
+            measure=_post_hb_words(s.get("post_hb_measure"), _("chosen value"))))
+    why = join_list(reasons) or _("of rounding")
+    return text, "differ", why
+
+
+def _rise_reconciliation(s: dict[str, Any], results: Any, d: Display) -> str:
+    """Mean of the rises vs difference of the means vs mean rise of early risers."""
+    parts = _reconciliation_parts(s, results, d)
+    if parts is None:
+        return _("No patient has both a baseline and a post-treatment Hb, so no Hb rise can be given.")
+    text, verdict, detail = parts
+    if verdict == "":
+        return text + full_stop()
+    if verdict == "equal":
+        return _("{statement}; it equals the difference of the two means ({difference}) because both means cover the "
+                 "same patients and the post-treatment Hb is the peak.").format(statement=text, difference=detail)
+    return _("{statement}; this differs from the difference of the two means ({difference}) because {why}.").format(
+        statement=text, difference=_hb(d, s.get("difference_of_mean_hb_g_l")), why=detail)
 
 
 def rise_reconciliation_why(s: dict[str, Any], results: Any, display: Display | str | None = None) -> str:
@@ -155,10 +197,10 @@ def rise_reconciliation_why(s: dict[str, Any], results: Any, display: Display | 
     mean_rise, difference = s.get("mean_hb_rise_g_l"), s.get("difference_of_mean_hb_g_l")
     if mean_rise is None or difference is None:
         return ""
-    sentence = _rise_reconciliation(s, results, d)
-    if abs(difference - mean_rise) < 0.005:
-        return "The two are equal because both means cover the same patients and the post-treatment Hb is the peak."
-    return "The two differ because " + sentence.split(" because ", 1)[1]
+    parts = _reconciliation_parts(s, results, d)
+    if parts[1] == "equal":
+        return _("The two are equal because both means cover the same patients and the post-treatment Hb is the peak.")
+    return _("The two differ because {why}.").format(why=parts[2])
 
 
 def methods_paragraph(results: Any, display: Display | str | None = None) -> str:
@@ -169,24 +211,27 @@ def methods_paragraph(results: Any, display: Display | str | None = None) -> str
 
     d = as_display(display)
     criteria_set = get_criteria(results.criteria)
-    parts = [f"Criteria set: {criteria_label(results.criteria)}.", criteria_set.methods_text(results.params)]
+    parts = [_("Criteria set: {criteria}.").format(criteria=criteria_label(results.criteria, d)),
+             criteria_set.methods_text(results.params)]
     if results.protocol:
         protocol = get_protocol(results.protocol)
         parts.append(protocol.methods_text(results.protocol_params))
     else:
-        parts.append("Doses were not reviewed against a protocol.")
-    parts.append(
+        parts.append(_("Doses were not reviewed against a protocol."))
+    parts.append(_(
         "Response rates are given with exact Clopper–Pearson 95 % confidence intervals; patients who could "
         "not be evaluated count as non-responders (intention to treat). The mean Hb rise is the mean of the "
         "per-patient rises, which equals the difference of the mean Hb values only when both cover the same "
         "patients and the post-treatment Hb is the peak."
-    )
-    parts.append("Parameters in force: " + "; ".join(parameter_text(p) for p in describe(results.params)) + ".")
+    ))
+    parts.append(_("Parameters in force: {parameters}.").format(
+        parameters=join_parameters(parameter_text(p, d) for p in describe(results.params))))
     if results.protocol_params is not None:
-        parts.append("Protocol parameters: " + "; ".join(parameter_text(p) for p in describe(results.protocol_params)) + ".")
-    text = d.text(" ".join(parts))
+        parts.append(_("Protocol parameters: {parameters}.").format(
+            parameters=join_parameters(parameter_text(p, d) for p in describe(results.protocol_params))))
+    text = d.text(join_sentences(parts))
     # The command is for the command line, whose thresholds are g/L: never converted.
-    return f"{text} Reproduce with: {reproduce_command(results)}"
+    return join_sentences([text, _("Reproduce with: {command}").format(command=reproduce_command(results))])
 
 
 def reproduce_command(results: Any) -> str:

@@ -27,21 +27,27 @@ def param(
 
 
 def describe(params: Any) -> list[dict[str, Any]]:
-    """One dict per parameter: name, label, unit, value, default, min, max, choices, help, cli."""
+    """One dict per parameter: name, label, unit, value, default, min, max, choices, help, cli.
+
+    ``label`` and ``help`` are said in the language in force *now* (the fields hold the
+    English, marked with ``N_``), so the sidebar and the methods paragraph follow the switch.
+    """
+    from lusp.i18n import _
+
     out = []
     for f in fields(params):
         meta = f.metadata
         out.append(
             {
                 "name": f.name,
-                "label": meta.get("label", f.name),
+                "label": _(meta["label"]) if meta.get("label") else f.name,  # i18n: lookup
                 "unit": meta.get("unit", ""),
                 "value": getattr(params, f.name),
                 "default": f.default if f.default is not MISSING else None,
                 "min": meta.get("min"),
                 "max": meta.get("max"),
                 "choices": meta.get("choices"),
-                "help": meta.get("help", ""),
+                "help": _(meta["help"]) if meta.get("help") else "",  # i18n: lookup
                 "cli": meta.get("cli") or "--" + f.name.replace("_", "-"),
             }
         )
@@ -55,6 +61,8 @@ def changed(params: Any) -> dict[str, Any]:
 
 def with_values(params: Any, **values: Any) -> Any:
     """A copy of ``params`` with ``values`` set, each checked against its range/choices."""
+    from lusp.i18n import _
+
     by_name: dict[str, Field] = {f.name: f for f in fields(params)}
     for name, value in values.items():
         if name not in by_name:
@@ -62,7 +70,10 @@ def with_values(params: Any, **values: Any) -> Any:
         meta = by_name[name].metadata
         lo, hi, choices = meta.get("min"), meta.get("max"), meta.get("choices")
         if choices and value not in choices:
-            raise ValueError(f"{meta.get('label', name)}: {value!r} is not one of {', '.join(choices)}")
+            raise ValueError(_("{label}: {value} is not one of {choices}").format(
+                label=_(meta["label"]) if meta.get("label") else name, value=repr(value),  # i18n: lookup
+                choices=", ".join(choices)))
         if lo is not None and value < lo or hi is not None and value > hi:
-            raise ValueError(f"{meta.get('label', name)}: {value} is outside {lo}–{hi}")
+            raise ValueError(_("{label}: {value} is outside {lo}–{hi}").format(
+                label=_(meta["label"]) if meta.get("label") else name, value=value, lo=lo, hi=hi))  # i18n: lookup
     return replace(params, **values)

@@ -9,7 +9,9 @@ adverse events" or an IWG 2018 category computed from four weeks for one from si
 """
 from __future__ import annotations
 
+from lusp.i18n import N_, _, ngettext
 from lusp.labels import covariate_label
+from lusp.wording import full_stop, join_clauses, join_list_of_doses, join_sentences
 
 from dataclasses import dataclass
 from typing import Any, Mapping
@@ -28,7 +30,7 @@ STATUSES = ("ready", "partial", "missing")
 # own defaults: SPEC §3 and CRITERIA.md).
 _DEFAULT_WINDOW_DAYS = {"study": 56, "iwg2006": 56, "iwg2018": 112}
 _DEFAULT_MIN_FOLLOWUP_DAYS = {"study": 56, "iwg2006": 56, "iwg2018": 112}
-_SET_LABELS = {"study": "Study criteria", "iwg2006": "IWG 2006", "iwg2018": "IWG 2018"}
+_SET_LABELS = {"study": N_("Study criteria"), "iwg2006": "IWG 2006", "iwg2018": "IWG 2018"}
 #: Lab test names that mean bone-marrow or peripheral blasts (the Safety page plots them).
 _BLAST_WORDS = ("blast", "原始细胞", "原始")
 #: The pre-treatment Hb of the IWG sets averages ≥ 2 values this many days apart (CRITERIA.md).
@@ -100,63 +102,70 @@ def readiness(cohort: Any, params: Mapping[str, Any] | None = None) -> pd.DataFr
     ids = patients["patient_id"].astype(str)
 
     # The default set (SPEC §3) drives the Overview and Patients pages.
-    rows.append(_criteria_row(cohort, "study", params.get("study"), area="Overview & Patients (study criteria)"))
+    rows.append(_criteria_row(cohort, "study", params.get("study"), area=_("Overview & Patients (study criteria)")))
 
     if cohort.transfusions.empty:
-        rows.append(("Transfusions", "missing",
-                     "No 'transfusions' table: every patient counts as NTD (no RBC units at baseline) and burden "
-                     "before/after is 0. Add one (patient_id, day or date, units) to see transfusion burden and "
-                     "transfusion independence."))
+        rows.append((_("Transfusions"), "missing",
+                     _("No 'transfusions' table: every patient counts as NTD (no RBC units at baseline) and burden "
+                       "before/after is 0. Add one (patient_id, day or date, units) to see transfusion burden and "
+                       "transfusion independence.")))
     else:
         with_tx = cohort.transfusions["patient_id"].astype(str).nunique()
-        rows.append(("Transfusions", "ready",
-                     f"{len(cohort.transfusions)} transfusion episodes for {with_tx} of {n} patients."))
+        rows.append((_("Transfusions"), "ready",
+                     _("{episodes} transfusion episodes for {with_tx} of {n} patients.").format(
+                         episodes=len(cohort.transfusions), with_tx=with_tx, n=n)))
 
     covariates = [c for c in patients.columns if c not in ("patient_id", "first_dose_date")
                   and patients[c].notna().any()]
     if covariates == ["diagnosis"] or not covariates:
-        rows.append(("Responses & subgroups", "partial",
-                     "Only the diagnosis is available for subgroups. Add patient columns (age, sex, SF3B1, prior "
-                     "ESA, any other) to the 'patients' table to compare subgroups."))
+        rows.append((_("Responses & subgroups"), "partial",
+                     _("Only the diagnosis is available for subgroups. Add patient columns (age, sex, SF3B1, prior "
+                       "ESA, any other) to the 'patients' table to compare subgroups.")))
     else:
-        rows.append(("Responses & subgroups", "ready",
-                     f"{len(covariates)} patient columns usable for subgroups: "
-                     + _list([covariate_label(c) for c in covariates]) + "."))
+        rows.append((_("Responses & subgroups"), "ready",
+                     _("{n} patient columns usable for subgroups: {columns}.").format(
+                         n=len(covariates), columns=_list([covariate_label(c) for c in covariates]))))
 
     events = cohort.events
     if events.empty:
-        rows.append(("Safety", "missing",
-                     "No 'events' table: add one (patient_id, day or date, category, term, grade) to see adverse "
-                     "events, progression and transformation. The swimmer plot shows no events either."))
+        rows.append((_("Safety"), "missing",
+                     _("No 'events' table: add one (patient_id, day or date, category, term, grade) to see adverse "
+                       "events, progression and transformation. The swimmer plot shows no events either.")))
     else:
         no_grade = events["category"].astype(str).eq("adverse_event") & events["grade"].isna()
         # Split by kind, as the Safety page counts them: "37 events" beside its "35 adverse
         # events" read as two answers to one question.
         n_ae = int(events["category"].astype(str).eq("adverse_event").sum())
         others = len(events) - n_ae
-        split = f" ({n_ae} adverse event{'s' if n_ae != 1 else ''}, {others} disease or other event{'s' if others != 1 else ''})" if others else ""
-        detail = (f"{len(events)} events{split} for {events['patient_id'].astype(str).nunique()} of {n} patients.")
+        split = _(" ({adverse_events}, {other_events})").format(
+            adverse_events=ngettext("{n} adverse event", "{n} adverse events", n_ae).format(n=n_ae),
+            other_events=ngettext("{n} disease or other event", "{n} disease or other events", others).format(n=others),
+        ) if others else ""
+        detail = _("{n_events} events{split} for {with_events} of {n} patients.").format(
+            n_events=len(events), split=split, with_events=events["patient_id"].astype(str).nunique(), n=n)
         if no_grade.any():
-            rows.append(("Safety", "partial", detail + f" {int(no_grade.sum())} adverse events have no CTCAE "
-                         "grade and are shown as 'grade unknown'; add 'grade' (1–5) to count them by grade."))
+            rows.append((_("Safety"), "partial", join_sentences([detail, _(
+                "{n} adverse events have no CTCAE grade and are shown as 'grade unknown'; add 'grade' (1–5) to count "
+                "them by grade.").format(n=int(no_grade.sum()))])))
         else:
-            rows.append(("Safety", "ready", detail))
+            rows.append((_("Safety"), "ready", detail))
 
     labs = cohort.labs
     if labs.empty:
-        rows.append(("Blasts over time (Safety)", "missing",
-                     "No 'labs' table: add one (patient_id, day or date, test, value) with a blasts test to see "
-                     "blasts over time."))
+        rows.append((_("Blasts over time (Safety)"), "missing",
+                     _("No 'labs' table: add one (patient_id, day or date, test, value) with a blasts test to see "
+                       "blasts over time.")))
     else:
         tests = labs["test"].astype(str).str.lower()
         blasts = labs[tests.apply(lambda t: any(w in t for w in _BLAST_WORDS))]
         if blasts.empty:
-            rows.append(("Blasts over time (Safety)", "partial",
-                         f"The 'labs' table has no blasts test (tests: {_list(sorted(set(labs['test'].astype(str))))}); "
-                         "name the test 'blasts' to see blasts over time."))
+            rows.append((_("Blasts over time (Safety)"), "partial",
+                         _("The 'labs' table has no blasts test (tests: {tests}); name the test 'blasts' to see blasts "
+                           "over time.").format(tests=_list(sorted(set(labs["test"].astype(str)))))))
         else:
-            rows.append(("Blasts over time (Safety)", "ready",
-                         f"{len(blasts)} blast values for {blasts['patient_id'].astype(str).nunique()} patients."))
+            rows.append((_("Blasts over time (Safety)"), "ready",
+                         _("{n} blast values for {n_patients} patients.").format(
+                             n=len(blasts), n_patients=blasts["patient_id"].astype(str).nunique())))
 
     for name in ("iwg2006", "iwg2018"):
         rows.append(_criteria_row(cohort, name, params.get(name)))
@@ -164,11 +173,12 @@ def readiness(cohort: Any, params: Mapping[str, Any] | None = None) -> pd.DataFr
     single_dose = cohort.doses.groupby(cohort.doses["patient_id"].astype(str)).size()
     one = [pid for pid in ids if single_dose.get(pid, 0) == 1]
     if one:
-        rows.append(("Dose-protocol review", "partial",
-                     f"{len(one)} of {n} patients have a single dose ({_ids(one)}): escalation rules cannot be "
-                     "judged for them."))
+        rows.append((_("Dose-protocol review"), "partial",
+                     _("{k} of {n} patients have a single dose ({ids}): escalation rules cannot be judged for them.").format(
+                         k=len(one), n=n, ids=_ids(one))))
     else:
-        rows.append(("Dose-protocol review", "ready", f"{len(cohort.doses)} doses for {n} patients."))
+        rows.append((_("Dose-protocol review"), "ready",
+                     _("{n_doses} doses for {n} patients.").format(n_doses=len(cohort.doses), n=n)))
     return pd.DataFrame(rows, columns=READINESS_COLUMNS)
 
 
@@ -176,7 +186,7 @@ def _criteria_row(cohort: Any, name: str, params: Any, *, area: str | None = Non
     """Baseline Hb, history length and follow-up against one criteria set's windows."""
     window = int(getattr(params, "baseline_window_days", _DEFAULT_WINDOW_DAYS[name]))
     min_followup = int(getattr(params, "min_followup_days", _DEFAULT_MIN_FOLLOWUP_DAYS[name]))
-    area = area or _SET_LABELS[name]
+    area = area or _(_SET_LABELS[name])  # i18n: lookup
     ids = cohort.patients["patient_id"].astype(str)
     n = len(ids)
     notes: list[str] = []
@@ -186,30 +196,32 @@ def _criteria_row(cohort: Any, name: str, params: Any, *, area: str | None = Non
     by_patient = in_window.groupby(in_window["patient_id"].astype(str))["day"]
     no_baseline = [pid for pid in ids if pid not in by_patient.groups]
     if no_baseline:
-        notes.append(f"{len(no_baseline)} of {n} patients have no Hb in days −{window} … 0 ({_ids(no_baseline)}): "
-                     "without a baseline Hb their Hb response cannot be judged")
+        notes.append(_("{k} of {n} patients have no Hb in days −{window} … 0 ({ids}): without a baseline Hb their Hb "
+                       "response cannot be judged").format(k=len(no_baseline), n=n, window=window, ids=_ids(no_baseline)))
     if name != "study":
         spread = by_patient.max() - by_patient.min()
         one_value = [pid for pid in ids if pid in spread.index and spread[pid] < _PRETREATMENT_APART_DAYS]
         if one_value:
-            notes.append(f"{len(one_value)} patients have no two baseline Hb values ≥ {_PRETREATMENT_APART_DAYS} "
-                         f"days apart ({_ids(one_value)}): their pre-treatment Hb rests on one value")
+            notes.append(_("{k} patients have no two baseline Hb values ≥ {days} days apart ({ids}): their "
+                           "pre-treatment Hb rests on one value").format(
+                k=len(one_value), days=_PRETREATMENT_APART_DAYS, ids=_ids(one_value)))
     short = history_shortfall(cohort, window)
     if short.n_patients:
         lo, hi = min(short.covered_days.values()), max(short.covered_days.values())
         span = f"{hi}" if lo == hi else f"{lo}–{hi}"
-        notes.append(f"Hb and transfusion history covers only {span} of the {window} baseline days for "
-                     f"{short.n_patients} patients ({_ids(list(short.covered_days))}): their baseline "
-                     "transfusion burden may be understated")
+        notes.append(_("Hb and transfusion history covers only {span} of the {window} baseline days for {k} patients "
+                       "({ids}): their baseline transfusion burden may be understated").format(
+            span=span, window=window, k=short.n_patients, ids=_ids(list(short.covered_days))))
 
     end = _end_of_followup(cohort)
     short_followup = [pid for pid in ids if end.get(pid, 0) < min_followup]
     if short_followup:
-        notes.append(f"{len(short_followup)} patients have less than {min_followup} days of follow-up "
-                     f"({_ids(short_followup)}): without a response they are marked not evaluable")
+        notes.append(_("{k} patients have less than {days} days of follow-up ({ids}): without a response they are "
+                       "marked not evaluable").format(k=len(short_followup), days=min_followup, ids=_ids(short_followup)))
     if not notes:
-        return (area, "ready", f"All {n} patients have a baseline Hb and at least {min_followup} days of follow-up.")
-    return (area, "partial", "; ".join(notes) + ".")
+        return (area, "ready", _("All {n} patients have a baseline Hb and at least {days} days of follow-up.").format(
+            n=n, days=min_followup))
+    return (area, "partial", join_clauses(notes) + full_stop())
 
 
 def _end_of_followup(cohort: Any) -> dict[str, int]:
@@ -226,9 +238,9 @@ def _end_of_followup(cohort: Any) -> dict[str, int]:
 
 
 def _ids(ids: list[str]) -> str:
-    shown = ", ".join(ids[:_IDS_SHOWN])
-    return shown + (f" and {len(ids) - _IDS_SHOWN} more" if len(ids) > _IDS_SHOWN else "")
+    shown = join_list_of_doses(ids[:_IDS_SHOWN])
+    return shown + (_(" and {n} more").format(n=len(ids) - _IDS_SHOWN) if len(ids) > _IDS_SHOWN else "")
 
 
 def _list(names: list[str]) -> str:
-    return ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
+    return join_list_of_doses(names[:8]) + (_(" and {n} more").format(n=len(names) - 8) if len(names) > 8 else "")

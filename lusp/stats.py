@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _scipy_stats
 
+from lusp.i18n import N_, _, ngettext
+
 #: Columns of :func:`rate_table`.
 RATE_COLUMNS = ("group", "k", "n", "rate", "ci_low", "ci_high")
 
@@ -118,7 +120,7 @@ def rate_table(frame: pd.DataFrame, outcome: str, by: str | None = None, level: 
 from dataclasses import asdict, dataclass  # noqa: E402  (this section's own needs)
 
 #: The caption every subgroup p-value carries (CRITERIA.md, Statistics).
-SUBGROUP_CAPTION = (
+SUBGROUP_CAPTION = N_(
     "Exploratory, small n: subgroups of a small cohort, Fisher's exact test (two-sided), "
     "no adjustment for multiple comparisons."
 )
@@ -130,10 +132,10 @@ KM_MIN_PATIENTS = 5
 def _fmt_p(p: float) -> str:
     """A p-value as clinicians read it: 'p = 0.032', 'p < 0.001', 'p = 1.00'."""
     if p != p:  # NaN
-        return "p not computable"
+        return _("p not computable")
     if p < 0.001:
-        return "p < 0.001"
-    return f"p = {p:.3f}" if p < 0.1 else f"p = {p:.2f}"
+        return _("p < 0.001")
+    return _("p = {p}").format(p=f"{p:.3f}" if p < 0.1 else f"{p:.2f}")
 
 
 def median_ci_exact(values, confidence: float = 0.95) -> tuple[float, float, float]:
@@ -206,24 +208,26 @@ class PairedComparison:
     def sentence(self) -> str:
         """'Hb rose from a mean of 60.6 to 96.2 g/L (mean difference +35.6 g/L, 95 % CI …;
         Wilcoxon signed-rank, n = 22 pairs, p < 0.001).'"""
+        measure = _(self.measure) if self.measure else ""  # i18n: lookup
         if self.n_pairs == 0:
-            return f"{self.measure}: no patient has both a before and an after value; no test."
-        u = f" {self.unit}" if self.unit else ""
+            return _("{measure}: no patient has both a before and an after value; no test.").format(measure=measure)
+        unit = _(self.unit) if self.unit else ""  # i18n: lookup
+        u = f" {unit}" if unit else ""
         ci = (
-            f", 95 % CI {self.mean_diff_ci_low:+.1f} to {self.mean_diff_ci_high:+.1f}{u}"
+            _(", 95 % CI {low} to {high}{unit}").format(
+                low=f"{self.mean_diff_ci_low:+.1f}", high=f"{self.mean_diff_ci_high:+.1f}", unit=u)
             if self.mean_diff_ci_low == self.mean_diff_ci_low
             else ""
         )
         test = (
-            f"Wilcoxon signed-rank, n = {self.n_pairs} pairs, {_fmt_p(self.p_value)}"
+            _("Wilcoxon signed-rank, n = {n} pairs, {p}").format(n=self.n_pairs, p=_fmt_p(self.p_value))
             if self.p_value == self.p_value
-            else f"n = {self.n_pairs} pairs, too few non-zero differences for a test"
+            else _("n = {n} pairs, too few non-zero differences for a test").format(n=self.n_pairs)
         )
-        return (
-            f"{self.measure}: mean {self.mean_before:.1f} → {self.mean_after:.1f}{u} "
-            f"(mean difference {self.mean_diff:+.1f}{u}{ci}; median difference "
-            f"{self.median_diff:+.1f}{u}; {test})."
-        )
+        return _("{measure}: mean {before} → {after}{unit} (mean difference {difference}{unit}{ci}; median "
+                 "difference {median}{unit}; {test}).").format(
+            measure=measure, before=f"{self.mean_before:.1f}", after=f"{self.mean_after:.1f}", unit=u,
+            difference=f"{self.mean_diff:+.1f}", ci=ci, median=f"{self.median_diff:+.1f}", test=test)
 
 
 def wilcoxon_paired(before, after, *, measure: str = "", unit: str = "") -> PairedComparison:
@@ -327,9 +331,10 @@ def paired_before_after(table: pd.DataFrame) -> pd.DataFrame:
     """
     post_col = "post_hb_g_l" if "post_hb_g_l" in table.columns else "peak_hb_g_l"
     hb = wilcoxon_paired(table["baseline_hb_g_l"], table[post_col], measure="Hb", unit="g/L")
+    # The names are said where the sentence is made (PairedComparison.sentence).
     td = table[table["td_baseline"].fillna(False).astype(bool)] if len(table) else table
     burden = wilcoxon_paired(
-        td["burden_before_u28"], td["burden_after_u28"], measure="RBC burden (TD)", unit="U/28 d"
+        td["burden_before_u28"], td["burden_after_u28"], measure=N_("RBC burden (TD)"), unit=N_("U/28 d")
     )
     rows = []
     for key, result in (("hb", hb), ("burden", burden)):
@@ -359,10 +364,9 @@ class FisherResult:
 
     def sentence(self) -> str:
         """'MDS-RS 5/7 vs other 4/15 (Fisher's exact, p = 0.06)': counts beside the p."""
-        return (
-            f"{self.label_a} {self.events_a}/{self.n_a} vs {self.label_b} {self.events_b}/{self.n_b} "
-            f"(Fisher's exact, {_fmt_p(self.p_value)})"
-        )
+        return _("{label_a} {events_a}/{n_a} vs {label_b} {events_b}/{n_b} (Fisher's exact, {p})").format(
+            label_a=self.label_a, events_a=self.events_a, n_a=self.n_a, label_b=self.label_b,
+            events_b=self.events_b, n_b=self.n_b, p=_fmt_p(self.p_value))
 
 
 def fisher_exact_2x2(
@@ -607,9 +611,10 @@ def km_unsupported_reason(frame: pd.DataFrame) -> str:
     """
     n = len(frame)
     if n < KM_MIN_PATIENTS:
-        return f"only {n} patient{'s' if n != 1 else ''} (a curve needs at least {KM_MIN_PATIENTS})"
+        return ngettext("only {n} patient (a curve needs at least {least})",
+                        "only {n} patients (a curve needs at least {least})", n).format(n=n, least=KM_MIN_PATIENTS)
     if not frame["event"].astype(bool).any():
-        return "no event observed yet (every patient censored)"
+        return _("no event observed yet (every patient censored)")
     return ""
 
 
@@ -724,8 +729,10 @@ def subgroup_table(
             row["responders_other"] = int(test["events_other"])
             row["n_other"] = int(test["n_other"])
             row["p_value"] = float(test["p_value"])
-            row["fisher"] = (f"{k}/{n} vs {row['compared_with']} {row['responders_other']}/{row['n_other']} "
-                             f"(Fisher's exact, {_fmt_p(row['p_value'])})")
+            compared = _("all other levels") if row["compared_with"] == "all other levels" else row["compared_with"]
+            row["fisher"] = _("{k}/{n} vs {other} {k_other}/{n_other} (Fisher's exact, {p})").format(
+                k=k, n=n, other=compared, k_other=row["responders_other"], n_other=row["n_other"],
+                p=_fmt_p(row["p_value"]))
         rows.append(row)
     out = pd.DataFrame(rows, columns=list(SUBGROUP_COLUMNS))
     out["responders_other"] = out["responders_other"].astype("Int64")

@@ -42,6 +42,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from lusp.i18n import N_, _
+
 GroupBy = Literal["td", "responder", "outcome"] | None
 
 #: Shapiro–Wilk decision level and the fewest values it is run on.
@@ -66,16 +68,16 @@ class Variable:
 
 #: The standard characteristics, in Table 1 order.
 VARIABLES: tuple[Variable, ...] = (
-    Variable("age", "Age, years", "continuous"),
-    Variable("sex", "Sex", "categorical"),
-    Variable("diagnosis", "Diagnosis group", "categorical"),
-    Variable("baseline_hb_g_l", "Baseline Hb, {hb}", "continuous", source="results"),
-    Variable("burden_before_u28", "Pre-treatment RBC burden, units/28 days", "continuous", source="results"),
-    Variable("baseline_epo_u_l", "Serum EPO, U/L", "continuous"),
-    Variable("ring_sideroblasts_pct", "Ring sideroblasts, %", "continuous"),
-    Variable("sf3b1_mutated", "SF3B1 mutated", "binary"),
-    Variable("prior_esa", "Prior ESA", "binary"),
-    Variable("concurrent_chemo", "Concurrent chemotherapy", "binary"),
+    Variable("age", N_("Age, years"), "continuous"),
+    Variable("sex", N_("Sex"), "categorical"),
+    Variable("diagnosis", N_("Diagnosis group"), "categorical"),
+    Variable("baseline_hb_g_l", N_("Baseline Hb, {hb}"), "continuous", source="results"),
+    Variable("burden_before_u28", N_("Pre-treatment RBC burden, units/28 days"), "continuous", source="results"),
+    Variable("baseline_epo_u_l", N_("Serum EPO, U/L"), "continuous"),
+    Variable("ring_sideroblasts_pct", N_("Ring sideroblasts, %"), "continuous"),
+    Variable("sf3b1_mutated", N_("SF3B1 mutated"), "binary"),
+    Variable("prior_esa", N_("Prior ESA"), "binary"),
+    Variable("concurrent_chemo", N_("Concurrent chemotherapy"), "binary"),
 )
 STANDARD_COLUMNS: tuple[str, ...] = tuple(v.column for v in VARIABLES)
 
@@ -87,21 +89,23 @@ GROUP_LABELS: dict[str, dict[str, str]] = {
                 "non-responder": "Non-responder", "not evaluable": "Not evaluable"},
 }
 BY_CHOICES: dict[str | None, str] = {
-    "td": "TD / NTD at baseline",
-    "responder": "Responder / non-responder (ITT)",
-    "outcome": "Outcome class",
-    None: "Overall only",
+    "td": N_("TD / NTD at baseline"),
+    "responder": N_("Responder / non-responder (ITT)"),
+    "outcome": N_("Outcome class"),
+    None: N_("Overall only"),
 }
+#: The summary statistics as printed in a row's label (the key stays the machine value).
+STAT_WORDS = {"mean (SD)": N_("mean (SD)"), "median (IQR)": N_("median (IQR)"), "n (%)": N_("n (%)")}
 
 TEST_NAMES = {
-    "mann_whitney_u": "Mann–Whitney U",
-    "Kruskal-Wallis": "Kruskal–Wallis",
-    "Welch’s T-test": "Welch's t-test",
-    "One-way ANOVA": "One-way ANOVA",
-    "Chi-squared": "Chi-squared",
-    "Chi-squared (warning: expected count < 5)": "Chi-squared (expected count < 5)",
-    "Fisher's exact": "Fisher's exact",
-    "Not tested": "not tested",
+    "mann_whitney_u": N_("Mann–Whitney U"),
+    "Kruskal-Wallis": N_("Kruskal–Wallis"),
+    "Welch’s T-test": N_("Welch's t-test"),
+    "One-way ANOVA": N_("One-way ANOVA"),
+    "Chi-squared": N_("Chi-squared"),
+    "Chi-squared (warning: expected count < 5)": N_("Chi-squared (expected count < 5)"),
+    "Fisher's exact": N_("Fisher's exact"),
+    "Not tested": N_("not tested"),
 }
 
 
@@ -191,15 +195,15 @@ def table_one(
     variables: list[Variable] = []
     for variable in [*VARIABLES, *(_user_variable(data, c) for c in extra)]:
         if variable.column not in data.columns:
-            notes.append(f"{_label(variable, hb_unit)}: not in the file.")
+            notes.append(_("{label}: not in the file.").format(label=_label(variable, hb_unit)))
             continue
         values = data[variable.column]
         if values.isna().all():
-            notes.append(f"{_label(variable, hb_unit)}: not recorded for any patient.")
+            notes.append(_("{label}: not recorded for any patient.").format(label=_label(variable, hb_unit)))
             continue
         if variable.column in extra and variable.kind == "categorical" and values.dropna().nunique() > MAX_LEVELS:
-            notes.append(f"{_label(variable, hb_unit)}: left out ({values.dropna().nunique()} different values; "
-                         f"at most {MAX_LEVELS} fit a table).")
+            notes.append(_("{label}: left out ({n} different values; at most {most} fit a table).").format(
+                label=_label(variable, hb_unit), n=values.dropna().nunique(), most=MAX_LEVELS))
             continue
         variables.append(variable)
 
@@ -290,7 +294,8 @@ def _user_variable(data: pd.DataFrame, column: str) -> Variable:
 
 
 def _label(variable: Variable, hb_unit: str) -> str:
-    return variable.label.format(hb=hb_unit)
+    """The row label in the language in force (a user's column keeps the user's word)."""
+    return _(variable.label).format(hb=hb_unit)  # i18n: lookup
 
 
 def _overall(n: int) -> str:
@@ -369,12 +374,12 @@ def _run_tableone(prepared, variables, nonnormal, group_order, by, groups, with_
             p_value = float(built.htest_table.loc[column, "P-Value"])
             p_text = p_value_text(p_value)
             raw_test = str(built.htest_table.loc[column, "Test"]).strip()
-            test = TEST_NAMES.get(raw_test, raw_test)
+            test = _(TEST_NAMES[raw_test]) if raw_test in TEST_NAMES else raw_test  # i18n: lookup
             if math.isnan(p_value):
-                test = "not tested (a group has no value)"
+                test = _("not tested (a group has no value)")
         decimals = 2 if column == "baseline_hb_g_l" and hb_unit == "g/dL" else variable.decimals
         if variable.kind == "continuous":
-            row = {"Characteristic": f"{label}, {stat}"}
+            row = {"Characteristic": _("{label}, {statistic}").format(label=label, statistic=_(STAT_WORDS[stat]))}  # i18n: lookup
             for out_name, (source, overall) in zip(out_columns, sources):
                 count = cont(column, "count", source, overall)
                 if not count:
@@ -392,10 +397,10 @@ def _run_tableone(prepared, variables, nonnormal, group_order, by, groups, with_
             continue
         levels = ["yes"] if variable.kind == "binary" else list(prepared[column].cat.categories)
         if variable.kind != "binary":
-            rows.append(_finish({"Characteristic": f"{label}, n (%)", **{c: "" for c in out_columns}},
+            rows.append(_finish({"Characteristic": _("{label}, n (%)").format(label=label), **{c: "" for c in out_columns}},
                                 missing, p_text, test, with_p))
         for level in levels:
-            row = {"Characteristic": f"{label}, n (%)" if variable.kind == "binary" else f"    {level}"}
+            row = {"Characteristic": _("{label}, n (%)").format(label=label) if variable.kind == "binary" else f"    {level}"}
             for out_name, (source, overall) in zip(out_columns, sources):
                 denominator = cat_n(column, source, overall)
                 freq = cat(column, level, "freq", source, overall)
@@ -435,17 +440,17 @@ def _finish(row: dict, missing: str, p_text: str, test: str, with_p: bool) -> di
 def _rule_notes(statistics: Mapping[str, str], with_p: bool) -> list[str]:
     notes = []
     if any(s != "n (%)" for s in statistics.values()):
-        notes.append(
+        notes.append(_(
             "Continuous characteristics: mean (SD) when Shapiro–Wilk on all recorded values does not reject "
-            f"normality (p ≥ {NORMALITY_ALPHA:g}, at least {MIN_N_FOR_NORMALITY} values), otherwise median "
-            "(IQR, 25th–75th percentile, linear interpolation).")
-    notes.append("Categorical characteristics: n (%) of the patients with a recorded value; Missing = patients "
-                 "with no value.")
+            "normality (p ≥ {alpha}, at least {n} values), otherwise median (IQR, 25th–75th percentile, linear "
+            "interpolation).").format(alpha=f"{NORMALITY_ALPHA:g}", n=MIN_N_FOR_NORMALITY))
+    notes.append(_("Categorical characteristics: n (%) of the patients with a recorded value; Missing = patients "
+                   "with no value."))
     if with_p:
-        notes.append("p-values compare the groups (not the overall column), unadjusted for multiple comparisons: "
-                     "Welch's t-test or one-way ANOVA for mean (SD); Mann–Whitney U (two groups) or Kruskal–Wallis "
-                     "for median (IQR); Fisher's exact test for a 2 × 2 table with any expected count < 5, otherwise "
-                     "chi-squared; each row names its test.")
+        notes.append(_("p-values compare the groups (not the overall column), unadjusted for multiple comparisons: "
+                       "Welch's t-test or one-way ANOVA for mean (SD); Mann–Whitney U (two groups) or Kruskal–Wallis "
+                       "for median (IQR); Fisher's exact test for a 2 × 2 table with any expected count < 5, otherwise "
+                       "chi-squared; each row names its test."))
     return notes
 
 

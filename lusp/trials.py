@@ -20,9 +20,10 @@ import pandas as pd
 
 from lusp.criteria import common
 from lusp.endpoints import EndpointParams, trial_endpoints
+from lusp.i18n import N_, _
 from lusp.stats import clopper_pearson
 
-DIFFERENT_POPULATIONS = (
+DIFFERENT_POPULATIONS = N_(
     "An off-label retrospective cohort and a randomised trial differ in who was treated: the trials enrolled "
     "selected patients (MDS with ring sideroblasts, ESA-naive lower-risk MDS, β-thalassaemia) under a protocol, "
     "with scheduled Hb and transfusion records; this cohort is everyone treated outside the label here, with "
@@ -54,46 +55,48 @@ class TrialFigure:
 #: The registration trials' primary endpoints, as published.
 PUBLISHED: tuple[TrialFigure, ...] = (
     TrialFigure(
-        trial="MEDALIST", population="lower-risk MDS with ring sideroblasts, RBC-transfusion-dependent, ESA-refractory",
-        eligible="TD", endpoint="rbc_ti_8w_wk1_24", endpoint_label="RBC-TI ≥ 8 weeks, weeks 1–24",
+        trial="MEDALIST", population=N_("lower-risk MDS with ring sideroblasts, RBC-transfusion-dependent, ESA-refractory"),
+        eligible="TD", endpoint="rbc_ti_8w_wk1_24", endpoint_label=N_("RBC-TI ≥ 8 weeks, weeks 1–24"),
         citation="Fenaux P, et al. N Engl J Med 2020;382:140–151",
-        analysis="primary analysis, intention to treat, data cut-off 8 May 2018",
+        analysis=N_("primary analysis, intention to treat, data cut-off 8 May 2018"),
         luspatercept_k=58, luspatercept_n=153, control_arm="placebo", control_k=10, control_n=76,
     ),
     TrialFigure(
-        trial="COMMANDS", population="ESA-naive lower-risk MDS, RBC-transfusion-dependent",
+        trial="COMMANDS", population=N_("ESA-naive lower-risk MDS, RBC-transfusion-dependent"),
         eligible="TD", endpoint="rbc_ti_12w_hb_rise_1_5_wk1_24",
-        endpoint_label="RBC-TI ≥ 12 weeks with a concurrent mean Hb rise ≥ 1.5 g/dL, weeks 1–24",
+        endpoint_label=N_("RBC-TI ≥ 12 weeks with a concurrent mean Hb rise ≥ 1.5 g/dL, weeks 1–24"),
         citation="Platzbecker U, et al. Lancet 2023;402:373–385",
-        analysis="prespecified interim analysis (first 301 randomised patients with ≥ 24 weeks of treatment or "
-                 "earlier discontinuation), data cut-off 31 March 2022",
+        analysis=N_("prespecified interim analysis (first 301 randomised patients with ≥ 24 weeks of treatment or "
+                 "earlier discontinuation), data cut-off 31 March 2022"),
         luspatercept_k=86, luspatercept_n=147, control_arm="epoetin alfa", control_k=48, control_n=154,
     ),
     TrialFigure(
-        trial="BELIEVE", population="transfusion-dependent β-thalassaemia",
+        trial="BELIEVE", population=N_("transfusion-dependent β-thalassaemia"),
         eligible="TD", endpoint="burden_reduction_33_wk13_24",
-        endpoint_label="≥ 33 % reduction in transfusion burden (and ≥ 2 units) in weeks 13–24 vs baseline",
+        endpoint_label=N_("≥ 33 % reduction in transfusion burden (and ≥ 2 units) in weeks 13–24 vs baseline"),
         citation="Cappellini MD, et al. N Engl J Med 2020;382:1219–1231",
-        analysis="primary analysis, intention to treat, data cut-off 11 May 2018",
+        analysis=N_("primary analysis, intention to treat, data cut-off 11 May 2018"),
         luspatercept_k=48, luspatercept_n=224, control_arm="placebo", control_k=5, control_n=112,
     ),
     TrialFigure(
-        trial="BEYOND", population="non-transfusion-dependent β-thalassaemia",
+        trial="BEYOND", population=N_("non-transfusion-dependent β-thalassaemia"),
         eligible="NTD", endpoint="mean_hb_rise_1_0_wk13_24",
-        endpoint_label="Mean Hb rise ≥ 1.0 g/dL over weeks 13–24 without transfusions",
+        endpoint_label=N_("Mean Hb rise ≥ 1.0 g/dL over weeks 13–24 without transfusions"),
         citation="Taher AT, et al. Lancet Haematol 2022;9:e733–e744",
-        analysis="primary analysis of the phase 2 trial, intention to treat (blinded 48-week period)",
+        analysis=N_("primary analysis of the phase 2 trial, intention to treat (blinded 48-week period)"),
         luspatercept_k=74, luspatercept_n=96, control_arm="placebo", control_k=0, control_n=49,
     ),
 )
 
 #: Endpoints in a few words, for slides and narrow tables.
 ENDPOINT_SHORT = {
-    "MEDALIST": "RBC-TI ≥ 8 wk (wk 1–24)",
-    "COMMANDS": "RBC-TI ≥ 12 wk + mean Hb ≥ +1.5 g/dL (wk 1–24)",
-    "BELIEVE": "burden ≥ 33 % and ≥ 2 U lower (wk 13–24)",
-    "BEYOND": "mean Hb ≥ +1.0 g/dL, untransfused (wk 13–24)",
+    "MEDALIST": N_("RBC-TI ≥ 8 wk (wk 1–24)"),
+    "COMMANDS": N_("RBC-TI ≥ 12 wk + mean Hb ≥ +1.5 g/dL (wk 1–24)"),
+    "BELIEVE": N_("burden ≥ 33 % and ≥ 2 U lower (wk 13–24)"),
+    "BEYOND": N_("mean Hb ≥ +1.0 g/dL, untransfused (wk 13–24)"),
 }
+#: Control arms as words (the arm value itself stays: "placebo", "epoetin alfa").
+_ARM_WORDS = {"placebo": N_("placebo"), "epoetin alfa": N_("epoetin alfa")}
 
 #: Columns of :func:`trials_table`, in order; the CLI prints the first seven for every row.
 TABLE_COLUMNS = (
@@ -226,7 +229,8 @@ def display_table(table: pd.DataFrame, *, short: bool = False) -> pd.DataFrame:
 
     def rate(k, n, lo, hi) -> str:
         k, n = int(k), int(n)
-        return "–" if not n else f"{k}/{n} · {percent(k / n)} % ({percent(float(lo))}–{percent(float(hi))})"
+        return "–" if not n else _("{k}/{n} · {rate} % ({low}–{high})").format(
+            k=k, n=n, rate=percent(k / n), low=percent(float(lo)), high=percent(float(hi)))
 
     rows = []
     for trial, group in table.groupby("trial", sort=False):
@@ -234,14 +238,19 @@ def display_table(table: pd.DataFrame, *, short: bool = False) -> pd.DataFrame:
         control = group[group["arm"] != "luspatercept"].iloc[0]
         rows.append({
             "trial": trial,
-            "endpoint": ENDPOINT_SHORT.get(trial, lusp_row["endpoint_label"]) if short else lusp_row["endpoint_label"],
+            "endpoint": _(ENDPOINT_SHORT.get(trial, lusp_row["endpoint_label"]) if short  # i18n: lookup
+                          else lusp_row["endpoint_label"]),  # i18n: lookup
             "luspatercept (published)": rate(lusp_row["published_k"], lusp_row["published_n"],
                                              lusp_row["published_ci_low"], lusp_row["published_ci_high"]),
-            "control (published)": f"{control['arm']}: " + rate(control["published_k"], control["published_n"],
-                                                                  control["published_ci_low"], control["published_ci_high"]),
+            "control (published)": _("{arm}: {rate}").format(
+                arm=_(_ARM_WORDS[control["arm"]]) if control["arm"] in _ARM_WORDS else control["arm"],  # i18n: lookup
+                rate=rate(control["published_k"], control["published_n"], control["published_ci_low"],
+                          control["published_ci_high"])),
             "this cohort": rate(lusp_row["cohort_k"], lusp_row["cohort_n"], lusp_row["cohort_ci_low"],
-                                lusp_row["cohort_ci_high"]) + ("" if short else f" ({lusp_row['eligible']} patients)"),
-            "source": f"{lusp_row['citation']}; {lusp_row['analysis']}",
+                                lusp_row["cohort_ci_high"]) + ("" if short else _(" ({group} patients)").format(
+                                    group=lusp_row["eligible"])),
+            "source": _("{citation}; {analysis}").format(citation=lusp_row["citation"],
+                                                         analysis=_(lusp_row["analysis"])),  # i18n: lookup
         })
     return pd.DataFrame(rows)
 

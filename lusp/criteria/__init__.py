@@ -20,11 +20,25 @@ class CriteriaSet:
     """One selectable set of response definitions."""
 
     name: str
-    label: str
+    english_label: str
     Params: type
     evaluate: Callable[..., Any]
     methods_text: Callable[..., str]
-    description: str = ""
+    english_description: str = ""
+
+    @property
+    def label(self) -> str:
+        """The set's name in the language in force (the label registry's words)."""
+        from lusp.labels import criteria_label
+
+        return criteria_label(self.name)
+
+    @property
+    def description(self) -> str:
+        """One line on the set, in the language in force (empty when it has none)."""
+        from lusp.i18n import _
+
+        return _(self.english_description) if self.english_description else ""  # i18n: lookup
 
     def default_params(self) -> Any:
         return self.Params()
@@ -40,11 +54,11 @@ def _load(module_name: str) -> CriteriaSet | None:
         raise
     return CriteriaSet(
         name=module.NAME,
-        label=module.LABEL,
+        english_label=module.LABEL,
         Params=module.Params,
         evaluate=module.evaluate,
         methods_text=module.methods_text,
-        description=getattr(module, "DESCRIPTION", ""),
+        english_description=getattr(module, "DESCRIPTION", ""),
     )
 
 

@@ -234,6 +234,25 @@ def concat(*pieces) -> pa.Array:
     return pc.binary_join_element_wise(*columns, "")
 
 
+def fill(template: str, **pieces) -> pa.Array:
+    """A whole translated sentence with its ``{name}`` placeholders filled row-wise.
+
+    ``template`` is one catalogue message (``_("Hb {hb} g/L on day {day}")``), said in the
+    language in force, so each language keeps its own word order; ``pieces`` are text columns
+    (:func:`as_text`) or ``str`` constants. The template is split once in Python and the
+    pieces are joined with :func:`concat` (Arrow), as fast as the English assembly was.
+    """
+    from string import Formatter
+
+    parts: list = []
+    for literal, name, _spec, _conversion in Formatter().parse(template):
+        if literal:
+            parts.append(literal.replace("{{", "{").replace("}}", "}"))
+        if name is not None:
+            parts.append(pieces[name])
+    return concat(*parts) if parts else concat("")
+
+
 def text_where(condition, if_true, if_false) -> pa.Array:
     """``if_true`` where ``condition`` (a NumPy bool array), else ``if_false`` (text columns or ``str``)."""
     return pc.if_else(pa.array(np.asarray(condition, dtype=bool)), _text_column(if_true), _text_column(if_false))

@@ -26,11 +26,13 @@ from lusp.cohort import Cohort
 from lusp.criteria import common, study
 from lusp.criteria.common import fmt_number
 from lusp.labels import criteria_label
+from lusp.i18n import N_, _, ngettext
 from lusp.params import param
+from lusp.wording import join_clauses, join_sentences
 
 NAME = "iwg2006"
 LABEL = criteria_label(NAME)  # the label registry's words (lusp.labels)
-DESCRIPTION = (
+DESCRIPTION = N_(
     "IWG 2006 hematologic improvement–erythroid (Cheson et al., Blood 2006): Hb rise ≥ 15 g/L sustained ≥ 8 weeks, or a "
     "reduction of ≥ 4 RBC units per 8 weeks; pre-treatment Hb < 110 g/L."
 )
@@ -43,52 +45,52 @@ class Iwg2006Params:
     """Every threshold of the ``iwg2006`` set, with CRITERIA.md's defaults."""
 
     baseline_window_days: int = param(
-        56, "Baseline window (days before day 0)", "days", min=28, max=112, cli="--baseline-days",
-        help="Pre-treatment Hb and baseline transfusions come from days −N … 0 (IWG 2006: 8 weeks).",
+        56, N_("Baseline window (days before day 0)"), "days", min=28, max=112, cli="--baseline-days",
+        help=N_("Pre-treatment Hb and baseline transfusions come from days −N … 0 (IWG 2006: 8 weeks)."),
     )
     eligibility_hb_g_l: float = param(
-        110.0, "HI-E eligibility: pre-treatment Hb below", "g/L", min=80, max=130, cli="--eligibility-hb",
-        help="A patient whose averaged pre-treatment Hb is at or above this is not evaluable.",
+        110.0, N_("HI-E eligibility: pre-treatment Hb below"), "g/L", min=80, max=130, cli="--eligibility-hb",
+        help=N_("A patient whose averaged pre-treatment Hb is at or above this is not evaluable."),
     )
     hb_rise_g_l: float = param(
-        15.0, "Hb response: rise over pre-treatment Hb", "g/L", min=5, max=40, cli="--hb-rise",
+        15.0, N_("Hb response: rise over pre-treatment Hb"), "g/L", min=5, max=40, cli="--hb-rise",
     )
     response_duration_days: int = param(
-        56, "Response must be sustained for", "days", min=28, max=168, cli="--response-days",
-        help="Span of the Hb run (first to last value) and width of the transfusion window.",
+        56, N_("Response must be sustained for"), "days", min=28, max=168, cli="--response-days",
+        help=N_("Span of the Hb run (first to last value) and width of the transfusion window."),
     )
     tx_min_baseline_units: float = param(
-        4.0, "Transfusion response: counted baseline units at least", "units", min=1, max=20,
+        4.0, N_("Transfusion response: counted baseline units at least"), "units", min=1, max=20,
         cli="--tx-min-units",
     )
     tx_reduction_units: float = param(
-        4.0, "Transfusion response: reduction in units per window", "units", min=1, max=20,
+        4.0, N_("Transfusion response: reduction in units per window"), "units", min=1, max=20,
         cli="--tx-reduction",
     )
     baseline_tx_rule: str = param(
-        "hb-threshold", "Baseline transfusions counted", "", choices=BASELINE_TX_RULES,
+        "hb-threshold", N_("Baseline transfusions counted"), "", choices=BASELINE_TX_RULES,
         cli="--baseline-tx-rule",
-        help="hb-threshold = only those given at a same-day Hb ≤ the value below (IWG 2006); "
-        "all = every RBC transfusion in the window.",
+        help=N_("hb-threshold = only those given at a same-day Hb ≤ the value below (IWG 2006); "
+        "all = every RBC transfusion in the window."),
     )
     count_only_tx_below_hb_g_l: float = param(
-        90.0, "Count a baseline transfusion only if its same-day Hb is at most", "g/L", min=60, max=130,
+        90.0, N_("Count a baseline transfusion only if its same-day Hb is at most"), "g/L", min=60, max=130,
         cli="--count-tx-below-hb",
-        help="A transfusion with no Hb recorded that day still counts, and the reason says so.",
+        help=N_("A transfusion with no Hb recorded that day still counts, and the reason says so."),
     )
     pretreatment_min_apart_days: int = param(
-        7, "Pre-treatment Hb: two values at least this far apart", "days", min=1, max=28,
+        7, N_("Pre-treatment Hb: two values at least this far apart"), "days", min=1, max=28,
         cli="--pretreatment-apart-days",
-        help="With fewer (or closer) values the mean is still used, with a warning.",
+        help=N_("With fewer (or closer) values the mean is still used, with a warning."),
     )
     tx_exclusion_days: int = param(
-        14, "Hb excluded after an RBC transfusion", "days", min=0, max=42, cli="--tx-exclusion-days",
+        14, N_("Hb excluded after an RBC transfusion"), "days", min=0, max=42, cli="--tx-exclusion-days",
     )
     post_hb: str = param(
-        "peak", "Post-treatment Hb for cohort summaries", "", choices=study.POST_HB_MEASURES, cli="--post-hb",
+        "peak", N_("Post-treatment Hb for cohort summaries"), "", choices=study.POST_HB_MEASURES, cli="--post-hb",
     )
     post_hb_from_day: int = param(
-        29, "Mean post-treatment Hb from day", "day", min=1, max=365, cli="--post-hb-from-day",
+        29, N_("Mean post-treatment Hb from day"), "day", min=1, max=365, cli="--post-hb-from-day",
     )
 
 
@@ -170,7 +172,7 @@ def evaluate(cohort: Cohort, params: Iwg2006Params | None = None) -> pd.DataFram
 
     # Hb route: a sustained run of values at or above pre-treatment Hb + 15 g/L.
     threshold = common.round_g_l(pre.hb_g_l + p.hb_rise_g_l)
-    run_span, run_start, run_stop, _ = common.sustained_hb_runs(timeline, 1, "end", threshold)
+    run_span, run_start, run_stop, _stop_day = common.sustained_hb_runs(timeline, 1, "end", threshold)
     hb_response = has_pre & ~at_or_above & (run_span >= need)
 
     # Transfusion route: some `need`-day window after day 0 with ≥ 4 units fewer.
@@ -186,12 +188,12 @@ def evaluate(cohort: Cohort, params: Iwg2006Params | None = None) -> pd.DataFram
     no_post = has_pre & ~tx_eligible & ~has_post_hb & ~responder
     # One reason per patient: a later entry overrides an earlier one (ineligibility first).
     for mask, text in (
-        (no_post, lambda i: "no transfusion-unaffected Hb after day 0"),
-        (short, lambda i: f"follow-up {followup[i]} days < {need} without response"),
-        (no_route, lambda i: f"no transfusion-unaffected Hb in days −{w} to 0 and "
-                             f"fewer than {fmt_number(p.tx_min_baseline_units)} counted RBC units"),
-        (at_or_above, lambda i: f"baseline Hb ≥ {fmt_number(p.eligibility_hb_g_l)} g/L "
-                                f"(pre-treatment {fmt_number(pre.hb_g_l[i])} g/L)"),
+        (no_post, lambda i: _("no transfusion-unaffected Hb after day 0")),
+        (short, lambda i: _("follow-up {days} days < {need} without response").format(days=followup[i], need=need)),
+        (no_route, lambda i: _("no transfusion-unaffected Hb in days −{w} to 0 and fewer than {units} counted RBC "
+                               "units").format(w=w, units=fmt_number(p.tx_min_baseline_units))),
+        (at_or_above, lambda i: _("baseline Hb ≥ {limit} g/L (pre-treatment {hb} g/L)").format(
+            limit=fmt_number(p.eligibility_hb_g_l), hb=fmt_number(pre.hb_g_l[i]))),
     ):
         for i in np.flatnonzero(mask):
             reasons[i] = text(i)
@@ -235,62 +237,72 @@ def _reasons(table: pd.DataFrame, pre: common.PretreatmentHb, p: Iwg2006Params) 
     fmt = lru_cache(maxsize=None)(fmt_number)  # a few hundred distinct values per cohort
     w = p.baseline_window_days
     need = p.response_duration_days
+    said = {  # each clause once in the language in force (a whole clause, its own word order)
+        "no_pre": _("no transfusion-unaffected pre-treatment Hb in days −{w} to 0").format(w=w),
+        "single": _("; single value, used with caution"),
+        "close": _("; values < {days} days apart, used with caution").format(days=p.pretreatment_min_apart_days),
+        "counted": _("{counted} counted RBC U in days −{w} to 0"),
+        "not_counted": _(" ({units} U at Hb > {limit} g/L not counted)"),
+        "hb_run": _("Hb ≥ {threshold} g/L from day {start} to day {end} ({days} days ≥ {need}, no transfusion) → HI-E (Hb)"),
+        "hb_short": _("Hb ≥ {threshold} g/L only from day {start} to day {end} ({days} days < {need})"),
+        "no_run": _("no sustained Hb ≥ {threshold} g/L"),
+        "tx_hi_e": _("→ HI-E (transfusion)"),
+        "tx_needed": _("(needed ≤ {units})"),
+        "fewest": _("fewest RBC units in any {need} days: {units} U in days {start}–{end} {verdict}"),
+        "no_tx_route": _("< {units} counted U: no transfusion response possible").format(
+            units=fmt(p.tx_min_baseline_units)),
+        "not_evaluable": _("{clauses}; {why} → not evaluable (counted as non-responder)."),
+        "responder": _("{clauses} → responder{spike}."),
+        "non-responder": _("{clauses} → non-responder{spike}."),
+        "spike": _("; transient early Hb spike"),
+    }
     out = []
     for i, row in enumerate(common.plain_rows(table[list(_REASON_COLUMNS)])):
         parts = []
         if pd.isna(row.pretreatment_hb_g_l):
-            parts.append(f"no transfusion-unaffected pre-treatment Hb in days −{w} to 0")
+            parts.append(said["no_pre"])
         else:
-            spacing = "" if pre.well_spaced[i] else (
-                "; single value, used with caution" if pre.n_values[i] == 1
-                else f"; values < {p.pretreatment_min_apart_days} days apart, used with caution"
-            )
-            parts.append(
-                f"pre-treatment Hb {fmt(row.pretreatment_hb_g_l)} g/L "
-                f"(mean of {row.pretreatment_hb_n} value{'s' if row.pretreatment_hb_n != 1 else ''}{spacing})"
-            )
+            spacing = "" if pre.well_spaced[i] else (said["single"] if pre.n_values[i] == 1 else said["close"])
+            parts.append(ngettext(
+                "pre-treatment Hb {hb} g/L (mean of {n} value{spacing})",
+                "pre-treatment Hb {hb} g/L (mean of {n} values{spacing})", row.pretreatment_hb_n,
+            ).format(hb=fmt(row.pretreatment_hb_g_l), n=row.pretreatment_hb_n, spacing=spacing))
         units_all = float(row.units_baseline)
         counted = float(row.units_baseline_counted)
-        tx_text = f"{fmt(counted)} counted RBC U in days −{w} to 0"
+        tx_text = said["counted"].format(counted=fmt(counted), w=w)
         if units_all > counted:
-            tx_text += f" ({fmt(units_all - counted)} U at Hb > {fmt(p.count_only_tx_below_hb_g_l)} g/L not counted)"
+            tx_text += said["not_counted"].format(units=fmt(units_all - counted), limit=fmt(p.count_only_tx_below_hb_g_l))
         if row.tx_without_same_day_hb:
             n_days = row.tx_without_same_day_hb
-            tx_text += f" ({n_days} transfusion{'s' if n_days != 1 else ''} without a same-day Hb counted)"
+            tx_text += ngettext(" ({n} transfusion without a same-day Hb counted)",
+                                " ({n} transfusions without a same-day Hb counted)", n_days).format(n=n_days)
         parts.append(tx_text)
         if not row.evaluable:
-            out.append(f"{'; '.join(parts)}; {row.not_evaluable_reason} → not evaluable (counted as non-responder).")
+            out.append(said["not_evaluable"].format(clauses=join_clauses(parts), why=row.not_evaluable_reason))
             continue
         route = row.hi_e_route
         if pd.notna(row.pretreatment_hb_g_l):
             thr = fmt(row.response_threshold_hb_g_l)
+            run = dict(threshold=thr, start=row.hb_run_start_day, end=row.hb_run_end_day, days=row.hb_run_days, need=need)
             if route in ("Hb", "Hb and transfusion"):
-                parts.append(
-                    f"Hb ≥ {thr} g/L from day {row.hb_run_start_day} to day {row.hb_run_end_day} "
-                    f"({row.hb_run_days} days ≥ {need}, no transfusion) → HI-E (Hb)"
-                )
+                parts.append(said["hb_run"].format(**run))
             elif pd.notna(row.hb_run_days):
-                parts.append(
-                    f"Hb ≥ {thr} g/L only from day {row.hb_run_start_day} to day {row.hb_run_end_day} "
-                    f"({row.hb_run_days} days < {need})"
-                )
+                parts.append(said["hb_short"].format(**run))
             else:
-                parts.append(f"no sustained Hb ≥ {thr} g/L")
+                parts.append(said["no_run"].format(threshold=thr))
         if counted >= p.tx_min_baseline_units and pd.notna(row.fewest_units_window):
             start = int(row.fewest_units_window_start_day)
             verdict = (
-                "→ HI-E (transfusion)" if route in ("transfusion", "Hb and transfusion")
-                else f"(needed ≤ {fmt(counted - p.tx_reduction_units)})"
+                said["tx_hi_e"] if route in ("transfusion", "Hb and transfusion")
+                else said["tx_needed"].format(units=fmt(counted - p.tx_reduction_units))
             )
-            parts.append(
-                f"fewest RBC units in any {need} days: {fmt(row.fewest_units_window)} U "
-                f"in days {start}–{start + need - 1} {verdict}"
-            )
+            parts.append(said["fewest"].format(need=need, units=fmt(row.fewest_units_window), start=start,
+                                               end=start + need - 1, verdict=verdict))
         elif counted < p.tx_min_baseline_units:
-            parts.append(f"< {fmt(p.tx_min_baseline_units)} counted U: no transfusion response possible")
-        verdict = "responder" if row.responder else "non-responder"
-        spike = "; transient early Hb spike" if (row.outcome == "transient spike") else ""
-        out.append(f"{'; '.join(parts)} → {verdict}{spike}.")
+            parts.append(said["no_tx_route"])
+        spike = said["spike"] if (row.outcome == "transient spike") else ""
+        out.append(said["responder" if row.responder else "non-responder"].format(
+            clauses=join_clauses(parts), spike=spike))
     return [s[0].upper() + s[1:] for s in out]
 
 
@@ -300,26 +312,29 @@ def methods_text(params: Iwg2006Params | None = None) -> str:
     w = p.baseline_window_days
     need = p.response_duration_days
     counted = (
-        f"only RBC transfusions given at a same-day Hb ≤ {fmt_number(p.count_only_tx_below_hb_g_l)} g/L "
-        f"(or with no Hb recorded that day, which the patient's reason states) were counted"
+        _("only RBC transfusions given at a same-day Hb ≤ {limit} g/L (or with no Hb recorded that day, which the "
+          "patient's reason states) were counted").format(limit=fmt_number(p.count_only_tx_below_hb_g_l))
         if p.baseline_tx_rule == "hb-threshold"
-        else "every RBC transfusion was counted"
+        else _("every RBC transfusion was counted")
     )
-    return (
-        "Response was judged by the IWG 2006 criteria for hematologic improvement–erythroid (HI-E; "
-        "Cheson et al., Blood 2006;108:419–425). Day 0 was the first luspatercept dose. "
-        f"The pre-treatment Hb was the mean of the transfusion-unaffected Hb values (none measured 1–"
-        f"{p.tx_exclusion_days} days after an RBC transfusion) in days −{w} to 0, ideally ≥ 2 values ≥ "
-        f"{p.pretreatment_min_apart_days} days apart (a single or closer values were used with a warning). "
-        f"Patients with a pre-treatment Hb ≥ {fmt_number(p.eligibility_hb_g_l)} g/L were not evaluable. "
-        f"In the baseline window {counted}. "
-        f"An Hb response was a run of consecutive transfusion-unaffected Hb values all ≥ pre-treatment Hb + "
-        f"{fmt_number(p.hb_rise_g_l)} g/L, spanning ≥ {need} days from the first to the last value, with no RBC "
-        f"transfusion on any day of the span. A transfusion response (patients with ≥ "
-        f"{fmt_number(p.tx_min_baseline_units)} counted baseline units) was some {need}-day window within day 1 to "
-        f"the end of follow-up with at least {fmt_number(p.tx_reduction_units)} RBC units fewer than counted at "
-        f"baseline (all RBC units counted after day 0). Patients followed < {need} days without response, or "
-        f"without any pre-treatment Hb and too few counted units for the transfusion route, were not evaluable and "
-        "counted as non-responders (intention to treat). Peak Hb, early rise, the transient-spike flag and "
-        "burden after day 0 follow the study definitions."
-    )
+    values = dict(w=w, need=need, tx_exclusion_days=p.tx_exclusion_days, apart=p.pretreatment_min_apart_days,
+                  eligibility=fmt_number(p.eligibility_hb_g_l), counted=counted, rise=fmt_number(p.hb_rise_g_l),
+                  min_units=fmt_number(p.tx_min_baseline_units), reduction=fmt_number(p.tx_reduction_units))
+    return join_sentences(text.format(**values) for text in (
+        _("Response was judged by the IWG 2006 criteria for hematologic improvement–erythroid (HI-E; "
+          "Cheson et al., Blood 2006;108:419–425). Day 0 was the first luspatercept dose."),
+        _("The pre-treatment Hb was the mean of the transfusion-unaffected Hb values (none measured 1–"
+          "{tx_exclusion_days} days after an RBC transfusion) in days −{w} to 0, ideally ≥ 2 values ≥ "
+          "{apart} days apart (a single or closer values were used with a warning)."),
+        _("Patients with a pre-treatment Hb ≥ {eligibility} g/L were not evaluable."),
+        _("In the baseline window {counted}."),
+        _("An Hb response was a run of consecutive transfusion-unaffected Hb values all ≥ pre-treatment Hb + "
+          "{rise} g/L, spanning ≥ {need} days from the first to the last value, with no RBC transfusion on any day "
+          "of the span."),
+        _("A transfusion response (patients with ≥ {min_units} counted baseline units) was some {need}-day window "
+          "within day 1 to the end of follow-up with at least {reduction} RBC units fewer than counted at baseline "
+          "(all RBC units counted after day 0)."),
+        _("Patients followed < {need} days without response, or without any pre-treatment Hb and too few counted "
+          "units for the transfusion route, were not evaluable and counted as non-responders (intention to treat)."),
+        _("Peak Hb, early rise, the transient-spike flag and burden after day 0 follow the study definitions."),
+    ))

@@ -29,11 +29,13 @@ from lusp.criteria import common, study
 from lusp.criteria.common import fmt_number
 from lusp.timeline import RECORD_GAP_DAYS
 from lusp.labels import criteria_label
+from lusp.i18n import N_, _, ngettext
 from lusp.params import param
+from lusp.wording import clause_separator, join_sentences
 
 NAME = "iwg2018"
 LABEL = criteria_label(NAME)  # the label registry's words (lusp.labels)
-DESCRIPTION = (
+DESCRIPTION = N_(
     "IWG 2018 hematologic improvement–erythroid (Platzbecker et al., Blood 2019) by baseline transfusion burden (NTD / LTB / "
     "HTB) over 16 weeks, judged within weeks 1–24."
 )
@@ -49,61 +51,61 @@ class Iwg2018Params:
     """Every threshold of the ``iwg2018`` set, with CRITERIA.md's defaults."""
 
     baseline_window_days: int = param(
-        112, "Baseline window (days before day 0)", "days", min=56, max=182, cli="--baseline-days",
-        help="Burden category and pre-treatment Hb come from days −N … 0 (IWG 2018: 16 weeks).",
+        112, N_("Baseline window (days before day 0)"), "days", min=56, max=182, cli="--baseline-days",
+        help=N_("Burden category and pre-treatment Hb come from days −N … 0 (IWG 2018: 16 weeks)."),
     )
     observation_days: int = param(
-        168, "Observation period (days 1 … N)", "days", min=112, max=168, cli="--observation-days",
-        help="Responses count only inside it (IWG 2018: 24 weeks).",
+        168, N_("Observation period (days 1 … N)"), "days", min=112, max=168, cli="--observation-days",
+        help=N_("Responses count only inside it (IWG 2018: 24 weeks)."),
     )
     min_followup_days: int = param(
-        112, "Minimum follow-up to call a non-responder", "days", min=56, max=168, cli="--min-followup",
-        help="Without a response and with less follow-up than this, a patient is not evaluable.",
+        112, N_("Minimum follow-up to call a non-responder"), "days", min=56, max=168, cli="--min-followup",
+        help=N_("Without a response and with less follow-up than this, a patient is not evaluable."),
     )
     ti_days: int = param(
-        56, "Transfusion independence: transfusion-free run of", "days", min=28, max=168, cli="--ti-days",
+        56, N_("Transfusion independence: transfusion-free run of"), "days", min=28, max=168, cli="--ti-days",
     )
     hb_rise_g_l: float = param(
-        15.0, "NTD response: Hb rise over pre-treatment Hb", "g/L", min=5, max=40, cli="--hb-rise",
+        15.0, N_("NTD response: Hb rise over pre-treatment Hb"), "g/L", min=5, max=40, cli="--hb-rise",
     )
     hb_response_days: int = param(
-        56, "NTD response: sustained for (first to last value)", "days", min=28, max=168, cli="--hb-response-days",
+        56, N_("NTD response: sustained for (first to last value)"), "days", min=28, max=168, cli="--hb-response-days",
     )
     iwg2018_baseline_hb: str = param(
-        "mean", "Pre-treatment Hb (NTD)", "", choices=BASELINE_HB_METHODS, cli="--iwg2018-baseline-hb",
-        help="mean = mean of transfusion-unaffected values in the baseline window; lowest-two = the "
-        "lowest mean of two such values ≥ the spacing below apart (the paper is read both ways).",
+        "mean", N_("Pre-treatment Hb (NTD)"), "", choices=BASELINE_HB_METHODS, cli="--iwg2018-baseline-hb",
+        help=N_("mean = mean of transfusion-unaffected values in the baseline window; lowest-two = the "
+        "lowest mean of two such values ≥ the spacing below apart (the paper is read both ways)."),
     )
     pretreatment_min_apart_days: int = param(
-        7, "Pre-treatment Hb: two values at least this far apart", "days", min=1, max=28,
+        7, N_("Pre-treatment Hb: two values at least this far apart"), "days", min=1, max=28,
         cli="--pretreatment-apart-days",
     )
     ltb_min_units: float = param(
-        3.0, "LTB: at least this many units in the baseline window", "units", min=1, max=7, cli="--ltb-min-units",
+        3.0, N_("LTB: at least this many units in the baseline window"), "units", min=1, max=7, cli="--ltb-min-units",
     )
     ltb_min_episodes: int = param(
-        2, "LTB: in at least this many transfusion episodes", "episodes", min=1, max=7, cli="--ltb-min-episodes",
+        2, N_("LTB: in at least this many transfusion episodes"), "episodes", min=1, max=7, cli="--ltb-min-episodes",
     )
     htb_min_units: float = param(
-        8.0, "HTB: at least this many units in the baseline window", "units", min=4, max=30, cli="--htb-min-units",
+        8.0, N_("HTB: at least this many units in the baseline window"), "units", min=4, max=30, cli="--htb-min-units",
     )
     htb_units_8_weeks: float = param(
-        4.0, "HTB: or at least this many units in any 8 weeks", "units", min=2, max=20, cli="--htb-units-8w",
+        4.0, N_("HTB: or at least this many units in any 8 weeks"), "units", min=2, max=20, cli="--htb-units-8w",
     )
     minor_window_days: int = param(
-        112, "HTB minor response: units counted in days 1 … N", "days", min=56, max=168, cli="--minor-window",
+        112, N_("HTB minor response: units counted in days 1 … N"), "days", min=56, max=168, cli="--minor-window",
     )
     minor_max_pct: float = param(
-        50.0, "HTB minor response: at most this % of baseline units", "%", min=10, max=90, cli="--minor-max-pct",
+        50.0, N_("HTB minor response: at most this % of baseline units"), "%", min=10, max=90, cli="--minor-max-pct",
     )
     tx_exclusion_days: int = param(
-        14, "Hb excluded after an RBC transfusion", "days", min=0, max=42, cli="--tx-exclusion-days",
+        14, N_("Hb excluded after an RBC transfusion"), "days", min=0, max=42, cli="--tx-exclusion-days",
     )
     post_hb: str = param(
-        "peak", "Post-treatment Hb for cohort summaries", "", choices=study.POST_HB_MEASURES, cli="--post-hb",
+        "peak", N_("Post-treatment Hb for cohort summaries"), "", choices=study.POST_HB_MEASURES, cli="--post-hb",
     )
     post_hb_from_day: int = param(
-        29, "Mean post-treatment Hb from day", "day", min=1, max=365, cli="--post-hb-from-day",
+        29, N_("Mean post-treatment Hb from day"), "day", min=1, max=365, cli="--post-hb-from-day",
     )
 
 
@@ -174,7 +176,7 @@ def evaluate(cohort: Cohort, params: Iwg2018Params | None = None) -> pd.DataFram
     # Baseline burden category over the 16-week window.
     units = timeline.units_between(codes, np.full(n, -w), np.zeros(n, np.int64))
     episodes = common.transfusion_days_between(timeline, -w, 0)
-    most_8w, _ = common.extreme_units_in_window(timeline, -w, 0, EIGHT_WEEKS_DAYS, "max")
+    most_8w, _most_start = common.extreme_units_in_window(timeline, -w, 0, EIGHT_WEEKS_DAYS, "max")
     most_8w = np.nan_to_num(most_8w, nan=0.0)
     # A record shorter than the 16-week window (issue 12) makes every count a lower bound:
     # HTB still holds when the recorded units alone reach it, every other category needs the
@@ -192,8 +194,8 @@ def evaluate(cohort: Cohort, params: Iwg2018Params | None = None) -> pd.DataFram
     note = np.full(n, "", dtype=object)
     for i in np.flatnonzero(outside):
         single = units[i] >= p.ltb_min_units and episodes[i] < p.ltb_min_episodes
-        detail = f"{fmt_number(units[i])} units" + (" in a single episode" if single else "")
-        note[i] = f"category outside IWG 2018 ({detail})"
+        note[i] = (_("category outside IWG 2018 ({units} units in a single episode)") if single
+                   else _("category outside IWG 2018 ({units} units)")).format(units=fmt_number(units[i]))
 
     # Everything after day 0 is judged inside the observation period.
     obs_end = np.minimum(end, p.observation_days)
@@ -205,7 +207,7 @@ def evaluate(cohort: Cohort, params: Iwg2018Params | None = None) -> pd.DataFram
     )
     has_pre = ~np.isnan(pre.hb_g_l)
     threshold = common.round_g_l(pre.hb_g_l + p.hb_rise_g_l)
-    run_span, run_start, run_stop, _ = common.sustained_hb_runs(timeline, 1, obs_end, threshold)
+    run_span, run_start, run_stop, _stop_day = common.sustained_hb_runs(timeline, 1, obs_end, threshold)
     hb_response = ntd & (run_span >= p.hb_response_days)
 
     minor_assessable = followup >= p.minor_window_days
@@ -222,16 +224,16 @@ def evaluate(cohort: Cohort, params: Iwg2018Params | None = None) -> pd.DataFram
     # One reason per patient: a later entry overrides an earlier one.
     for mask, text in (
         (ntd & has_pre & ~has_obs_hb & ~responder,
-         lambda i: f"no transfusion-unaffected Hb in days 1 to {obs_end[i]}"),
+         lambda i: _("no transfusion-unaffected Hb in days 1 to {end}").format(end=obs_end[i])),
         (~responder & (followup < p.min_followup_days),
-         lambda i: f"follow-up {followup[i]} days < {p.min_followup_days}"),
-        (ntd & ~has_pre, lambda i: f"no transfusion-unaffected Hb in days −{w} to 0"),
-        (minor_unjudgeable, lambda i: (
-            f"minor response cannot be judged: the baseline count is ≥ {fmt_number(units[i])} U in "
-            f"{recorded[i]} recorded of {w} days")),
-        (unassigned, lambda i: (
-            f"the pre-treatment record covers {recorded[i]} of the {w} days IWG 2018 needs to assign a "
-            "transfusion-burden category")),
+         lambda i: _("follow-up {days} days < {need}").format(days=followup[i], need=p.min_followup_days)),
+        (ntd & ~has_pre, lambda i: _("no transfusion-unaffected Hb in days −{w} to 0").format(w=w)),
+        (minor_unjudgeable, lambda i: _(
+            "minor response cannot be judged: the baseline count is ≥ {units} U in {recorded} recorded of {w} days"
+        ).format(units=fmt_number(units[i]), recorded=recorded[i], w=w)),
+        (unassigned, lambda i: _(
+            "the pre-treatment record covers {recorded} of the {w} days IWG 2018 needs to assign a "
+            "transfusion-burden category").format(recorded=recorded[i], w=w)),
     ):
         for i in np.flatnonzero(mask):
             reasons[i] = text(i)
@@ -287,77 +289,94 @@ def _reasons(table: pd.DataFrame, pre: common.PretreatmentHb, p: Iwg2018Params) 
     """One sentence per patient: category and its basis, the route of its category, the verdict."""
     fmt = lru_cache(maxsize=None)(fmt_number)  # a few hundred distinct values per cohort
     w_text = study.window_text(p.baseline_window_days)
+    said = {  # each clause once in the language in force
+        "unassigned": _("category not assigned ({units_text})"),
+        "ntd": _("NTD (0 U in {window})"),
+        "head": _("{category} ({units} U in {window}{details})"),
+        "head_short": _("{category} ({units_text}{details})"),
+        "episodes": ngettext(", {n} episode, at most {units} U in any 8 weeks",
+                             ", {n} episodes, at most {units} U in any 8 weeks", 2),
+        "episode": ngettext(", {n} episode, at most {units} U in any 8 weeks",
+                            ", {n} episodes, at most {units} U in any 8 weeks", 1),
+        "not_evaluable": _("{head}; {why} → not evaluable (counted as non-responder)."),
+        "pre_mean": _("pre-treatment Hb {hb} g/L (mean)"),
+        "pre_mean_caution": _("pre-treatment Hb {hb} g/L (mean, used with caution)"),
+        "pre_two": _("pre-treatment Hb {hb} g/L (lowest mean of two)"),
+        "pre_two_caution": _("pre-treatment Hb {hb} g/L (lowest mean of two, used with caution)"),
+        "hb_run": _("Hb ≥ {threshold} g/L from day {start} to day {end} ({days} days ≥ {need}, no transfusion) "
+                    "within days 1–{obs} → HI-E"),
+        "hb_short": _("Hb ≥ {threshold} g/L only from day {start} to day {end} ({days} days < {need}) within days 1–{obs}"),
+        "no_run": _("no 2 consecutive Hb values ≥ {threshold} g/L within days 1–{obs}"),
+        "ntd_responder": _("{head}; {pre}; {body} → responder."),
+        "ntd_non-responder": _("{head}; {pre}; {body} → non-responder."),
+        "ti": _("no transfusion from day {start} to day {end} ({days} days ≥ {need}) within days 1–{obs} → "
+                "transfusion independent"),
+        "major": _(" → major response"),
+        "tf_short": _("longest transfusion-free run day {start} to day {end} ({days} days < {need}) within days 1–{obs}"),
+        "no_tf": _("no transfusion-free day within days 1–{obs}"),
+        "minor_later": _("; minor response not assessable before day {day}").format(day=p.minor_window_days),
+        "minor": _("; {units} U in days 1–{days} ≤ {limit} ({pct} % of baseline) → minor response"),
+        "no_minor": _("; {units} U in days 1–{days} > {limit} ({pct} % of baseline)"),
+        "responder": _("{head}; {body} → responder{spike}."),
+        "non-responder": _("{head}; {body} → non-responder{spike}."),
+        "spike": _("; transient early Hb spike"),
+    }
     out = []
     for i, row in enumerate(common.plain_rows(table[list(_REASON_COLUMNS)])):
         obs = int(row.observation_end_day)
         if row.category == NOT_ASSIGNED:
-            head = f"category not assigned ({row.baseline_units_text})"
+            head = said["unassigned"].format(units_text=row.baseline_units_text)
         elif row.category == "NTD":
-            head = f"NTD (0 U in {w_text})"
+            head = said["ntd"].format(window=w_text)
         else:
             episodes = int(row.baseline_episodes)
+            details = said["episode" if episodes == 1 else "episodes"].format(
+                n=episodes, units=fmt(row.units_baseline_8w_max)) + (
+                clause_separator() + row.category_note if row.category_note else "")
             head = (
-                f"{row.category} ({fmt(row.units_baseline)} U in {w_text}" if row.baseline_complete else
-                f"{row.category} ({row.baseline_units_text}"
-            ) + (
-                f", {episodes} episode"
-                f"{'s' if episodes != 1 else ''}, at most {fmt(row.units_baseline_8w_max)} U in any 8 weeks"
-                + (f"; {row.category_note}" if row.category_note else "")
-                + ")"
+                said["head"].format(category=row.category, units=fmt(row.units_baseline), window=w_text, details=details)
+                if row.baseline_complete else
+                said["head_short"].format(category=row.category, units_text=row.baseline_units_text, details=details)
             )
         if not row.evaluable:
-            out.append(f"{head}; {row.not_evaluable_reason} → not evaluable (counted as non-responder).")
+            out.append(said["not_evaluable"].format(head=head, why=row.not_evaluable_reason))
             continue
         verdict = "responder" if row.responder else "non-responder"
         if row.category == "NTD":
-            how = "mean" if p.iwg2018_baseline_hb == "mean" else "lowest mean of two"
-            caution = "" if pre.well_spaced[i] else ", used with caution"
-            pre_text = f"pre-treatment Hb {fmt(row.pretreatment_hb_g_l)} g/L ({how}{caution})"
-            thr = fmt(row.response_threshold_hb_g_l)
+            key = ("pre_mean" if p.iwg2018_baseline_hb == "mean" else "pre_two") + (
+                "" if pre.well_spaced[i] else "_caution")
+            pre_text = said[key].format(hb=fmt(row.pretreatment_hb_g_l))
+            run = dict(threshold=fmt(row.response_threshold_hb_g_l), start=row.hb_run_start_day,
+                       end=row.hb_run_end_day, days=row.hb_run_days, need=p.hb_response_days, obs=obs)
             if row.responder:
-                body = (
-                    f"Hb ≥ {thr} g/L from day {row.hb_run_start_day} to day {row.hb_run_end_day} "
-                    f"({row.hb_run_days} days ≥ {p.hb_response_days}, no transfusion) within days 1–{obs} → HI-E"
-                )
+                body = said["hb_run"].format(**run)
             elif pd.notna(row.hb_run_days):
-                body = (
-                    f"Hb ≥ {thr} g/L only from day {row.hb_run_start_day} to day {row.hb_run_end_day} "
-                    f"({row.hb_run_days} days < {p.hb_response_days}) within days 1–{obs}"
-                )
+                body = said["hb_short"].format(**run)
             else:
-                body = f"no 2 consecutive Hb values ≥ {thr} g/L within days 1–{obs}"
-            out.append(f"{head}; {pre_text}; {body} → {verdict}.")
+                body = said["no_run"].format(**run)
+            out.append(said["ntd_" + verdict].format(head=head, pre=pre_text, body=body))
             continue
+        run = dict(start=row.ti_obs_start_day, end=row.ti_obs_end_day, days=row.ti_obs_days, need=p.ti_days, obs=obs)
         if row.ti_achieved:
-            body = (
-                f"no transfusion from day {row.ti_obs_start_day} to day {row.ti_obs_end_day} "
-                f"({row.ti_obs_days} days ≥ {p.ti_days}) within days 1–{obs} → transfusion independent"
-            )
+            body = said["ti"].format(**run)
             if row.category == "HTB":
-                body += " → major response"
+                body += said["major"]
         elif row.ti_obs_days > 0:
-            body = (
-                f"longest transfusion-free run day {row.ti_obs_start_day} to day {row.ti_obs_end_day} "
-                f"({row.ti_obs_days} days < {p.ti_days}) within days 1–{obs}"
-            )
+            body = said["tf_short"].format(**run)
         else:
-            body = f"no transfusion-free day within days 1–{obs}"
+            body = said["no_tf"].format(obs=obs)
         if row.category == "HTB" and not row.ti_achieved:
             limit = fmt(float(row.units_baseline) * p.minor_max_pct / 100.0)
+            minor = dict(units=fmt(row.units_minor_window), days=p.minor_window_days, limit=limit,
+                         pct=fmt(p.minor_max_pct))
             if pd.isna(row.units_minor_window):
-                body += f"; minor response not assessable before day {p.minor_window_days}"
+                body += said["minor_later"]
             elif not pd.isna(row.response_type) and row.response_type == "minor":
-                body += (
-                    f"; {fmt(row.units_minor_window)} U in days 1–{p.minor_window_days} ≤ {limit} "
-                    f"({fmt(p.minor_max_pct)} % of baseline) → minor response"
-                )
+                body += said["minor"].format(**minor)
             else:
-                body += (
-                    f"; {fmt(row.units_minor_window)} U in days 1–{p.minor_window_days} > {limit} "
-                    f"({fmt(p.minor_max_pct)} % of baseline)"
-                )
-        spike = "; transient early Hb spike" if row.outcome == "transient spike" else ""
-        out.append(f"{head}; {body} → {verdict}{spike}.")
+                body += said["no_minor"].format(**minor)
+        spike = said["spike"] if row.outcome == "transient spike" else ""
+        out.append(said[verdict].format(head=head, body=body, spike=spike))
     return out
 
 
@@ -391,32 +410,39 @@ def methods_text(params: Iwg2018Params | None = None) -> str:
     w = p.baseline_window_days
     obs = p.observation_days
     pre = (
-        "the mean of the transfusion-unaffected Hb values in the baseline window"
+        _("the mean of the transfusion-unaffected Hb values in the baseline window")
         if p.iwg2018_baseline_hb == "mean"
-        else f"the lowest mean of two transfusion-unaffected Hb values ≥ {p.pretreatment_min_apart_days} days apart "
-        "in the baseline window (the mean of all values when no such pair exists)"
+        else _("the lowest mean of two transfusion-unaffected Hb values ≥ {days} days apart in the baseline window "
+               "(the mean of all values when no such pair exists)").format(days=p.pretreatment_min_apart_days)
     )
-    return (
-        "Response was judged by the IWG 2018 criteria for hematologic improvement–erythroid "
-        "(Platzbecker et al., Blood 2019;133:1020–1030). Day 0 was the first luspatercept dose. "
-        f"Patients were classified by RBC units in days −{w} to 0: NTD with 0 units; HTB with ≥ "
-        f"{fmt_number(p.htb_min_units)} units or ≥ {fmt_number(p.htb_units_8_weeks)} units in any {EIGHT_WEEKS_DAYS} days; "
-        f"LTB with {fmt_number(p.ltb_min_units)}–{fmt_number(p.htb_min_units - 1)} units in ≥ {p.ltb_min_episodes} "
-        "transfusion episodes (transfusion days). Patients with fewer units, or with them in a single episode, fall "
-        "outside the published categories; they were classified LTB and flagged. "
-        "The categories are defined over the whole 16-week window: when a patient's first pre-treatment record lay "
-        f"more than {RECORD_GAP_DAYS} days after the window's start, the units recorded were a lower bound, the "
-        "burden was the rate over the recorded days only, HTB was assigned when the recorded units alone reached it, "
-        "and no other category was assigned (not evaluable); an HTB minor response was then claimed only when the "
-        "units on treatment were ≤ the limit of the recorded baseline count. "
-        f"Responses were sought within an observation period of days 1 to {obs}. NTD: ≥ 2 consecutive "
-        f"transfusion-unaffected Hb values ≥ pre-treatment Hb + {fmt_number(p.hb_rise_g_l)} g/L spanning ≥ "
-        f"{p.hb_response_days} days with no RBC transfusion in between; the pre-treatment Hb was {pre} "
-        f"(Hb measured 1–{p.tx_exclusion_days} days after a transfusion excluded). LTB: transfusion independence, "
-        f"no RBC transfusion for ≥ {p.ti_days} consecutive days. HTB: major response = transfusion independence; "
-        f"minor response = RBC units in days 1–{p.minor_window_days} ≤ {fmt_number(p.minor_max_pct)} % of the "
-        f"baseline-window units (assessed once follow-up reached day {p.minor_window_days}). A patient without "
-        f"response followed < {p.min_followup_days} days, or an NTD patient without a pre-treatment Hb, was not "
-        "evaluable and counted as a non-responder (intention to treat). Peak Hb, early rise, the transient-spike "
-        "flag and burden after day 0 follow the study definitions."
+    values = dict(
+        w=w, obs=obs, htb_min=fmt_number(p.htb_min_units), htb_8w=fmt_number(p.htb_units_8_weeks),
+        eight_weeks=EIGHT_WEEKS_DAYS, ltb_min=fmt_number(p.ltb_min_units), ltb_max=fmt_number(p.htb_min_units - 1),
+        episodes=p.ltb_min_episodes, gap=RECORD_GAP_DAYS, rise=fmt_number(p.hb_rise_g_l), hb_days=p.hb_response_days,
+        pre=pre, tx_exclusion_days=p.tx_exclusion_days, ti_days=p.ti_days, minor_days=p.minor_window_days,
+        minor_pct=fmt_number(p.minor_max_pct), min_followup=p.min_followup_days,
     )
+    return join_sentences(text.format(**values) for text in (
+        _("Response was judged by the IWG 2018 criteria for hematologic improvement–erythroid "
+          "(Platzbecker et al., Blood 2019;133:1020–1030). Day 0 was the first luspatercept dose."),
+        _("Patients were classified by RBC units in days −{w} to 0: NTD with 0 units; HTB with ≥ {htb_min} units or "
+          "≥ {htb_8w} units in any {eight_weeks} days; LTB with {ltb_min}–{ltb_max} units in ≥ {episodes} "
+          "transfusion episodes (transfusion days)."),
+        _("Patients with fewer units, or with them in a single episode, fall outside the published categories; they "
+          "were classified LTB and flagged."),
+        _("The categories are defined over the whole 16-week window: when a patient's first pre-treatment record lay "
+          "more than {gap} days after the window's start, the units recorded were a lower bound, the burden was the "
+          "rate over the recorded days only, HTB was assigned when the recorded units alone reached it, and no other "
+          "category was assigned (not evaluable); an HTB minor response was then claimed only when the units on "
+          "treatment were ≤ the limit of the recorded baseline count."),
+        _("Responses were sought within an observation period of days 1 to {obs}."),
+        _("NTD: ≥ 2 consecutive transfusion-unaffected Hb values ≥ pre-treatment Hb + {rise} g/L spanning ≥ "
+          "{hb_days} days with no RBC transfusion in between; the pre-treatment Hb was {pre} (Hb measured "
+          "1–{tx_exclusion_days} days after a transfusion excluded)."),
+        _("LTB: transfusion independence, no RBC transfusion for ≥ {ti_days} consecutive days."),
+        _("HTB: major response = transfusion independence; minor response = RBC units in days 1–{minor_days} ≤ "
+          "{minor_pct} % of the baseline-window units (assessed once follow-up reached day {minor_days})."),
+        _("A patient without response followed < {min_followup} days, or an NTD patient without a pre-treatment Hb, "
+          "was not evaluable and counted as a non-responder (intention to treat)."),
+        _("Peak Hb, early rise, the transient-spike flag and burden after day 0 follow the study definitions."),
+    ))

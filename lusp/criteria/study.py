@@ -19,11 +19,13 @@ import pyarrow as pa
 from lusp.cohort import Cohort
 from lusp.criteria import common
 from lusp.labels import criteria_label
+from lusp.i18n import N_, _, ngettext
 from lusp.params import param
+from lusp.wording import join_sentences
 
 NAME = "study"
 LABEL = criteria_label(NAME)  # the label registry's words (lusp.labels)
-DESCRIPTION = (
+DESCRIPTION = N_(
     "The source study's rules: TD → transfusion independence ≥ 56 days; NTD → Hb rise "
     "≥ 10 g/L on transfusion-unaffected values."
 )
@@ -36,52 +38,52 @@ class StudyParams:
     """Every threshold of the ``study`` criteria set, with its default (SPEC §3)."""
 
     baseline_window_days: int = param(
-        56, "Baseline window (days before day 0)", "days", min=7, max=182, cli="--baseline-days",
-        help="Baseline = days −N … 0 inclusive; TD status, baseline burden and baseline Hb come from it.",
+        56, N_("Baseline window (days before day 0)"), "days", min=7, max=182, cli="--baseline-days",
+        help=N_("Baseline = days −N … 0 inclusive; TD status, baseline burden and baseline Hb come from it."),
     )
     td_min_units: float = param(
-        1.0, "RBC units in the baseline window that make a patient TD", "units", min=0.5, max=20,
+        1.0, N_("RBC units in the baseline window that make a patient TD"), "units", min=0.5, max=20,
         cli="--td-min-units",
     )
     tx_exclusion_days: int = param(
-        14, "Hb excluded after an RBC transfusion", "days", min=0, max=42, cli="--tx-exclusion-days",
-        help="Hb measured 1 … N days after a transfusion is not used for response (it reflects the transfusion).",
+        14, N_("Hb excluded after an RBC transfusion"), "days", min=0, max=42, cli="--tx-exclusion-days",
+        help=N_("Hb measured 1 … N days after a transfusion is not used for response (it reflects the transfusion)."),
     )
     ti_days: int = param(
-        56, "Transfusion-free run for transfusion independence", "days", min=28, max=365, cli="--ti-days",
-        help="Also the minimum follow-up for judging a TD patient without TI.",
+        56, N_("Transfusion-free run for transfusion independence"), "days", min=28, max=365, cli="--ti-days",
+        help=N_("Also the minimum follow-up for judging a TD patient without TI."),
     )
     ntd_rise_g_l: float = param(
-        10.0, "Hb rise for an NTD response", "g/L", min=1, max=50, cli="--ntd-rise",
+        10.0, N_("Hb rise for an NTD response"), "g/L", min=1, max=50, cli="--ntd-rise",
     )
     early_rise_days: int = param(
-        14, "Early-rise window (days 1 … N)", "days", min=1, max=56, cli="--early-rise-days",
+        14, N_("Early-rise window (days 1 … N)"), "days", min=1, max=56, cli="--early-rise-days",
     )
     spike_peak_days: int = param(
-        7, "Spike: early-peak window (days 1 … N)", "days", min=1, max=28, cli="--spike-peak-days",
+        7, N_("Spike: early-peak window (days 1 … N)"), "days", min=1, max=28, cli="--spike-peak-days",
     )
     spike_min_rise_g_l: float = param(
-        10.0, "Spike: minimum early rise over baseline", "g/L", min=1, max=50, cli="--spike-rise",
+        10.0, N_("Spike: minimum early rise over baseline"), "g/L", min=1, max=50, cli="--spike-rise",
     )
     spike_fall_end_day: int = param(
-        42, "Spike: the fall must happen by day", "day", min=8, max=182, cli="--spike-fall-end-day",
-        help="The fall is looked for from the day after the early-peak window to this day.",
+        42, N_("Spike: the fall must happen by day"), "day", min=8, max=182, cli="--spike-fall-end-day",
+        help=N_("The fall is looked for from the day after the early-peak window to this day."),
     )
     spike_fall_fraction: float = param(
-        0.5, "Spike: fall back by at least this fraction of the rise", "fraction", min=0.1, max=1.0,
+        0.5, N_("Spike: fall back by at least this fraction of the rise"), "fraction", min=0.1, max=1.0,
         cli="--spike-fall-fraction",
     )
     spike_tx_lookback_days: int = param(
-        7, "Spike after transfusion: transfusion within N days before the early peak", "days",
+        7, N_("Spike after transfusion: transfusion within N days before the early peak"), "days",
         min=0, max=28, cli="--spike-tx-days",
     )
     post_hb: str = param(
-        "peak", "Post-treatment Hb for cohort summaries", "", choices=POST_HB_MEASURES, cli="--post-hb",
-        help="peak = highest transfusion-unaffected Hb after day 0; last = the last one; "
-        "mean from day 29 = mean of those from the day below to the end of follow-up.",
+        "peak", N_("Post-treatment Hb for cohort summaries"), "", choices=POST_HB_MEASURES, cli="--post-hb",
+        help=N_("peak = highest transfusion-unaffected Hb after day 0; last = the last one; "
+        "mean from day 29 = mean of those from the day below to the end of follow-up."),
     )
     post_hb_from_day: int = param(
-        29, "Mean post-treatment Hb from day", "day", min=1, max=365, cli="--post-hb-from-day",
+        29, N_("Mean post-treatment Hb from day"), "day", min=1, max=365, cli="--post-hb-from-day",
     )
 
 
@@ -166,7 +168,7 @@ def evaluate(cohort: Cohort, params: StudyParams | None = None) -> pd.DataFrame:
     response_hb = timeline.hb_window(1, "end", unaffected_only=True)
     peak, peak_day = common.max_value(response_hb, n)
     rise = common.round_g_l(peak - baseline)
-    last_post, _ = common.last_value(response_hb, n)
+    last_post, _last_day = common.last_value(response_hb, n)
     mean_late = common.mean_value(timeline.hb_window(p.post_hb_from_day, "end", unaffected_only=True), n)
     post_hb = {"peak": peak, "last": last_post, "mean_d29": mean_late}[p.post_hb]
 
@@ -175,7 +177,7 @@ def evaluate(cohort: Cohort, params: StudyParams | None = None) -> pd.DataFrame:
     ti = tf_length >= p.ti_days
 
     # Early rise: any Hb at all (a transfused value counts: the question is "did Hb go up").
-    early_max, _ = common.max_value(timeline.hb_window(1, np.minimum(end, p.early_rise_days)), n)
+    early_max, _early_day = common.max_value(timeline.hb_window(1, np.minimum(end, p.early_rise_days)), n)
     early_rise = early_max > baseline  # NaN compares False: "no Hb in days 1–14" → False
 
     # Transient spike on all values: early peak, then a fall by half the rise.
@@ -255,8 +257,9 @@ def baseline_units_text(units: float, window_days: int, recorded_days: int, comp
     than the window (the count is then a lower bound)."""
     count = common.fmt_number(units)
     if complete:
-        return f"{count} U in {window_days} days"
-    return f"≥ {count} U in {recorded_days} recorded of {window_days} days"
+        return _("{count} U in {window_days} days").format(count=count, window_days=window_days)
+    return _("≥ {count} U in {recorded_days} recorded of {window_days} days").format(
+        count=count, recorded_days=recorded_days, window_days=window_days)
 
 
 def add_coverage(table: pd.DataFrame, units: np.ndarray, window: int, recorded: np.ndarray, complete: np.ndarray) -> None:
@@ -279,12 +282,14 @@ def _not_evaluable_reasons(td, td_short, followup, has_baseline, has_post, p: St
     reasons = np.full(len(td), None, dtype=object)
     no_followup = td_short & (followup <= 0)
     short = td_short & (followup > 0)
-    reasons[no_followup] = "no follow-up after day 0"
-    reasons[short] = [f"follow-up {d} days < {p.ti_days} without transfusion independence" for d in followup[short]]
+    reasons[no_followup] = _("no follow-up after day 0")
+    short_text = _("follow-up {days} days < {ti_days} without transfusion independence")
+    reasons[short] = [short_text.format(days=d, ti_days=p.ti_days) for d in followup[short]]
     ntd = ~td
-    reasons[ntd & ~has_baseline & has_post] = f"no baseline Hb in days −{window} to 0"
-    reasons[ntd & has_baseline & ~has_post] = "no transfusion-unaffected Hb after day 0"
-    reasons[ntd & ~has_baseline & ~has_post] = f"no baseline Hb in days −{window} to 0 and no transfusion-unaffected Hb after day 0"
+    reasons[ntd & ~has_baseline & has_post] = _("no baseline Hb in days −{window} to 0").format(window=window)
+    reasons[ntd & has_baseline & ~has_post] = _("no transfusion-unaffected Hb after day 0")
+    reasons[ntd & ~has_baseline & ~has_post] = _(
+        "no baseline Hb in days −{window} to 0 and no transfusion-unaffected Hb after day 0").format(window=window)
     return reasons
 
 
@@ -293,7 +298,9 @@ fmt_number = common.fmt_number
 
 def window_text(days: int) -> str:
     """56 → '8 weeks', 60 → '60 days'."""
-    return f"{days // 7} weeks" if days % 7 == 0 else f"{days} days"
+    if days % 7 == 0:
+        return ngettext("{n} week", "{n} weeks", days // 7).format(n=days // 7)
+    return ngettext("{n} day", "{n} days", days).format(n=days)
 
 
 def _reasons(table: pd.DataFrame, p: StudyParams) -> pa.Array:
@@ -309,40 +316,48 @@ def _reasons(table: pd.DataFrame, p: StudyParams) -> pa.Array:
     def flag(name: str) -> np.ndarray:
         return table[name].to_numpy(dtype=bool, na_value=False)
 
-    txt, concat, where = common.as_text, common.concat, common.text_where
+    txt, fill, where = common.as_text, common.fill, common.text_where
     td, evaluable, responder = flag("td_baseline"), flag("evaluable"), flag("responder")
     tf_len = col("longest_tf_days")
     why_not = pa.array(table["not_evaluable_reason"].fillna("").array, type=pa.string())
     spike = flag("transient_spike") & ~responder
     # Formatted for every patient (NaN → "—") and blanked where there is no spike to report.
-    spike_text = where(spike, concat(
-        "; transient Hb spike to ", txt(col("early_peak_hb_g_l")), " g/L on day ",
-        txt(col("early_peak_day")), " fell back by day ", txt(col("spike_fall_day")),
-        where(flag("spike_after_transfusion"), " (transfusion in the week before the peak)", ""),
+    spike_text = where(spike, fill(
+        _("; transient Hb spike to {hb} g/L on day {day} fell back by day {fall_day}{after_transfusion}"),
+        hb=txt(col("early_peak_hb_g_l")), day=txt(col("early_peak_day")), fall_day=txt(col("spike_fall_day")),
+        after_transfusion=where(flag("spike_after_transfusion"), _(" (transfusion in the week before the peak)"), ""),
     ), "")
-    not_evaluable = concat("; ", why_not, " → not evaluable (counted as non-responder).")
-    tf_span = concat("day ", txt(col("tf_start_day")), " to day ", txt(col("tf_end_day")), " (", txt(tf_len), " days ")
-    td_text = concat(
-        "TD at baseline (", txt(col("units_baseline")), f" U in {window_text(p.baseline_window_days)})",
-        common.text_select(
-            [~evaluable, responder, tf_len > 0],
-            [
-                not_evaluable,
-                concat("; no transfusion from ", tf_span, f"≥ {p.ti_days}) → transfusion independent → responder."),
-                concat("; longest transfusion-free interval ", tf_span,
-                       f"< {p.ti_days}) → not transfusion independent → non-responder", spike_text, "."),
-            ],
-            concat("; no transfusion-free day after day 0 → non-responder", spike_text, "."),
-        ),
+    # Each outcome is one whole sentence of the catalogue (word order is the language's).
+    units = txt(col("units_baseline"))
+    window = window_text(p.baseline_window_days)
+    span = dict(start=txt(col("tf_start_day")), end=txt(col("tf_end_day")), days=txt(tf_len), ti_days=str(p.ti_days))
+    td_text = common.text_select(
+        [~evaluable, responder, tf_len > 0],
+        [
+            fill(_("TD at baseline ({units} U in {window}); {why} → not evaluable (counted as non-responder)."),
+                 units=units, window=window, why=why_not),
+            fill(_("TD at baseline ({units} U in {window}); no transfusion from day {start} to day {end} "
+                   "({days} days ≥ {ti_days}) → transfusion independent → responder."),
+                 units=units, window=window, **span),
+            fill(_("TD at baseline ({units} U in {window}); longest transfusion-free interval day {start} to day "
+                   "{end} ({days} days < {ti_days}) → not transfusion independent → non-responder{spike}."),
+                 units=units, window=window, spike=spike_text, **span),
+        ],
+        fill(_("TD at baseline ({units} U in {window}); no transfusion-free day after day 0 → non-responder{spike}."),
+             units=units, window=window, spike=spike_text),
     )
-    ntd_text = concat("NTD at baseline", where(
-        evaluable,
-        concat("; Hb ", txt(col("baseline_hb_g_l")), " g/L → peak ", txt(col("peak_hb_g_l")), " g/L on day ",
-               txt(col("peak_hb_day")), " (rise ", txt(col("hb_rise_g_l")), " g/L ",
-               where(responder, "≥ ", "< "), fmt_number(p.ntd_rise_g_l), " g/L) → ",
-               where(responder, "responder", "non-responder"), spike_text, "."),
-        not_evaluable,
-    ))
+    hb = dict(baseline=txt(col("baseline_hb_g_l")), peak=txt(col("peak_hb_g_l")), day=txt(col("peak_hb_day")),
+              rise=txt(col("hb_rise_g_l")), needed=fmt_number(p.ntd_rise_g_l), spike=spike_text)
+    ntd_text = common.text_select(
+        [~evaluable, responder],
+        [
+            fill(_("NTD at baseline; {why} → not evaluable (counted as non-responder)."), why=why_not),
+            fill(_("NTD at baseline; Hb {baseline} g/L → peak {peak} g/L on day {day} (rise {rise} g/L ≥ {needed} g/L) "
+                   "→ responder{spike}."), **hb),
+        ],
+        fill(_("NTD at baseline; Hb {baseline} g/L → peak {peak} g/L on day {day} (rise {rise} g/L < {needed} g/L) "
+               "→ non-responder{spike}."), **hb),
+    )
     return where(td, td_text, ntd_text)
 
 
@@ -351,27 +366,36 @@ def methods_text(params: StudyParams | None = None) -> str:
     p = params or StudyParams()
     w = p.baseline_window_days
     post = {
-        "peak": "the peak transfusion-unaffected Hb after day 0",
-        "last": "the last transfusion-unaffected Hb after day 0",
-        "mean_d29": f"the mean of transfusion-unaffected Hb values from day {p.post_hb_from_day} to the end of follow-up",
+        "peak": _("the peak transfusion-unaffected Hb after day 0"),
+        "last": _("the last transfusion-unaffected Hb after day 0"),
+        "mean_d29": _("the mean of transfusion-unaffected Hb values from day {day} to the end of follow-up").format(
+            day=p.post_hb_from_day),
     }[p.post_hb]
-    return (
-        f"Response was judged with the study's own definitions. Day 0 was the first luspatercept dose. "
-        f"The baseline window was days −{w} to 0; baseline Hb was the last Hb in it, as measured. "
-        f"Patients with ≥ {fmt_number(p.td_min_units)} RBC unit(s) in the baseline window were transfusion-dependent (TD), "
-        f"the others non-transfusion-dependent (NTD). Transfusion burden was RBC units per 28 days: before = "
-        f"baseline-window units × 28 / {w}; after = units from day 1 to the end of follow-up × 28 / days of follow-up. "
-        f"The end of follow-up was the last follow-up day when recorded, else the last day of any record. "
-        f"Hb measured 1–{p.tx_exclusion_days} days after an RBC transfusion was excluded from response values "
-        f"(an Hb on the transfusion day itself was kept as the pre-transfusion value). "
-        f"TD patients responded by transfusion independence: a run of ≥ {p.ti_days} consecutive days without RBC "
-        f"transfusion within day 1 to the end of follow-up; a TD patient followed < {p.ti_days} days without it was not evaluable. "
-        f"NTD patients responded by a rise of the peak transfusion-unaffected Hb after day 0 of ≥ {fmt_number(p.ntd_rise_g_l)} g/L "
-        f"over baseline; an NTD patient without a baseline Hb or without a usable Hb after day 0 was not evaluable. "
-        f"Patients who could not be evaluated counted as non-responders (intention to treat). "
-        f"An early rise was any Hb in days 1–{p.early_rise_days} above baseline. A transient spike was an Hb peak in days "
-        f"1–{p.spike_peak_days} ≥ {fmt_number(p.spike_min_rise_g_l)} g/L above baseline followed, by day {p.spike_fall_end_day}, "
-        f"by a fall of at least {p.spike_fall_fraction:.0%} of that rise; a spike with an RBC transfusion in the "
-        f"{p.spike_tx_lookback_days} days before its peak was flagged as possibly transfusion-driven. "
-        f"Post-treatment Hb in cohort summaries was {post}."
+    values = dict(
+        w=w, td_min_units=fmt_number(p.td_min_units), tx_exclusion_days=p.tx_exclusion_days, ti_days=p.ti_days,
+        ntd_rise=fmt_number(p.ntd_rise_g_l), early_rise_days=p.early_rise_days, spike_peak_days=p.spike_peak_days,
+        spike_rise=fmt_number(p.spike_min_rise_g_l), spike_fall_end_day=p.spike_fall_end_day,
+        spike_fall=f"{p.spike_fall_fraction:.0%}", lookback=p.spike_tx_lookback_days, post=post,
     )
+    return join_sentences(text.format(**values) for text in (
+        _("Response was judged with the study's own definitions. Day 0 was the first luspatercept dose."),
+        _("The baseline window was days −{w} to 0; baseline Hb was the last Hb in it, as measured."),
+        _("Patients with ≥ {td_min_units} RBC unit(s) in the baseline window were transfusion-dependent (TD), "
+          "the others non-transfusion-dependent (NTD)."),
+        _("Transfusion burden was RBC units per 28 days: before = baseline-window units × 28 / {w}; after = units "
+          "from day 1 to the end of follow-up × 28 / days of follow-up."),
+        _("The end of follow-up was the last follow-up day when recorded, else the last day of any record."),
+        _("Hb measured 1–{tx_exclusion_days} days after an RBC transfusion was excluded from response values "
+          "(an Hb on the transfusion day itself was kept as the pre-transfusion value)."),
+        _("TD patients responded by transfusion independence: a run of ≥ {ti_days} consecutive days without RBC "
+          "transfusion within day 1 to the end of follow-up; a TD patient followed < {ti_days} days without it was "
+          "not evaluable."),
+        _("NTD patients responded by a rise of the peak transfusion-unaffected Hb after day 0 of ≥ {ntd_rise} g/L "
+          "over baseline; an NTD patient without a baseline Hb or without a usable Hb after day 0 was not evaluable."),
+        _("Patients who could not be evaluated counted as non-responders (intention to treat)."),
+        _("An early rise was any Hb in days 1–{early_rise_days} above baseline."),
+        _("A transient spike was an Hb peak in days 1–{spike_peak_days} ≥ {spike_rise} g/L above baseline followed, "
+          "by day {spike_fall_end_day}, by a fall of at least {spike_fall} of that rise; a spike with an RBC "
+          "transfusion in the {lookback} days before its peak was flagged as possibly transfusion-driven."),
+        _("Post-treatment Hb in cohort summaries was {post}."),
+    ))

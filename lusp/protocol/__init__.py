@@ -24,12 +24,26 @@ class Protocol:
     """One selectable dosing protocol."""
 
     name: str
-    label: str
+    english_label: str
     Params: type
     rules: tuple[str, ...]
     review: Callable[..., pd.DataFrame]
     methods_text: Callable[..., str]
-    description: str = ""
+    english_description: str = ""
+
+    @property
+    def label(self) -> str:
+        """The protocol's name in the language in force."""
+        from lusp.i18n import _
+
+        return _(self.english_label)  # i18n: lookup
+
+    @property
+    def description(self) -> str:
+        """One line on the protocol, in the language in force (empty when it has none)."""
+        from lusp.i18n import _
+
+        return _(self.english_description) if self.english_description else ""  # i18n: lookup
 
 
 def _load(module_name: str) -> Protocol | None:
@@ -42,12 +56,12 @@ def _load(module_name: str) -> Protocol | None:
         raise
     return Protocol(
         name=module.NAME,
-        label=module.LABEL,
+        english_label=module.LABEL,
         Params=module.Params,
         rules=tuple(module.RULES),
         review=module.review,
         methods_text=module.methods_text,
-        description=getattr(module, "DESCRIPTION", ""),
+        english_description=getattr(module, "DESCRIPTION", ""),
     )
 
 

@@ -22,6 +22,7 @@ import pandas as pd
 
 from lusp.cohort import Cohort
 from lusp.criteria import common
+from lusp.i18n import _, ngettext
 from lusp.protocol import get_protocol
 from lusp.protocol.common import DOSE_EPS, dose_steps, fmt_dose, fmt_value, max_unaffected_hb_between, pre_dose_hb
 
@@ -56,21 +57,23 @@ class _Rules:
 
 def _rules(name: str, p) -> _Rules:
     steps = " → ".join(fmt_dose(v) for v in sorted(p.dose_levels_mg_kg) if v >= p.start_dose_mg_kg - DOSE_EPS)
-    hold = (f"hold the dose when the pre-dose Hb is ≥ {fmt_value(p.hold_hb_g_l)} g/L without a transfusion in the "
-            f"prior {p.hold_tx_days} days")
+    hold = _("hold the dose when the pre-dose Hb is ≥ {hold} g/L without a transfusion in the prior {days} days").format(
+        hold=fmt_value(p.hold_hb_g_l), days=p.hold_tx_days)
     if name == "study":
         return _Rules(
-            escalate=(f"Study protocol: after ≥ {p.doses_per_level} doses at a level without response (TD: burden "
-                      f"reduction < {fmt_value(p.td_reduction_pct)} % since the level began; NTD: Hb rise < "
-                      f"{fmt_value(p.ntd_rise_g_l)} g/L over baseline) escalate one step, {steps} mg/kg (maximum)"),
-            hold=f"Study protocol (label safety rule): {hold}",
+            escalate=_("Study protocol: after ≥ {doses} doses at a level without response (TD: burden reduction < "
+                       "{td_reduction} % since the level began; NTD: Hb rise < {ntd_rise} g/L over baseline) escalate "
+                       "one step, {steps} mg/kg (maximum)").format(
+                doses=p.doses_per_level, td_reduction=fmt_value(p.td_reduction_pct), ntd_rise=fmt_value(p.ntd_rise_g_l),
+                steps=steps),
+            hold=_("Study protocol (label safety rule): {hold}").format(hold=hold),
         )
     return _Rules(
-        escalate=(f"Label (MDS): if not RBC-transfusion-free after ≥ {p.doses_per_level} consecutive doses at a level, "
-                  f"escalate one step, {steps} mg/kg (maximum)"),
-        hold=f"Label (MDS): {hold}",
-        stop=(f"Label (MDS): discontinue if there is no reduction in transfusion burden after {p.max_level_doses} "
-              f"doses at the maximum level"),
+        escalate=_("Label (MDS): if not RBC-transfusion-free after ≥ {doses} consecutive doses at a level, escalate "
+                   "one step, {steps} mg/kg (maximum)").format(doses=p.doses_per_level, steps=steps),
+        hold=_("Label (MDS): {hold}").format(hold=hold),
+        stop=_("Label (MDS): discontinue if there is no reduction in transfusion burden after {doses} doses at the "
+               "maximum level").format(doses=p.max_level_doses),
     )
 
 
@@ -159,19 +162,31 @@ def recommend(cohort: Cohort, results_table: pd.DataFrame, review_day: int, prot
     end_day = timeline.end_day[codes]
     next_step = levels[np.minimum(np.searchsorted(levels, np.nan_to_num(level) + DOSE_EPS, side="left"), len(levels) - 1)]
 
+    said = {  # each sentence once in the language in force
+        "td": _("TD: burden {before} → {now} U/28 d since day {start} ({units} U in {days} days), reduction {reduction} %"),
+        "ntd": _("NTD: Hb peak {peak} g/L since day {start}, rise {rise} g/L over baseline {baseline} g/L"),
+        "free": _("transfusion-free"), "not_free": _("not transfusion-free"),
+        "no_rule": _("not transfused at baseline: the label gives no escalation rule"),
+        "off": _("follow-up ended on day {day}, before the review day"),
+        "no_dose": _("no dose recorded before day {day}").format(day=review_day),
+        "hold": _("pre-dose Hb {hb} g/L (day {hb_day}) ≥ {hold} g/L, no transfusion in the prior {days} days"),
+        "no_baseline": _("{dose} mg/kg × {n}; no baseline to judge the response criterion against"),
+        "max_study": _("{rule}; the maximum is reached and the study protocol sets no stop rule"),
+        "max_label": _("{rule}; maximum reached"),
+    }
     rows = []
     for i in range(n):
         lvl = float(level[i])
         enough = at_level[i] >= p.doses_per_level
         at_max = lvl >= max_dose - DOSE_EPS
-        since = f"since day {level_start[i]}"
         if td[i]:
-            numbers = (f"TD: burden {fmt_value(burden_before[i])} → {fmt_value(burden_now[i])} U/28 d {since} "
-                       f"({fmt_value(units[i])} U in {window_days[i]} days), reduction {fmt_value(reduction[i])} %")
+            numbers = said["td"].format(before=fmt_value(burden_before[i]), now=fmt_value(burden_now[i]),
+                                        start=level_start[i], units=fmt_value(units[i]), days=window_days[i],
+                                        reduction=fmt_value(reduction[i]))
             judgeable = burden_before[i] > 0
         else:
-            numbers = (f"NTD: Hb peak {fmt_value(peak[i])} g/L {since}, rise {fmt_value(rise[i])} g/L over baseline "
-                       f"{fmt_value(baseline_hb[i])} g/L")
+            numbers = said["ntd"].format(peak=fmt_value(peak[i]), start=level_start[i], rise=fmt_value(rise[i]),
+                                         baseline=fmt_value(baseline_hb[i]))
             judgeable = not np.isnan(rise[i])
         if chosen.name == "study":
             met = (reduction[i] >= p.td_reduction_pct) if td[i] else (rise[i] >= p.ntd_rise_g_l)
@@ -180,29 +195,31 @@ def recommend(cohort: Cohort, results_table: pd.DataFrame, review_day: int, prot
         else:  # label-mds: the escalation criterion is "RBC-transfusion-free", for TD patients only
             met = units[i] <= 0 if td[i] else True
             judgeable = bool(td[i]) or judgeable
-            relation = ("transfusion-free" if met else "not transfusion-free") if td[i] else \
-                "not transfused at baseline: the label gives no escalation rule"
-        judged = f"{fmt_dose(lvl)} mg/kg × {at_level[i]} dose{'s' if at_level[i] != 1 else ''}; {numbers} ({relation})"
+            relation = (said["free"] if met else said["not_free"]) if td[i] else said["no_rule"]
+        judged = ngettext("{dose} mg/kg × {n} dose; {numbers} ({relation})",
+                          "{dose} mg/kg × {n} doses; {numbers} ({relation})", int(at_level[i])).format(
+            dose=fmt_dose(lvl), n=at_level[i], numbers=numbers, relation=relation)
         recommended = lvl
         rule = rules.escalate
         held = (common.round_g_l(np.array([pre_hb[i]]))[0] >= p.hold_hb_g_l) and recent_units[i] <= 0
         if end_day[i] < review_day:
             action, recommended, rule = "off study", np.nan, ""
-            judged = f"follow-up ended on day {end_day[i]}, before the review day"
+            judged = said["off"].format(day=end_day[i])
         elif np.isnan(lvl):  # day 0 is the first dose, so only a cohort without doses gets here
             action, recommended, rule = "not judged", np.nan, ""
-            judged = f"no dose recorded before day {review_day}"
+            judged = said["no_dose"]
         elif held:
             action, recommended, rule = "hold", np.nan, rules.hold
-            judged = (f"pre-dose Hb {fmt_value(pre_hb[i])} g/L (day {pre_day[i]}) ≥ {fmt_value(p.hold_hb_g_l)} g/L, "
-                      f"no transfusion in the prior {p.hold_tx_days} days")
+            judged = said["hold"].format(hb=fmt_value(pre_hb[i]), hb_day=pre_day[i], hold=fmt_value(p.hold_hb_g_l),
+                                         days=p.hold_tx_days)
         elif not judgeable:
             action = "not judged"
-            judged = f"{fmt_dose(lvl)} mg/kg × {at_level[i]}; no baseline to judge the response criterion against"
+            judged = said["no_baseline"].format(dose=fmt_dose(lvl), n=at_level[i])
         elif not enough:
             action = "continue"
-            judged = (f"{fmt_dose(lvl)} mg/kg × {at_level[i]} dose{'s' if at_level[i] != 1 else ''} "
-                      f"(< {p.doses_per_level} at this level: too early to escalate)")
+            judged = ngettext("{dose} mg/kg × {n} dose (< {needed} at this level: too early to escalate)",
+                              "{dose} mg/kg × {n} doses (< {needed} at this level: too early to escalate)",
+                              int(at_level[i])).format(dose=fmt_dose(lvl), n=at_level[i], needed=p.doses_per_level)
         elif met:
             action = "continue"
         elif not at_max:
@@ -212,8 +229,7 @@ def recommend(cohort: Cohort, results_table: pd.DataFrame, review_day: int, prot
             action, recommended, rule = "stop", np.nan, rules.stop
         else:
             action = "continue"
-            rule = rules.escalate + ("; the maximum is reached and the study protocol sets no stop rule"
-                                     if chosen.name == "study" else "; maximum reached")
+            rule = said["max_study" if chosen.name == "study" else "max_label"].format(rule=rules.escalate)
         rows.append((action, recommended, judged, rule))
 
     action, recommended, judged, rule = (list(col) for col in zip(*rows)) if rows else ([], [], [], [])

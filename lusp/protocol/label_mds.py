@@ -19,7 +19,9 @@ import pandas as pd
 
 from lusp.cohort import Cohort
 from lusp.criteria import common
+from lusp.i18n import N_, _, ngettext
 from lusp.params import param
+from lusp.wording import join_list_of_doses
 from lusp.protocol.common import (
     dose_steps,
     findings_frame,
@@ -31,9 +33,10 @@ from lusp.protocol.common import (
 
 NAME = "label-mds"
 #: The label text this module encodes; shown wherever the protocol is named.
-LABEL_EDITION = "Reblozyl US prescribing information, MDS dosing, editions up to 2025"
-LABEL = f"Label, MDS (1.0 → 1.33 → 1.75 mg/kg every 21 days; {LABEL_EDITION})"
-DESCRIPTION = (
+LABEL_EDITION = N_("Reblozyl US prescribing information, MDS dosing, editions up to 2025")
+LABEL = N_("Label, MDS (1.0 → 1.33 → 1.75 mg/kg every 21 days; Reblozyl US prescribing information, MDS dosing, "
+           "editions up to 2025)")
+DESCRIPTION = N_(
     "The product label's MDS rules: escalate when not transfusion-free after 2 doses, at most "
     "every 2 doses; hold at Hb ≥ 115 g/L, resume ≤ 110; reduce one level after a rise > 20 g/L; "
     "discontinue after 3 doses at 1.75 mg/kg without burden reduction."
@@ -63,33 +66,33 @@ LEVEL_TOLERANCE_MG_KG = 0.01
 class LabelMdsParams:
     """Every number of the label's MDS dosing rules."""
 
-    start_dose_mg_kg: float = param(1.0, "Starting dose", "mg/kg", min=0.1, max=5, cli="--protocol-start-dose")
+    start_dose_mg_kg: float = param(1.0, N_("Starting dose"), "mg/kg", min=0.1, max=5, cli="--protocol-start-dose")
     dose_levels_mg_kg: tuple[float, ...] = param(
-        (0.6, 0.8, 1.0, 1.33, 1.75), "Dose levels (reductions below the start)", "mg/kg",
+        (0.6, 0.8, 1.0, 1.33, 1.75), N_("Dose levels (reductions below the start)"), "mg/kg",
         cli="--protocol-dose-levels",
-        help="Comma-separated, ascending; escalation goes up from the start, reduction down; the last is the maximum.",
+        help=N_("Comma-separated, ascending; escalation goes up from the start, reduction down; the last is the maximum."),
     )
     min_interval_days: int = param(
-        21, "Shortest interval between doses (also after a delayed dose)", "days", min=14, max=28,
+        21, N_("Shortest interval between doses (also after a delayed dose)"), "days", min=14, max=28,
         cli="--protocol-min-interval",
     )
     doses_per_level: int = param(
-        2, "Consecutive doses at a level before escalation", "doses", min=1, max=6, cli="--protocol-doses-per-level",
+        2, N_("Consecutive doses at a level before escalation"), "doses", min=1, max=6, cli="--protocol-doses-per-level",
     )
     max_level_doses: int = param(
-        3, "Discontinue after this many doses at the maximum without burden reduction", "doses", min=1, max=6,
+        3, N_("Discontinue after this many doses at the maximum without burden reduction"), "doses", min=1, max=6,
         cli="--protocol-max-level-doses",
     )
-    hold_hb_g_l: float = param(115.0, "Hold the dose when pre-dose Hb ≥", "g/L", min=90, max=160, cli="--protocol-hold-hb")
-    resume_hb_g_l: float = param(110.0, "Resume after a hold at Hb ≤", "g/L", min=80, max=150, cli="--protocol-resume-hb")
+    hold_hb_g_l: float = param(115.0, N_("Hold the dose when pre-dose Hb ≥"), "g/L", min=90, max=160, cli="--protocol-hold-hb")
+    resume_hb_g_l: float = param(110.0, N_("Resume after a hold at Hb ≤"), "g/L", min=80, max=150, cli="--protocol-resume-hb")
     hold_tx_days: int = param(
-        21, "Hold rule applies without transfusion in the prior", "days", min=0, max=56, cli="--protocol-hold-tx-days",
+        21, N_("Hold rule applies without transfusion in the prior"), "days", min=0, max=56, cli="--protocol-hold-tx-days",
     )
     reduce_rise_g_l: float = param(
-        20.0, "Reduce one level after an Hb rise >", "g/L", min=5, max=50, cli="--protocol-reduce-rise",
+        20.0, N_("Reduce one level after an Hb rise >"), "g/L", min=5, max=50, cli="--protocol-reduce-rise",
     )
     reduce_window_days: int = param(
-        21, "… within this many days after a dose", "days", min=7, max=42, cli="--protocol-reduce-days",
+        21, N_("… within this many days after a dose"), "days", min=7, max=42, cli="--protocol-reduce-days",
     )
 
 
@@ -165,24 +168,27 @@ def review(cohort: Cohort, results_table: pd.DataFrame, params: LabelMdsParams |
             parts.append(pd.DataFrame({"code": code[mask], "day": day[mask], "rule": rule,
                                        "kind": kinds, "message": messages}))
 
-    label = "label"
-    # Start, interval and allowed levels.
+    # Start, interval and allowed levels. Each finding is one whole sentence of the catalogue.
     m = ~later & (np.abs(dose - p.start_dose_mg_kg) > tol)
-    add("first_dose", m, [f"day {d}: first dose {fmt_dose(x)} mg/kg ({label}: start at {fmt_dose(p.start_dose_mg_kg)})"
+    said = _("day {day}: first dose {dose} mg/kg (label: start at {start})")
+    add("first_dose", m, [said.format(day=d, dose=fmt_dose(x), start=fmt_dose(p.start_dose_mg_kg))
                           for d, x in zip(day[m], dose[m])])
     gap = day - prev_day
     prev_gap = np.r_[-1, gap[:-1]]
     prev_delayed = later & np.r_[False, later[:-1]] & (prev_gap > p.min_interval_days)
     m = later & (gap < p.min_interval_days)
+    after_delayed = _("day {day}: dose given {gap} days after the delayed dose of day {previous} (label: at least "
+                      "{min_interval} days between doses, also after a delayed dose)")
+    after_previous = _("day {day}: dose given {gap} days after the previous one (label: at least {min_interval} days "
+                       "between doses)")
     add("short_interval", m, [
-        f"day {day[i]}: dose given {gap[i]} days after "
-        + (f"the delayed dose of day {prev_day[i]}" if prev_delayed[i] else "the previous one")
-        + f" ({label}: at least {p.min_interval_days} days between doses"
-        + (", also after a delayed dose)" if prev_delayed[i] else ")")
+        (after_delayed if prev_delayed[i] else after_previous).format(
+            day=day[i], gap=gap[i], previous=prev_day[i], min_interval=p.min_interval_days)
         for i in np.flatnonzero(m)
     ])
     m = dose > max_dose + tol
-    add("above_max", m, [f"day {d}: {fmt_dose(x)} mg/kg is above the {label} maximum {fmt_dose(max_dose)} mg/kg"
+    said = _("day {day}: {dose} mg/kg is above the label maximum {max_dose} mg/kg")
+    add("above_max", m, [said.format(day=d, dose=fmt_dose(x), max_dose=fmt_dose(max_dose))
                          for d, x in zip(day[m], dose[m])])
     # An off-label level is one deviation however long it is kept: flagged at the first dose
     # of each run at that level, with the run's length.
@@ -190,26 +196,31 @@ def review(cohort: Cohort, results_table: pd.DataFrame, params: LabelMdsParams |
     run_id = np.cumsum(run_length == 1)
     run_size = np.bincount(run_id, minlength=run_id.max() + 1 if len(run_id) else 1)[run_id]
     off = (level_index < 0) & (dose <= max_dose + tol) & (run_length == 1)
-    allowed = ", ".join(fmt_dose(v) for v in levels)
+    allowed = join_list_of_doses(fmt_dose(v) for v in levels)
+    said = _("day {day}: {dose} mg/kg is not a label dose level ({allowed} mg/kg)")
+    in_a_row = _("; given {n} times in a row")
     add("off_level", off, [
-        f"day {day[i]}: {fmt_dose(dose[i])} mg/kg is not a {label} dose level ({allowed} mg/kg)"
-        + (f"; given {run_size[i]} times in a row" if run_size[i] > 1 else "")
+        said.format(day=day[i], dose=fmt_dose(dose[i]), allowed=allowed)
+        + (in_a_row.format(n=run_size[i]) if run_size[i] > 1 else "")
         for i in np.flatnonzero(off)
     ])
 
     # Escalations: one level at a time, at most every `doses_per_level` doses.
     escalated = later & (dose > prev + tol)
     m = escalated & (level_index >= 0) & (prev_index >= 0) & (level_index - prev_index > 1)
+    said = _("day {day}: escalated from {previous} to {dose} mg/kg, skipping {skipped} (label: one level at a time)")
     add("skipped_step", m, [
-        f"day {day[i]}: escalated from {fmt_dose(prev[i])} to {fmt_dose(dose[i])} mg/kg, skipping "
-        + ", ".join(fmt_dose(v) for v in levels[prev_index[i] + 1 : level_index[i]])
-        + f" ({label}: one level at a time)"
+        said.format(day=day[i], previous=fmt_dose(prev[i]), dose=fmt_dose(dose[i]),
+                    skipped=join_list_of_doses(fmt_dose(v) for v in levels[prev_index[i] + 1 : level_index[i]]))
         for i in np.flatnonzero(m)
     ])
     m = escalated & (at_level < p.doses_per_level)
     add("early_escalation", m, [
-        f"day {d}: escalated to {fmt_dose(b)} mg/kg after {k} dose{'s' if k != 1 else ''} at {fmt_dose(a)} "
-        f"({label}: not more often than every {p.doses_per_level} doses)"
+        ngettext("day {day}: escalated to {dose} mg/kg after {n} dose at {previous} (label: not more often than every "
+                 "{needed} doses)",
+                 "day {day}: escalated to {dose} mg/kg after {n} doses at {previous} (label: not more often than every "
+                 "{needed} doses)", int(k)).format(day=d, dose=fmt_dose(b), n=k, previous=fmt_dose(a),
+                                                   needed=p.doses_per_level)
         for d, a, b, k in zip(day[m], prev[m], dose[m], at_level[m])
     ])
 
@@ -219,17 +230,20 @@ def review(cohort: Cohort, results_table: pd.DataFrame, params: LabelMdsParams |
     judgeable = later & td & (window_days > 0)
     free = units_level <= 0
     m = escalated & judgeable & free
+    said = _("day {day}: escalated to {dose} mg/kg although no RBC transfusion was given since the level began on "
+             "day {start} (label: escalate only if not transfusion-free)")
     add("escalation_criterion_met", m, [
-        f"day {day[i]}: escalated to {fmt_dose(dose[i])} mg/kg although no RBC transfusion was given since the level "
-        f"began on day {level_start[i]} ({label}: escalate only if not transfusion-free)"
+        said.format(day=day[i], dose=fmt_dose(dose[i]), start=level_start[i])
         for i in np.flatnonzero(m)
     ])
     stayed = later & (np.abs(dose - prev) <= tol)
     next_up = np.where(prev_index >= 0, levels[np.minimum(prev_index + 1, len(levels) - 1)], np.nan)
     m = stayed & (at_level >= p.doses_per_level) & (prev < max_dose - tol) & (prev >= p.start_dose_mg_kg - tol) & judgeable & ~free
+    said = _("day {day}: kept at {dose} mg/kg after {n} doses at that level with {units} RBC U since day {start} "
+             "(label: may escalate to {next_dose})")
     add("no_escalation", m, [
-        f"day {day[i]}: kept at {fmt_dose(dose[i])} mg/kg after {at_level[i]} doses at that level with "
-        f"{fmt_value(units_level[i])} RBC U since day {level_start[i]} ({label}: may escalate to {fmt_dose(next_up[i])})"
+        said.format(day=day[i], dose=fmt_dose(dose[i]), n=at_level[i], units=fmt_value(units_level[i]),
+                    start=level_start[i], next_dose=fmt_dose(next_up[i]))
         for i in np.flatnonzero(m)
     ], kind="info")
 
@@ -238,10 +252,11 @@ def review(cohort: Cohort, results_table: pd.DataFrame, params: LabelMdsParams |
         burden_level = units_level * common.BURDEN_PERIOD_DAYS / window_days
     at_max = (np.abs(prev - max_dose) <= tol) & later
     m = at_max & (at_level == p.max_level_doses) & judgeable & (burden_before > 0) & (burden_level >= burden_before)
+    said = _("day {day}: dose given after {n} doses at {max_dose} mg/kg without a reduction in transfusion burden "
+             "({before} → {now} U/28 d since day {start}) (label: discontinue)")
     add("discontinue_rule", m, [
-        f"day {day[i]}: dose given after {at_level[i]} doses at {fmt_dose(max_dose)} mg/kg without a reduction in "
-        f"transfusion burden ({fmt_value(burden_before[i])} → {fmt_value(burden_level[i])} U/28 d since day "
-        f"{level_start[i]}) ({label}: discontinue)"
+        said.format(day=day[i], n=at_level[i], max_dose=fmt_dose(max_dose), before=fmt_value(burden_before[i]),
+                    now=fmt_value(burden_level[i]), start=level_start[i])
         for i in np.flatnonzero(m)
     ])
 
@@ -249,9 +264,10 @@ def review(cohort: Cohort, results_table: pd.DataFrame, params: LabelMdsParams |
     pre_hb, pre_day = pre_dose_hb(timeline, code, day)
     recent_units = timeline.units_between(code, day - p.hold_tx_days, day - 1)
     high = (common.round_g_l(pre_hb) >= p.hold_hb_g_l) & (recent_units <= 0)
+    said = _("day {day}: dose given with pre-dose Hb {hb} g/L (day {hb_day}) ≥ {hold} and no transfusion in the "
+             "prior {tx_days} days (label: hold the dose)")
     add("hold_rule", high, [
-        f"day {d}: dose given with pre-dose Hb {fmt_value(h)} g/L (day {hd}) ≥ {fmt_value(p.hold_hb_g_l)} and no "
-        f"transfusion in the prior {p.hold_tx_days} days ({label}: hold the dose)"
+        said.format(day=d, hb=fmt_value(h), hb_day=hd, hold=fmt_value(p.hold_hb_g_l), tx_days=p.hold_tx_days)
         for d, h, hd in zip(day[high], pre_hb[high], pre_day[high])
     ])
     # Resume: after a hold (a long gap holding an Hb ≥ hold threshold without a transfusion
@@ -260,9 +276,11 @@ def review(cohort: Cohort, results_table: pd.DataFrame, params: LabelMdsParams |
     gap_peak = _max_hold_hb_between(timeline, code, prev_day + 1, day - 1, p.hold_tx_days)
     held = long_gap & (common.round_g_l(gap_peak) >= p.hold_hb_g_l)
     m = held & ~high & (common.round_g_l(pre_hb) > p.resume_hb_g_l)
+    said = _("day {day}: resumed after a {gap}-day pause (Hb {peak} g/L in between) with pre-dose Hb {hb} g/L > "
+             "{resume} (label: resume at ≤ {resume} g/L)")
     add("resume_rule", m, [
-        f"day {day[i]}: resumed after a {gap[i]}-day pause (Hb {fmt_value(gap_peak[i])} g/L in between) with pre-dose "
-        f"Hb {fmt_value(pre_hb[i])} g/L > {fmt_value(p.resume_hb_g_l)} ({label}: resume at ≤ {fmt_value(p.resume_hb_g_l)} g/L)"
+        said.format(day=day[i], gap=gap[i], peak=fmt_value(gap_peak[i]), hb=fmt_value(pre_hb[i]),
+                    resume=fmt_value(p.resume_hb_g_l))
         for i in np.flatnonzero(m)
     ])
 
@@ -281,20 +299,25 @@ def review(cohort: Cohort, results_table: pd.DataFrame, params: LabelMdsParams |
     followed = no_next | (next_dose < dose - tol)
     kind = np.where(followed, "info", "finding")
 
+    words = {"stop": _("stop treatment"), "reduce_to": _("reduce to {dose} mg/kg"), "reduce": _("reduce one level"),
+             "no_next": _("no later dose"), "next": _("next dose {dose} mg/kg")}
+
     def expected(i: int) -> str:
         if lowest[i]:
-            return "stop treatment"
-        return f"reduce to {fmt_dose(lower[i])} mg/kg" if not np.isnan(lower[i]) else "reduce one level"
+            return words["stop"]
+        return words["reduce_to"].format(dose=fmt_dose(lower[i])) if not np.isnan(lower[i]) else words["reduce"]
 
     def what_happened(i: int) -> str:
         if no_next[i]:
-            return "no later dose"
-        return f"next dose {fmt_dose(next_dose[i])} mg/kg"
+            return words["no_next"]
+        return words["next"].format(dose=fmt_dose(next_dose[i]))
 
+    said = _("day {day}: Hb rose to {hb} g/L on day {hb_day}, {rise} g/L above the pre-dose {pre_hb} g/L within "
+             "{window} days without a transfusion (label: {expected}; {what_happened})")
     add("dose_reduction_rule", triggered, [
-        f"day {day[i]}: Hb rose to {fmt_value(rise_hb[i])} g/L on day {rise_day[i]}, {fmt_value(rise_hb[i] - pre_hb[i])} g/L "
-        f"above the pre-dose {fmt_value(pre_hb[i])} g/L within {p.reduce_window_days} days without a transfusion "
-        f"({label}: {expected(i)}; {what_happened(i)})"
+        said.format(day=day[i], hb=fmt_value(rise_hb[i]), hb_day=rise_day[i], rise=fmt_value(rise_hb[i] - pre_hb[i]),
+                    pre_hb=fmt_value(pre_hb[i]), window=p.reduce_window_days, expected=expected(i),
+                    what_happened=what_happened(i))
         for i in np.flatnonzero(triggered)
     ], kind=kind)
 
@@ -340,14 +363,16 @@ def methods_text(params: LabelMdsParams | None = None) -> str:
     levels = sorted(p.dose_levels_mg_kg)
     up = " → ".join(fmt_dose(v) for v in levels if v >= p.start_dose_mg_kg - LEVEL_TOLERANCE_MG_KG)
     down = " → ".join(fmt_dose(v) for v in reversed(levels))
-    return (
-        f"Dosing was reviewed against the product label ({LABEL_EDITION}): start at {fmt_dose(p.start_dose_mg_kg)} mg/kg "
-        f"with at least {p.min_interval_days} days between doses, also after a delayed dose; a TD patient not "
-        f"RBC-transfusion-free after ≥ {p.doses_per_level} consecutive doses at a level escalates one level, {up} mg/kg "
-        f"(maximum), not more often than every {p.doses_per_level} doses; treatment stops when transfusion burden has "
-        f"not fallen after {p.max_level_doses} doses at the maximum; a dose is held at a pre-dose Hb ≥ "
-        f"{fmt_value(p.hold_hb_g_l)} g/L without a transfusion in the prior {p.hold_tx_days} days and resumed at ≤ "
-        f"{fmt_value(p.resume_hb_g_l)} g/L; after an Hb rise > {fmt_value(p.reduce_rise_g_l)} g/L within "
-        f"{p.reduce_window_days} days of a dose without a transfusion the dose is reduced one level ({down} mg/kg, "
-        "then stop)."
+    return _(
+        "Dosing was reviewed against the product label ({edition}): start at {start} mg/kg with at least "
+        "{min_interval} days between doses, also after a delayed dose; a TD patient not RBC-transfusion-free after "
+        "≥ {doses_per_level} consecutive doses at a level escalates one level, {up} mg/kg (maximum), not more often "
+        "than every {doses_per_level} doses; treatment stops when transfusion burden has not fallen after "
+        "{max_level_doses} doses at the maximum; a dose is held at a pre-dose Hb ≥ {hold} g/L without a transfusion "
+        "in the prior {hold_days} days and resumed at ≤ {resume} g/L; after an Hb rise > {reduce_rise} g/L within "
+        "{reduce_days} days of a dose without a transfusion the dose is reduced one level ({down} mg/kg, then stop)."
+    ).format(edition=_(LABEL_EDITION), start=fmt_dose(p.start_dose_mg_kg), min_interval=p.min_interval_days,  # i18n: lookup
+             doses_per_level=p.doses_per_level, up=up, max_level_doses=p.max_level_doses,
+             hold=fmt_value(p.hold_hb_g_l), hold_days=p.hold_tx_days, resume=fmt_value(p.resume_hb_g_l),
+             reduce_rise=fmt_value(p.reduce_rise_g_l), reduce_days=p.reduce_window_days, down=down
     )
