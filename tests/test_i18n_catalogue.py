@@ -83,8 +83,10 @@ def test_translations_are_not_english(lang):
         if not message.id:
             continue
         for text in _strings(message):
-            if text and english_phrases(text):
-                suspicious.append(f"{message.id!r} → {text!r}: {english_phrases(text)}")
+            # a {placeholder} is a name in the code, never shown: "第{day}天" is Chinese
+            shown = _PLACEHOLDER.sub(" ", text) if text else text
+            if shown and english_phrases(shown):
+                suspicious.append(f"{message.id!r} → {text!r}: {english_phrases(shown)}")
     assert not suspicious, f"{len(suspicious)} translation(s) still hold English: " + "; ".join(suspicious[:10])
 
 
