@@ -11,6 +11,7 @@ from typing import Any
 
 from lusp.display import Display, as_display
 from lusp.export.tables import response_rate_table
+from lusp.i18n import _, use_language
 from lusp.labels import criteria_label, unit_words
 
 
@@ -21,53 +22,69 @@ def results_markdown(results: Any, *, filters: str = "all patients", today: _dt.
     Sections: a header naming cohort, criteria set and filters (and SYNTHETIC when the
     cohort is), Results (paragraph and a response-rate table with exact 95 % CIs),
     Methods (paragraph and a table of every parameter in force, changed ones marked).
+    Written in the display's language (the paragraphs too).
     """
+    d = as_display(display)
+    with use_language(d.lang):
+        return _results_markdown(results, filters=filters, today=today, d=d)
+
+
+def _results_markdown(results: Any, *, filters: str, today: _dt.date | None, d: Display) -> str:
     from lusp.analysis import summarize
     from lusp.params import describe
 
-    d = as_display(display)
     summary = summarize(results)
     source = results.cohort.source
     today = today or _dt.date.today()
     results_text, methods_text = narrative_paragraphs(results, d)
 
-    lines = ["# Luspatercept cohort results", ""]
+    lines = ["# " + _("Luspatercept cohort results"), ""]
     if source.synthetic:
-        lines += ["> **SYNTHETIC DATA** — invented patients calibrated to the source study; not real patients.", ""]
+        lines += ["> " + _("**SYNTHETIC DATA** — invented patients calibrated to the source study; not real patients."), ""]
+    cohort = (_("- **Cohort:** {name} (first doses {start} – {end})").format(
+        name=_md(source.name), start=source.date_range[0], end=source.date_range[1]) if source.date_range
+        else _("- **Cohort:** {name}").format(name=_md(source.name)))
+    if not filters or filters == "all patients":
+        filters = _("all patients")
     lines += [
-        f"- **Cohort:** {_md(source.name)}" + (f" (first doses {source.date_range[0]} – {source.date_range[1]})" if source.date_range else ""),
-        f"- **Patients:** {summary['n_patients']} ({summary['n_td']} TD, {summary['n_ntd']} NTD at baseline)",
-        f"- **Filters:** {_md(filters or 'all patients')}",
-        f"- **Response criteria:** {_md(criteria_label(results.criteria))}",
-        f"- **Dose-protocol review:** {_md(results.protocol_label)}",
-        f"- **Prepared:** {today.isoformat()} with the Luspatercept Cohort Explorer",
+        cohort,
+        _("- **Patients:** {n} ({td} TD, {ntd} NTD at baseline)").format(
+            n=summary["n_patients"], td=summary["n_td"], ntd=summary["n_ntd"]),
+        _("- **Filters:** {filters}").format(filters=_md(filters)),
+        _("- **Response criteria:** {criteria}").format(criteria=_md(criteria_label(results.criteria))),
+        _("- **Dose-protocol review:** {protocol}").format(protocol=_md(results.protocol_label)),
+        _("- **Prepared:** {date} with the Luspatercept Cohort Explorer").format(date=today.isoformat()),
         "",
-        "## Results",
+        "## " + _("Results"),
         "",
         results_text,
         "",
-        "| Group | Responders | Patients | Rate (%) | 95 % CI (%) |",
+        _("| Group | Responders | Patients | Rate (%) | 95 % CI (%) |"),
         "|---|---:|---:|---:|---|",
     ]
-    names = {"overall": "All patients", "td": "TD at baseline", "ntd": "NTD at baseline"}
+    names = {"overall": _("All patients"), "td": _("TD at baseline"), "ntd": _("NTD at baseline")}
     for row in response_rate_table(summary).itertuples(index=False):
         if not row.n_patients:
             continue
         lines.append(
             f"| {names[row.group]} | {row.n_responders} | {row.n_patients} | {_pct(row.rate_pct)} | "
-            f"{_pct(row.ci_low_pct)}–{_pct(row.ci_high_pct)} |"
+            + _("{low}–{high}").format(low=_pct(row.ci_low_pct), high=_pct(row.ci_high_pct)) + " |"
         )
-    lines += ["", "Exact (Clopper–Pearson) intervals; patients who cannot be evaluated count as non-responders.", ""]
-    lines += ["## Methods", "", methods_text, "", "### Parameters in force", "", "| Parameter | Value | Default |", "|---|---|---|"]
-    for group, params in (("", results.params), ("Protocol — ", results.protocol_params)):
+    lines += ["", _("Exact (Clopper–Pearson) intervals; patients who cannot be evaluated count as non-responders."), ""]
+    lines += ["## " + _("Methods"), "", methods_text, "", "### " + _("Parameters in force"), "",
+              _("| Parameter | Value | Default |"), "|---|---|---|"]
+    for protocol, params in ((False, results.params), (True, results.protocol_params)):
         if params is None:
             continue
         for item in describe(params):
             changed = item["value"] != item["default"]
             value = _with_unit(item["value"], item["unit"], d)
             value = f"**{value}**" if changed else value
-            lines.append(f"| {group}{_md(item['label'])} | {value} | {_with_unit(item['default'], item['unit'], d)} |")
-    lines += ["", "Values changed from their defaults are in bold.", ""]
+            name = _md(item["label"])
+            if protocol:
+                name = _("Protocol — {parameter}").format(parameter=name)
+            lines.append(f"| {name} | {value} | {_with_unit(item['default'], item['unit'], d)} |")
+    lines += ["", _("Values changed from their defaults are in bold."), ""]
     return d.text("\n".join(lines))
 
 

@@ -12,7 +12,9 @@ read the same:
   ``rate_pct``), so a sheet read out of context still says what its numbers mean.
 
 The XLSX has a bold, wrapped header row that stays frozen while scrolling, an
-autofilter, and column widths fitted to the content.
+autofilter, and column widths fitted to the content. It is for people: in a language other
+than English its sheet names, the headers of the tables made here (:data:`XLSX_HEADERS`)
+and their group words are translated; the CSV always keeps the machine names.
 """
 from __future__ import annotations
 
@@ -25,10 +27,37 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from lusp.i18n import N_, _, current_language, use_language
+
 #: Excel's hard limit on sheet-name length.
 _SHEET_NAME_MAX = 31
 #: Widest column we size automatically (characters); longer text wraps in the cell.
 _COLUMN_WIDTH_MAX = 60
+
+#: XLSX headers of the tables made here, shown in a language other than English (the English
+#: workbook keeps the machine names, as the CSV always does). A column named otherwise (one
+#: already titled by :func:`lusp.labels.labelled`) is written as it comes.
+XLSX_HEADERS: dict[str, str] = {
+    "measure": N_("Measure"),
+    "value": N_("Value"),
+    "group": N_("Group"),
+    "n_responders": N_("Responders (n)"),
+    "n_patients": N_("Patients (n)"),
+    "rate_pct": N_("Response rate (%)"),
+    "ci_low_pct": N_("95 % CI lower limit (%)"),
+    "ci_high_pct": N_("95 % CI upper limit (%)"),
+}
+#: Group values of :func:`response_rate_table` in words, for the same translated workbook.
+XLSX_GROUPS: dict[str, str] = {"overall": N_("All patients"), "td": N_("TD at baseline"), "ntd": N_("NTD at baseline")}
+#: Sheet names the app and the command line use, translated in the same way.
+XLSX_SHEETS: dict[str, str] = {
+    "table": N_("Table"),
+    "patients": N_("Patients"),
+    "summary": N_("Summary"),
+    "response rates": N_("Response rates"),
+    "validation report": N_("Validation report"),
+    "Table 1": N_("Table 1"),
+}
 
 
 # --------------------------------------------------------------------------------------
@@ -172,6 +201,7 @@ def to_xlsx_bytes(
     *,
     sheet_name: str = "table",
     notes: Mapping[str, str] | None = None,
+    lang: str | None = None,
 ) -> bytes:
     """An XLSX workbook with one formatted sheet per table.
 
@@ -182,6 +212,10 @@ def to_xlsx_bytes(
     notes
         Optional ``{sheet name: text}``: one line written under the table (e.g. the
         criteria set and filters in force), separated by an empty row.
+    lang
+        The language of the sheet names and headers (default: the language in force; pass
+        it when the workbook is built outside the reader's session, e.g. a deferred
+        download). English keeps the machine names.
 
     Notes
     -----
@@ -192,6 +226,22 @@ def to_xlsx_bytes(
     if isinstance(tables, pd.DataFrame):
         tables = {sheet_name: tables}
     notes = notes or {}
+    with use_language(lang):
+        translate = current_language() != "en"
+        return _xlsx_bytes(tables, notes, translate)
+
+
+def _people_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with the headers of :data:`XLSX_HEADERS` and the response-rate groups in
+    the language in force."""
+    out = frame.copy()
+    if "group" in out.columns and "n_responders" in out.columns:
+        out["group"] = out["group"].map(lambda g: _(XLSX_GROUPS[g]) if g in XLSX_GROUPS else g)  # i18n: lookup
+    out.columns = [_(XLSX_HEADERS[c]) if c in XLSX_HEADERS else c for c in out.columns]  # i18n: lookup
+    return out
+
+
+def _xlsx_bytes(tables: Mapping[str, pd.DataFrame], notes: Mapping[str, str], translate: bool) -> bytes:
     buffer = io.BytesIO()
     # Import here: XlsxWriter is only needed when someone downloads a workbook.
     import xlsxwriter
@@ -204,7 +254,10 @@ def to_xlsx_bytes(
     note_format = workbook.add_format({"italic": True, "font_color": "#555555"})
     used_names: set[str] = set()
     for name, frame in tables.items():
-        sheet = workbook.add_worksheet(_sheet_name(name, used_names))
+        shown = _(XLSX_SHEETS[name]) if translate and name in XLSX_SHEETS else name  # i18n: lookup
+        if translate:
+            frame = _people_frame(frame)
+        sheet = workbook.add_worksheet(_sheet_name(shown, used_names))
         columns = [str(c) for c in frame.columns]
         for col_idx, column in enumerate(columns):
             sheet.write_string(0, col_idx, column, header_format)

@@ -16,7 +16,9 @@ import numpy as np
 import pandas as pd
 
 from lusp.figures import palette
+from lusp.figures.fonts import with_altair_font
 from lusp.figures.hb_unit import hb_factor
+from lusp.i18n import N_, _, ngettext, pgettext
 from lusp.narrative import percent
 # The subgroup numbers are statistics and live in lusp.stats; re-exported here for callers
 # that imported them from the figures before the move.
@@ -33,7 +35,7 @@ def _configure(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     """Projector-readable type on every cohort chart, and ``autosize: pad`` so ``width`` and
     ``height`` are the plotting area (titles, legends and axes are added around it, in the
     app as in the PNG/SVG exports) instead of being squeezed into it."""
-    return (
+    return with_altair_font(
         chart.configure_axis(**_AXIS, labelLimit=380)
         .configure_legend(labelFontSize=13, titleFontSize=13, labelLimit=360, orient="right")
         .configure_title(fontSize=17, anchor="start", subtitleFontSize=13, subtitleColor="#555555")
@@ -42,10 +44,10 @@ def _configure(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     )
 
 
-def _outcome_colour(title: str = "Outcome") -> alt.Color:
+def _outcome_colour(title: str | None = None) -> alt.Color:
     return alt.Color(
         "outcome_words:N",
-        title=title,
+        title=_("Outcome") if title is None else title,
         scale=alt.Scale(domain=[palette.OUTCOME_LABELS[o] for o in palette.OUTCOMES],
                         range=[palette.OUTCOME_COLOURS[o] for o in palette.OUTCOMES]),
     )
@@ -54,7 +56,7 @@ def _outcome_colour(title: str = "Outcome") -> alt.Color:
 def _with_words(table: pd.DataFrame) -> pd.DataFrame:
     frame = table.copy()
     frame["patient_id"] = frame["patient_id"].astype(str)
-    frame["outcome_words"] = frame["outcome"].astype(str).map(palette.OUTCOME_LABELS).fillna("Not evaluable")
+    frame["outcome_words"] = frame["outcome"].astype(str).map(palette.outcome_label)
     return frame
 
 
@@ -79,41 +81,44 @@ def burden_dumbbell(table: pd.DataFrame) -> alt.LayerChart:
     td["before"] = td["burden_before_u28"].astype("float64")
     td["after"] = td["burden_after_u28"].astype("float64")
     window = int(td["baseline_window_days"].iloc[0]) if "baseline_window_days" in td.columns and len(td) else 56
-    weeks = f"{window // 7}-week" if window % 7 == 0 else f"{window}-day"
     complete = (td["baseline_complete"].astype("boolean").fillna(True).astype(bool)
                 if "baseline_complete" in td.columns else pd.Series(True, index=td.index))
     recorded = td["baseline_recorded_days"] if "baseline_recorded_days" in td.columns else pd.Series(window, index=td.index)
-    full_words, part_words = f"Before ({weeks} baseline)", "Before (partial record)"
+    full_words = (_("Before ({weeks}-week baseline)").format(weeks=window // 7) if window % 7 == 0
+                  else _("Before ({days}-day baseline)").format(days=window))
+    part_words = _("Before (partial record)")
     td["when"] = np.where(complete, full_words, part_words)
-    td["coverage"] = [f"{window} of {window} days" if c else f"{r} of {window} days recorded"
+    td["coverage"] = [_("{recorded} of {window} days").format(recorded=window, window=window) if c
+                      else _("{recorded} of {window} days recorded").format(recorded=r, window=window)
                       for c, r in zip(complete, recorded)]
     order = td.sort_values(["before", "patient_id"], ascending=[False, True])["patient_id"].tolist()
-    y = alt.Y("patient_id:N", sort=order, title="Patient (TD at baseline)")
+    y = alt.Y("patient_id:N", sort=order, title=_("Patient (TD at baseline)"))
     tooltip = [
-        alt.Tooltip("patient_id:N", title="Patient"),
-        alt.Tooltip("diagnosis:N", title="Diagnosis"),
-        alt.Tooltip("before:Q", title="Before (U/28 d)", format=".2f"),
-        alt.Tooltip("coverage:N", title="Baseline window"),
-        alt.Tooltip("after:Q", title="After (U/28 d)", format=".2f"),
-        alt.Tooltip("outcome_words:N", title="Outcome"),
+        alt.Tooltip("patient_id:N", title=_("Patient")),
+        alt.Tooltip("diagnosis:N", title=_("Diagnosis")),
+        alt.Tooltip("before:Q", title=_("Before (U/28 d)"), format=".2f"),
+        alt.Tooltip("coverage:N", title=_("Baseline window")),
+        alt.Tooltip("after:Q", title=_("After (U/28 d)"), format=".2f"),
+        alt.Tooltip("outcome_words:N", title=_("Outcome")),
     ]
     base = alt.Chart(td).encode(y=y, tooltip=tooltip)
     link = base.mark_rule(color="#AAAAAA", strokeWidth=2).encode(x="before:Q", x2="after:Q")
     shapes = [(w, m) for w, m, shown in ((full_words, "circle", complete.any()), (part_words, "square", (~complete).any()))
               if shown] or [(full_words, "circle")]
     before = base.mark_point(size=110, filled=False, color="#333333", strokeWidth=2).encode(
-        x=alt.X("before:Q", title="RBC units per 28 days", axis=alt.Axis(tickMinStep=0.5, labelOverlap=True)),
+        x=alt.X("before:Q", title=_("RBC units per 28 days"), axis=alt.Axis(tickMinStep=0.5, labelOverlap=True)),
         shape=alt.Shape("when:N", title="", scale=alt.Scale(domain=[w for w, _ in shapes], range=[m for _, m in shapes])),
     )
-    after = base.mark_circle(size=150, opacity=1).encode(x="after:Q", color=_outcome_colour("After treatment"))
+    after = base.mark_circle(size=150, opacity=1).encode(x="after:Q", color=_outcome_colour(_("After treatment")))
     height = max(120, 30 * len(td))
-    subtitle = [f"RBC units per 28 days; hollow = before ({window}-day baseline window), filled = after, coloured by outcome"]
+    subtitle = [_("RBC units per 28 days; hollow = before ({days}-day baseline window), filled = after, "
+                  "coloured by outcome").format(days=window)]
     if (~complete).any():
-        subtitle.append(f"Squares: {int((~complete).sum())} patients with fewer recorded pre-treatment days than the "
-                        "window; their before rate covers the recorded days only")
+        subtitle.append(_("Squares: {n} patients with fewer recorded pre-treatment days than the window; their "
+                          "before rate covers the recorded days only").format(n=int((~complete).sum())))
     chart = alt.layer(link, before, after).properties(
         width=_WIDTH - 80, height=height,  # room for the legend beside it on a 1280 px screen
-        title=alt.Title("Transfusion burden before → after luspatercept", subtitle=subtitle),
+        title=alt.Title(_("Transfusion burden before → after luspatercept"), subtitle=subtitle),
     ).resolve_scale(shape="independent", color="independent")
     return _configure(chart)
 
@@ -133,9 +138,9 @@ def response_rates_frame(summary: Mapping[str, Any]) -> pd.DataFrame:
     rows = []
     rates = summary.get("response_rate", {})
     for key, label, k_key, n_key in (
-        ("overall", "All patients", "n_responders", "n_patients"),
-        ("td", "TD at baseline", "n_td_responders", "n_td"),
-        ("ntd", "NTD at baseline", "n_ntd_responders", "n_ntd"),
+        ("overall", _("All patients"), "n_responders", "n_patients"),
+        ("td", _("TD at baseline"), "n_td_responders", "n_td"),
+        ("ntd", _("NTD at baseline"), "n_ntd_responders", "n_ntd"),
     ):
         n = int(summary.get(n_key) or 0)
         if n == 0 or key not in rates:
@@ -149,8 +154,9 @@ def response_rates_frame(summary: Mapping[str, Any]) -> pd.DataFrame:
 def _rate_text(frame: pd.DataFrame) -> pd.Series:
     return frame.apply(
         # half-up, as the narrative and the tables round: 9/16 reads 56.3 % everywhere
-        lambda r: f"{int(r['responders'])}/{int(r['n'])}  {percent(r['rate'])} % "
-                  f"(95 % CI {percent(r['ci_low'])}–{percent(r['ci_high'])})",
+        lambda r: _("{k}/{n}  {rate} % (95 % CI {low}–{high})").format(
+            k=int(r["responders"]), n=int(r["n"]), rate=percent(r["rate"]), low=percent(r["ci_low"]),
+            high=percent(r["ci_high"])),
         axis=1,
     )
 
@@ -163,16 +169,16 @@ def response_rates_chart(rates: pd.DataFrame, *, criteria_label: str = "") -> al
         frame[col + "_pct"] = frame[col].astype("float64") * 100
     frame["label"] = _rate_text(frame)
     y = alt.Y("group:N", sort=list(frame["group"]), title=None, axis=alt.Axis(labelFontSize=14))
-    x = alt.X("rate_pct:Q", title="Responders (% with exact 95 % CI)", scale=alt.Scale(domain=[0, 100]))
+    x = alt.X("rate_pct:Q", title=_("Responders (% with exact 95 % CI)"), scale=alt.Scale(domain=[0, 100]))
     base = alt.Chart(frame).encode(y=y)
     whisker = base.mark_rule(strokeWidth=3, color=palette.OUTCOME_COLOURS["responder"]).encode(
         x=alt.X("ci_low_pct:Q", scale=alt.Scale(domain=[0, 100])), x2="ci_high_pct:Q")
     dot = base.mark_point(filled=True, size=220, color=palette.OUTCOME_COLOURS["responder"]).encode(x=x)
     text = base.mark_text(align="left", dx=12, fontSize=14, color="#222222").encode(x=alt.value(_WIDTH), text="label:N")
-    subtitle = f"Criteria: {criteria_label}" if criteria_label else ""
+    subtitle = _("Criteria: {criteria}").format(criteria=criteria_label) if criteria_label else ""
     chart = alt.layer(whisker, dot, text).properties(
         width=_WIDTH, height=56 * len(frame),
-        title=alt.Title("Response rate", subtitle=subtitle),
+        title=alt.Title(_("Response rate"), subtitle=subtitle),
     )
     return _configure(chart)
 
@@ -193,10 +199,10 @@ def forest_plot(subgroups: pd.DataFrame, *, overall_rate: float | None = None, c
     layers = [
         base.mark_rule(strokeWidth=3, color="#444444").encode(x=alt.X("ci_low_pct:Q", scale=scale), x2="ci_high_pct:Q"),
         base.mark_square(color=palette.OUTCOME_COLOURS["responder"]).encode(
-            x=alt.X("rate_pct:Q", scale=scale, title="Responders (% with exact 95 % CI)"),
-            size=alt.Size("n:Q", title="Patients", scale=alt.Scale(range=[80, 420]), legend=None),
-            tooltip=[alt.Tooltip("level:N", title="Subgroup"), alt.Tooltip("responders:Q", title="Responders"),
-                     alt.Tooltip("n:Q", title="Patients"), alt.Tooltip("text:N", title="Rate")],
+            x=alt.X("rate_pct:Q", scale=scale, title=_("Responders (% with exact 95 % CI)")),
+            size=alt.Size("n:Q", title=pgettext("count of patients", "Patients"), scale=alt.Scale(range=[80, 420]), legend=None),
+            tooltip=[alt.Tooltip("level:N", title=_("Subgroup")), alt.Tooltip("responders:Q", title=pgettext("count of patients", "Responders")),
+                     alt.Tooltip("n:Q", title=pgettext("count of patients", "Patients")), alt.Tooltip("text:N", title=_("Rate"))],
         ),
         base.mark_text(align="left", dx=12, fontSize=13, color="#222222").encode(x=alt.value(_FOREST_WIDTH), text="text:N"),
     ]
@@ -205,8 +211,8 @@ def forest_plot(subgroups: pd.DataFrame, *, overall_rate: float | None = None, c
         layers.insert(0, alt.Chart(ref).mark_rule(strokeDash=[6, 4], color="#888888").encode(x="overall:Q"))
     chart = alt.layer(*layers).properties(
         width=_FOREST_WIDTH, height=max(80, 40 * len(frame)),
-        title=alt.Title(f"Response rate by {covariate_label or frame['covariate'].iloc[0]}",
-                        subtitle="Exploratory: small subgroups; dashed line = whole filtered cohort"),
+        title=alt.Title(_("Response rate by {covariate}").format(covariate=covariate_label or frame["covariate"].iloc[0]),
+                        subtitle=_("Exploratory: small subgroups; dashed line = whole filtered cohort")),
     )
     return _configure(chart)
 
@@ -223,22 +229,23 @@ def waterfall(table: pd.DataFrame, *, hb_unit: str = "g/L", threshold_g_l: float
     frame["rise"] = frame["hb_rise_g_l"].astype("float64") * factor
     order = frame.sort_values(["rise", "patient_id"], ascending=[False, True])["patient_id"].tolist()
     bars = alt.Chart(frame).mark_bar().encode(
-        x=alt.X("patient_id:N", sort=order, title="Patient (sorted by Hb change)",
+        x=alt.X("patient_id:N", sort=order, title=_("Patient (sorted by Hb change)"),
                 axis=alt.Axis(labelAngle=-90, labelOverlap=False, labelFontSize=11 if len(frame) > 30 else 13)),
-        y=alt.Y("rise:Q", title=f"Best Hb change from baseline ({hb_unit})"),
+        y=alt.Y("rise:Q", title=_("Best Hb change from baseline ({unit})").format(unit=hb_unit)),
         color=_outcome_colour(),
-        tooltip=[alt.Tooltip("patient_id:N", title="Patient"), alt.Tooltip("diagnosis:N", title="Diagnosis"),
-                 alt.Tooltip("rise:Q", title=f"Hb change ({hb_unit})", format=".1f"),
-                 alt.Tooltip("outcome_words:N", title="Outcome")],
+        tooltip=[alt.Tooltip("patient_id:N", title=_("Patient")), alt.Tooltip("diagnosis:N", title=_("Diagnosis")),
+                 alt.Tooltip("rise:Q", title=_("Hb change ({unit})").format(unit=hb_unit), format=".1f"),
+                 alt.Tooltip("outcome_words:N", title=_("Outcome"))],
     )
     layers = [bars, alt.Chart(pd.DataFrame({"y": [0.0]})).mark_rule(color="#333333").encode(y="y:Q")]
-    subtitle = ["Peak transfusion-unaffected Hb after day 0 minus baseline"]
+    subtitle = [_("Peak transfusion-unaffected Hb after day 0 minus baseline")]
     if threshold_g_l is not None:
         from lusp.display import Display
 
         limit = Display(hb_unit=hb_unit).hb(threshold_g_l, signed=True)
-        subtitle.append(f"Dashed line: the NTD response threshold ({limit}). TD patients respond by transfusion "
-                        "independence, not by this change: a TD bar above the line can be a non-responder.")
+        subtitle.append(_("Dashed line: the NTD response threshold ({limit}). TD patients respond by transfusion "
+                          "independence, not by this change: a TD bar above the line can be a non-responder.").format(
+                              limit=limit))
         ref = pd.DataFrame({"y": [threshold_g_l * factor], "text": [f"NTD {limit}"]})
         layers.append(alt.Chart(ref).mark_rule(strokeDash=[6, 4], color="#555555").encode(y="y:Q"))
         # Right of the plotting area, so it never sits on a bar.
@@ -246,7 +253,7 @@ def waterfall(table: pd.DataFrame, *, hb_unit: str = "g/L", threshold_g_l: float
                       .encode(y="y:Q", text="text:N", x=alt.value(max(_WIDTH, 26 * len(frame)))))
     chart = alt.layer(*layers).properties(
         width=max(_WIDTH, 26 * len(frame)), height=320,
-        title=alt.Title("Waterfall of best Hb change", subtitle=subtitle),
+        title=alt.Title(_("Waterfall of best Hb change"), subtitle=subtitle),
     )
     return _configure(chart)
 
@@ -258,6 +265,14 @@ EVENT_SHAPES: dict[str, str] = {
     "death": "cross",
     "grade ≥ 3 adverse event": "triangle-down",
 }
+#: The swimmer's event marks in words (the keys of :data:`EVENT_SHAPES` stay machine values).
+EVENT_WORDS: palette.Labels = palette.Labels({
+    "dose escalation": N_("dose escalation"),
+    "progression": N_("progression"),
+    "transformation": N_("transformation"),
+    "death": N_("death"),
+    "grade ≥ 3 adverse event": N_("grade ≥ 3 adverse event"),
+})
 
 
 def swimmer_marks(doses: pd.DataFrame, events: pd.DataFrame, patient_ids) -> pd.DataFrame:
@@ -279,7 +294,7 @@ def swimmer_marks(doses: pd.DataFrame, events: pd.DataFrame, patient_ids) -> pd.
         "mark": "dose escalation",
         # a list, not string arithmetic on a Series: with no escalation the Series is empty
         # and of object dtype, which the string concatenation rejects
-        "detail": [f"escalated to {float(v):g} mg/kg" for v in up["dose_mg_kg"]],
+        "detail": [_("escalated to {dose} mg/kg").format(dose=f"{float(v):g}") for v in up["dose_mg_kg"]],
     })
     ev = events[events["patient_id"].astype(str).isin(keep)]
     category = ev["category"].astype("string")
@@ -305,12 +320,12 @@ def swimmer(table: pd.DataFrame, marks: pd.DataFrame) -> alt.LayerChart:
     frame["start"] = 0
     frame["end"] = frame["end_day"].astype("Float64").fillna(0).astype("float64")
     order = frame.sort_values(["end", "patient_id"], ascending=[False, True])["patient_id"].tolist()
-    y = alt.Y("patient_id:N", sort=order, title="Patient")
-    x_title = "Study day (day 0 = first luspatercept dose)"
+    y = alt.Y("patient_id:N", sort=order, title=_("Patient"))
+    x_title = _("Study day (day 0 = first luspatercept dose)")
     bars = alt.Chart(frame).mark_bar(height=alt.RelativeBandSize(0.7), opacity=0.85).encode(
         y=y, x=alt.X("start:Q", title=x_title), x2="end:Q", color=_outcome_colour(),
-        tooltip=[alt.Tooltip("patient_id:N", title="Patient"), alt.Tooltip("end:Q", title="Follow-up (days)"),
-                 alt.Tooltip("outcome_words:N", title="Outcome")],
+        tooltip=[alt.Tooltip("patient_id:N", title=_("Patient")), alt.Tooltip("end:Q", title=_("Follow-up (days)")),
+                 alt.Tooltip("outcome_words:N", title=_("Outcome"))],
     )
     # TI is a TD concept: an NTD patient with no transfusion has a "run" but no independence
     # to win, so the band is drawn for TD patients only.
@@ -318,31 +333,34 @@ def swimmer(table: pd.DataFrame, marks: pd.DataFrame) -> alt.LayerChart:
                & frame["tf_end_day"].notna()].copy()
     ti["ti_start"] = ti["tf_start_day"].astype("float64")
     ti["ti_end"] = ti["tf_end_day"].astype("float64")
-    ti["what"] = "Transfusion independence (TD)"
+    ti["what"] = _("Transfusion independence (TD)")
     ti_band = alt.Chart(ti).mark_bar(height=alt.RelativeBandSize(0.22)).encode(
         y=y, x="ti_start:Q", x2="ti_end:Q",
         color=alt.Color("what:N", title="", scale=alt.Scale(range=["#111111"])),
-        tooltip=[alt.Tooltip("patient_id:N", title="Patient"), alt.Tooltip("ti_start:Q", title="TI from day"),
-                 alt.Tooltip("ti_end:Q", title="to day")],
+        tooltip=[alt.Tooltip("patient_id:N", title=_("Patient")), alt.Tooltip("ti_start:Q", title=_("TI from day")),
+                 alt.Tooltip("ti_end:Q", title=_("to day"))],
     )
     # An empty band layer leaves its colour scale without a domain, which Vega reads as an
     # infinitely wide chart: draw it only when some patient reached TI.
     layers = [bars, ti_band] if len(ti) else [bars]
     if len(marks):
+        words = EVENT_WORDS.now()
+        marks = marks.assign(mark_words=marks["mark"].map(lambda m: words.get(m, m)))
         points = alt.Chart(marks).mark_point(filled=True, size=130, fill="#111111", stroke="white", strokeWidth=1.2).encode(
             y=y, x="day:Q",
-            shape=alt.Shape("mark:N", title="Event", scale=alt.Scale(domain=list(EVENT_SHAPES),
-                                                                    range=list(EVENT_SHAPES.values())),
+            shape=alt.Shape("mark_words:N", title=_("Event"), scale=alt.Scale(domain=[words[m] for m in EVENT_SHAPES],
+                                                                             range=list(EVENT_SHAPES.values())),
                             # the marks' white outline would make white legend symbols
                             legend=alt.Legend(symbolFillColor="#111111", symbolStrokeColor="#111111",
                                               symbolSize=130)),
-            tooltip=[alt.Tooltip("patient_id:N", title="Patient"), alt.Tooltip("day:Q", title="Day"),
-                     alt.Tooltip("mark:N", title="Event"), alt.Tooltip("detail:N", title="Detail")],
+            tooltip=[alt.Tooltip("patient_id:N", title=_("Patient")), alt.Tooltip("day:Q", title=_("Day")),
+                     alt.Tooltip("mark_words:N", title=_("Event")), alt.Tooltip("detail:N", title=_("Detail"))],
         )
         layers.append(points)
     chart = alt.layer(*layers).properties(
         width=_WIDTH, height=max(120, 26 * len(frame)),
-        title=alt.Title("Time on study", subtitle="Bar = follow-up coloured by outcome; black band = transfusion-free run that reached TI (TD patients)"),
+        title=alt.Title(_("Time on study"), subtitle=_("Bar = follow-up coloured by outcome; black band = "
+                                                       "transfusion-free run that reached TI (TD patients)")),
     ).resolve_scale(color="independent", shape="independent")
     return _configure(chart)
 
@@ -350,7 +368,7 @@ def swimmer(table: pd.DataFrame, marks: pd.DataFrame) -> alt.LayerChart:
 # ---------------------------------------------------------------------------------------
 # Kaplan–Meier
 # ---------------------------------------------------------------------------------------
-def km_chart(km: pd.DataFrame, *, title: str, y_title: str, rising: bool = False, n_label: str = "patients",
+def km_chart(km: pd.DataFrame, *, title: str, y_title: str, rising: bool = False, n_label: str | None = None,
              median_days: float | None = None) -> alt.LayerChart:
     """Kaplan–Meier step curve with its pointwise 95 % band and censor ticks.
 
@@ -364,8 +382,9 @@ def km_chart(km: pd.DataFrame, *, title: str, y_title: str, rising: bool = False
     rising : bool
         Draw ``1 − S(t)`` (share who reached the event, e.g. time to TI) instead of ``S(t)``
         (share still event-free, e.g. still transfusion independent).
-    n_label : str
-        Noun for the patients counted in the subtitle ("TD patients").
+    n_label : str, optional
+        Noun for the patients counted in the subtitle ("TD patients"; default "patients",
+        in the language in force).
     median_days : float, optional
         The median (NaN or None when not reached), written in the subtitle.
     """
@@ -377,11 +396,11 @@ def km_chart(km: pd.DataFrame, *, title: str, y_title: str, rising: bool = False
     frame["band_low_pct"] = 100 * ((1 - high) if rising else low)
     frame["band_high_pct"] = 100 * ((1 - low) if rising else high)
     n, events = int(km["n_at_risk"].iloc[0]), int(km["n_events"].sum())
-    x = alt.X("time:Q", title="Days since the first luspatercept dose", scale=alt.Scale(domainMin=0))
+    x = alt.X("time:Q", title=_("Days since the first luspatercept dose"), scale=alt.Scale(domainMin=0))
     y_scale = alt.Scale(domain=[0, 100])
-    tooltip = [alt.Tooltip("time:Q", title="Day"), alt.Tooltip("y_pct:Q", title=y_title, format=".1f"),
-               alt.Tooltip("n_at_risk:Q", title="At risk"), alt.Tooltip("n_events:Q", title="Events"),
-               alt.Tooltip("n_censored:Q", title="Censored")]
+    tooltip = [alt.Tooltip("time:Q", title=_("Day")), alt.Tooltip("y_pct:Q", title=y_title, format=".1f"),
+               alt.Tooltip("n_at_risk:Q", title=_("At risk")), alt.Tooltip("n_events:Q", title=_("Events")),
+               alt.Tooltip("n_censored:Q", title=_("Censored"))]
     colour = palette.OUTCOME_COLOURS["responder"]
     base = alt.Chart(frame)
     band = base.mark_area(interpolate="step-after", opacity=0.18, color=colour).encode(
@@ -391,9 +410,13 @@ def km_chart(km: pd.DataFrame, *, title: str, y_title: str, rising: bool = False
     censored = base.transform_filter("datum.n_censored > 0").mark_tick(
         orient="vertical", size=16, thickness=2, color="#222222").encode(x=x, y=alt.Y("y_pct:Q", scale=y_scale),
                                                                         tooltip=tooltip)
-    median = "not reached" if median_days is None or median_days != median_days else f"{median_days:g} days"
-    subtitle = (f"n = {n} {n_label}, {events} event{'s' if events != 1 else ''}; median {median}. "
-                "Ticks = censored at end of follow-up; band = pointwise 95 % CI")
+    median = (_("not reached") if median_days is None or median_days != median_days
+              else _("{days} days").format(days=f"{median_days:g}"))
+    subtitle = ngettext("n = {n} {who}, {events} event; median {median}. Ticks = censored at end of follow-up; "
+                        "band = pointwise 95 % CI",
+                        "n = {n} {who}, {events} events; median {median}. Ticks = censored at end of follow-up; "
+                        "band = pointwise 95 % CI", events).format(
+        n=n, who=_("patients") if n_label is None else n_label, events=events, median=median)
     chart = alt.layer(band, step, censored).properties(
         width=_WIDTH, height=300, title=alt.Title(title, subtitle=subtitle))
     return _configure(chart)
@@ -408,28 +431,30 @@ def outcome_story(table: pd.DataFrame, *, criteria_label: str = "") -> alt.Layer
     respond, how many could not be evaluated. The chart a newcomer reads first."""
     frame = _with_words(table)
     td = _is_true(frame["td_baseline"])
-    frame["group"] = np.where(td, "TD at baseline", "NTD at baseline")
+    td_words, ntd_words = _("TD at baseline"), _("NTD at baseline")
+    frame["group"] = np.where(td, td_words, ntd_words)
     counts = frame.groupby(["group", "outcome", "outcome_words"], as_index=False).size().rename(columns={"size": "n"})
     totals = counts.groupby("group")["n"].transform("sum")
     counts["group_label"] = counts["group"] + " (n = " + totals.astype(str) + ")"
     order = {o: i for i, o in enumerate(palette.OUTCOMES)}
     counts["order"] = counts["outcome"].map(order).fillna(len(order))
     counts["label"] = counts["n"].astype(str)
-    groups = [g for g in ("TD at baseline", "NTD at baseline") if g in set(counts["group"])]
+    groups = [g for g in (td_words, ntd_words) if g in set(counts["group"])]
     group_labels = [counts.loc[counts["group"] == g, "group_label"].iloc[0] for g in groups]
     y = alt.Y("group_label:N", sort=group_labels, title=None, axis=alt.Axis(labelFontSize=15, labelFontWeight="bold"))
-    x = alt.X("n:Q", stack="zero", title="Patients", axis=alt.Axis(tickMinStep=1, format="d"))
+    x = alt.X("n:Q", stack="zero", title=pgettext("count of patients", "Patients"), axis=alt.Axis(tickMinStep=1, format="d"))
     base = alt.Chart(counts).encode(y=y, x=x, order=alt.Order("order:Q"))
     bars = base.mark_bar(height=46).encode(
         color=_outcome_colour(),
-        tooltip=[alt.Tooltip("group_label:N", title="Group"), alt.Tooltip("outcome_words:N", title="Outcome"),
-                 alt.Tooltip("n:Q", title="Patients")])
+        tooltip=[alt.Tooltip("group_label:N", title=_("Group")), alt.Tooltip("outcome_words:N", title=_("Outcome")),
+                 alt.Tooltip("n:Q", title=pgettext("count of patients", "Patients"))])
     text = base.mark_text(color="white", fontSize=16, fontWeight="bold", dx=-12, align="right").encode(
         text="label:N", x=alt.X("n:Q", stack="zero", bandPosition=1))
-    subtitle = ["Patients of each baseline group by outcome" + (f" ({criteria_label})" if criteria_label else ""),
-                "Transient spike: an early Hb rise that fell back — not a response"]
+    subtitle = [_("Patients of each baseline group by outcome ({criteria})").format(criteria=criteria_label)
+                if criteria_label else _("Patients of each baseline group by outcome"),
+                _("Transient spike: an early Hb rise that fell back — not a response")]
     chart = alt.layer(bars, text).properties(
-        width=_WIDTH, height=150, title=alt.Title("Who responded", subtitle=subtitle))
+        width=_WIDTH, height=150, title=alt.Title(_("Who responded"), subtitle=subtitle))
     # Legend under the bars: beside them it was cut off on a 1280 px screen.
     # labelLimit 0: "Transient spike (non-responder)" in full, never "Transient spike (non-res…".
     return _configure(chart).configure_legend(orient="bottom", direction="horizontal", titleOrient="left",

@@ -15,6 +15,8 @@ from typing import Any
 import plotly.graph_objects as go
 
 from lusp.figures import palette
+from lusp.figures.fonts import plotly_family
+from lusp.i18n import _, current_language
 
 _FONT = dict(family="Arial, Helvetica, sans-serif", size=17, color="#1F2933")
 _BOX_LINE = "#5F6B7A"
@@ -30,7 +32,8 @@ def _pct(block: dict[str, Any]) -> str:
 
     if not block or not block.get("n"):
         return ""
-    return f"{percent(block['rate'])} % (95 % CI {percent(block['ci_low'])}–{percent(block['ci_high'])} %)"
+    return _("{rate} % (95 % CI {low}–{high} %)").format(
+        rate=percent(block["rate"]), low=percent(block["ci_low"]), high=percent(block["ci_high"]))
 
 
 def flow_figure(flow: Any, *, title: str | None = None, font_size: int = 17, wrap: int = _WRAP,
@@ -41,7 +44,11 @@ def flow_figure(flow: Any, *, title: str | None = None, font_size: int = 17, wra
     defaults suit a 1600-px-wide screen or slide; the Word report draws it 1000 px wide at
     font 14 and 35 characters, rendered at twice the scale for print.
     """
-    font = {**_FONT, "size": font_size}
+    font = {**_FONT, "size": font_size, "family": plotly_family()}
+    if current_language() == "zh":
+        # A Chinese character is about two Latin ones wide: wrap the exclusion box's lines
+        # at the same drawn width.
+        wrap = max(12, wrap * 11 // 20)
     fig = go.Figure()
     main_x, main_w = 33.0, 42.0
     # Exclusions right of the TD / NTD boxes (which end at x = 69), so a long list never
@@ -71,32 +78,33 @@ def flow_figure(flow: Any, *, title: str | None = None, font_size: int = 17, wra
 
     y_start, y_treated, y_eval, y_split, y_resp = 93.0, 73.0, 52.0, 31.0, 9.5
     h = 9.0
-    filtered = flow.filters not in ("", "all patients")
+    filtered = flow.filters not in ("", "all patients", _("all patients"))
     start_lines = [flow.start_label, f"n = {flow.n_start}"]
     if filtered:
         start_lines.append(_short(flow.filters, _WRAP))
     box("stage: start", main_x, y_start, main_w, h + (3 if filtered else 0), start_lines)
-    box("stage: treated", main_x, y_treated, main_w, h, ["Treated (≥ 1 luspatercept dose)", f"n = {flow.n_treated}"])
-    box("stage: evaluable", main_x, y_eval, main_w, h, ["Evaluable for response", f"n = {flow.n_evaluable}"])
+    box("stage: treated", main_x, y_treated, main_w, h, [_("Treated (≥ 1 luspatercept dose)"), f"n = {flow.n_treated}"])
+    box("stage: evaluable", main_x, y_eval, main_w, h, [_("Evaluable for response"), f"n = {flow.n_evaluable}"])
     arrow(main_x, y_start - h / 2 - (1.5 if filtered else 0), main_x, y_treated + h / 2)
     arrow(main_x, y_treated - h / 2, main_x, y_eval + h / 2)
 
     # Exclusions: to the right, joined to the main column between the two stages.
     y_ex1 = (y_start + y_treated) / 2
     box("exclusion: untreated", side_x, y_ex1, side_w, 7.0,
-        [f"Excluded: no dose recorded (n = {flow.n_untreated})"], fill=_EXCLUSION_FILL, bold_first=False)
+        [_("Excluded: no dose recorded (n = {n})").format(n=flow.n_untreated)], fill=_EXCLUSION_FILL, bold_first=False)
     arrow(main_x, y_ex1, side_x - side_w / 2, y_ex1)
     reasons = list(flow.exclusions)
     if len(reasons) > MAX_REASONS:
         rest = sum(c for _, c in reasons[MAX_REASONS - 1:])
-        reasons = reasons[: MAX_REASONS - 1] + [("other reasons", rest)]
+        reasons = reasons[: MAX_REASONS - 1] + [(_("other reasons"), rest)]
     reason_lines: list[str] = []
     for reason, count in reasons:
         # "(n = 3)" never breaks across lines: its spaces are non-breaking for textwrap.
         wrapped = textwrap.wrap(f"• {reason} (n\u00a0=\u00a0{count})", wrap, subsequent_indent="   ")
         reason_lines.extend(wrapped)
     y_ex2 = (y_treated + y_eval) / 2
-    ex_lines = [f"Not evaluable, counted as non-responders (n\u00a0=\u00a0{flow.n_not_evaluable})", *reason_lines]
+    ex_lines = [_("Not evaluable, counted as non-responders (n = {n})").format(n=flow.n_not_evaluable).replace(
+        "n = ", "n\u00a0=\u00a0"), *reason_lines]
     ex_lines[0:1] = textwrap.wrap(ex_lines[0], wrap)
     ex_h = max(7.0, 2.9 * len(ex_lines) * font_size / 17 + 2.5)
     box("exclusion: not evaluable", side_x, y_ex2 - (ex_h - 7.0) / 2, side_w, ex_h, ex_lines,
@@ -110,23 +118,26 @@ def flow_figure(flow: Any, *, title: str | None = None, font_size: int = 17, wra
     line(td_x, (y_eval + y_split) / 2, ntd_x, (y_eval + y_split) / 2)
     for x in (td_x, ntd_x):
         arrow(x, (y_eval + y_split) / 2, x, y_split + h / 2 + 1)
-    groups = (("td", td_x, "Transfusion-dependent (TD)", flow.n_td_evaluable, flow.n_td, flow.n_td_responders,
-               "by transfusion independence"),
-              ("ntd", ntd_x, "Not transfusion-dependent (NTD)", flow.n_ntd_evaluable, flow.n_ntd, flow.n_ntd_responders,
-               "by Hb rise"))
+    groups = (("td", td_x, _("Transfusion-dependent (TD)"), flow.n_td_evaluable, flow.n_td, flow.n_td_responders,
+               _("by transfusion independence")),
+              ("ntd", ntd_x, _("Not transfusion-dependent (NTD)"), flow.n_ntd_evaluable, flow.n_ntd,
+               flow.n_ntd_responders, _("by Hb rise")))
     responder_colour = palette.outcome_colour("responder")
     for key, x, label, n_eval, n_all, k, how in groups:
         extra = n_all - n_eval
         box(f"stage: {key}", x, y_split, split_w, h + 2,
-            [label, f"n = {n_eval}", f"+ {extra} not evaluable (ITT n = {n_all})" if extra else "all evaluable"])
+            [label, f"n = {n_eval}",
+             _("+ {extra} not evaluable (ITT n = {n})").format(extra=extra, n=n_all) if extra else _("all evaluable")])
         arrow(x, y_split - h / 2 - 1, x, y_resp + (h + 3) / 2)
         detail = _pct(flow.rates.get(key, {}))
         box(f"stage: {key} responders", x, y_resp, split_w + 2, h + 3,
-            [f"Responders: n = {k}", how, f"ITT {k} of {n_all}" + (f" = {detail}" if detail else "")],
+            [_("Responders: n = {k}").format(k=k), how,
+             _("ITT {k} of {n} = {rate}").format(k=k, n=n_all, rate=detail) if detail
+             else _("ITT {k} of {n}").format(k=k, n=n_all)],
             border=responder_colour)
     if flow.n_td_unknown:
         box("stage: td unknown", side_x, y_split, side_w, 7.0,
-            [f"TD status cannot be computed (n = {flow.n_td_unknown})"], fill=_EXCLUSION_FILL, bold_first=False)
+            [_("TD status cannot be computed (n = {n})").format(n=flow.n_td_unknown)], fill=_EXCLUSION_FILL, bold_first=False)
 
     fig.update_layout(
         shapes=shapes, annotations=annotations, font=font, paper_bgcolor="white", plot_bgcolor="white",
@@ -138,8 +149,9 @@ def flow_figure(flow: Any, *, title: str | None = None, font_size: int = 17, wra
     fig.add_trace(go.Scatter(x=[None], y=[None], hoverinfo="skip", showlegend=False))
     if flow.criteria_label:
         fig.add_annotation(x=-1, y=-1.5, xref="x", yref="y", xanchor="left", yanchor="bottom", showarrow=False,
-                           text=f"Response as defined by {flow.criteria_label}; intention to treat.",
-                           font=dict(family=_FONT["family"], size=max(font_size - 4, 10), color="#5F6B7A"))
+                           text=_("Response as defined by {criteria}; intention to treat.").format(
+                               criteria=flow.criteria_label),
+                           font=dict(family=font["family"], size=max(font_size - 4, 10), color="#5F6B7A"))
     return fig
 
 

@@ -21,7 +21,9 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from lusp.figures import palette
+from lusp.figures.fonts import plotly_family, with_altair_font
 from lusp.figures.hb_unit import hb_factor, hb_text
+from lusp.i18n import N_, _
 
 #: Reference Hb levels drawn on every trajectory (g/L): severe anaemia, the response
 #: ceiling clinicians quote, and the protocol's dose-hold level.
@@ -32,11 +34,17 @@ _HB_DOMAIN = (0.0, 0.74)
 _DOSE_DOMAIN = (0.80, 0.97)
 _FONT = dict(family="Arial, Helvetica, sans-serif", size=15, color="#222222")
 
-SORT_KEYS: dict[str, str] = {
-    "rise": "Hb rise (largest first)",
-    "burden": "Transfusion burden before (highest first)",
-    "id": "Patient ID",
-}
+
+def _font() -> dict:
+    """The figure's font in the language in force (Chinese names the CJK font)."""
+    return {**_FONT, "family": plotly_family()}
+
+
+SORT_KEYS: palette.Labels = palette.Labels({
+    "rise": N_("Hb rise (largest first)"),
+    "burden": N_("Transfusion burden before (highest first)"),
+    "id": N_("Patient ID"),
+})
 
 
 def _present(value: Any) -> bool:
@@ -120,17 +128,18 @@ def trajectory_figure(
             yaxis="y",
             marker=dict(symbol=symbol, size=10, color=palette.HB_LINE, line=dict(width=2, color=palette.HB_LINE)),
             customdata=dates[mask],
-            hovertemplate=f"Day %{{x}}  %{{customdata}}<br>Hb %{{y:{hover_fmt}}} {hb_unit}{note}<extra></extra>",
+            hovertemplate=_("Day {day}  {date}<br>Hb {hb} {unit}{note}").format(
+                day="%{x}", date="%{customdata}", hb=f"%{{y:{hover_fmt}}}", unit=hb_unit, note=note) + "<extra></extra>",
         )
 
     fig.add_trace(
         go.Scatter(x=days, y=values, mode="lines", name="Hb", yaxis="y", showlegend=False, hoverinfo="skip",
                    line=dict(color=palette.HB_LINE, width=2))
     )
-    fig.add_trace(hb_markers(~affected, "Hb (transfusion-unaffected)", "circle", ""))
+    fig.add_trace(hb_markers(~affected, _("Hb (transfusion-unaffected)"), "circle", ""))
     fig.add_trace(
-        hb_markers(affected, "Hb within 14 days of a transfusion (excluded from response)", "circle-open",
-                   "<br>within 14 days of a transfusion")
+        hb_markers(affected, _("Hb within 14 days of a transfusion (excluded from response)"), "circle-open",
+                   "<br>" + _("within 14 days of a transfusion"))
     )
 
     rbc = _rbc_only(transfusions)
@@ -139,11 +148,11 @@ def trajectory_figure(
         go.Bar(
             x=per_day_units["day"],
             y=per_day_units["units"],
-            name="RBC transfused (units)",
+            name=_("RBC transfused (units)"),
             yaxis="y2",
             marker=dict(color=palette.TRANSFUSION, opacity=0.55),
             width=3,
-            hovertemplate="Day %{x}<br>%{y:g} RBC unit(s)<extra></extra>",
+            hovertemplate=_("Day {day}<br>{units} RBC unit(s)").format(day="%{x}", units="%{y:g}") + "<extra></extra>",
         )
     )
 
@@ -177,10 +186,11 @@ def trajectory_figure(
             textposition="top center",
             textfont=dict(size=13, color=palette.DOSE),
             cliponaxis=False,  # the label over a 1.75 mg/kg dose sits above the strip's top
-            name="Luspatercept dose (mg/kg)",
+            name=_("Luspatercept dose (mg/kg)"),
             yaxis="y3",
             customdata=dose_dates,
-            hovertemplate="Day %{x}  %{customdata}<br>Dose %{y:g} mg/kg<extra></extra>",
+            hovertemplate=_("Day {day}  {date}<br>Dose {dose} mg/kg").format(
+                day="%{x}", date="%{customdata}", dose="%{y:g}") + "<extra></extra>",
         )
     )
 
@@ -208,24 +218,24 @@ def trajectory_figure(
             heading += f"<br><span style='font-size:14px;color:#555555'>{row['diagnosis']}</span>"
     fig.update_layout(
         title=dict(text=heading, font=dict(size=19, color=palette.outcome_colour(outcome)), x=0.01),
-        font=_FONT,
+        font=_font(),
         template="plotly_white",
         height=600,
         margin=dict(l=70, r=70, t=78, b=90),
         hovermode="closest",
         bargap=0,
         legend=dict(orientation="h", yanchor="top", y=-0.13, x=0, font=dict(size=13)),
-        xaxis=dict(title="Study day (day 0 = first luspatercept dose)", range=[x_low, x_high], zeroline=False,
+        xaxis=dict(title=_("Study day (day 0 = first luspatercept dose)"), range=[x_low, x_high], zeroline=False,
                    showgrid=True, anchor="y"),
         yaxis=dict(title=f"Hb ({hb_unit})", domain=list(_HB_DOMAIN), range=[y_low * factor, y_high * factor]),
-        yaxis2=dict(title="RBC units transfused", overlaying="y", side="right", showgrid=False,
+        yaxis2=dict(title=_("RBC units transfused"), overlaying="y", side="right", showgrid=False,
                     range=[0, max(max_units, 2.0) / 0.45], rangemode="tozero", dtick=1),
-        yaxis3=dict(title=dict(text="Dose<br>(mg/kg)", font=dict(size=13)), domain=list(_DOSE_DOMAIN),
+        yaxis3=dict(title=dict(text=_("Dose<br>(mg/kg)"), font=dict(size=13)), domain=list(_DOSE_DOMAIN),
                     range=[0.75, 2.15], tickvals=[1.0, 1.5], tickfont=dict(size=11), anchor="x",
                     showgrid=True),
     )
     if not len(hb):
-        fig.add_annotation(text="No Hb measurements for this patient", xref="x domain", yref="y domain",
+        fig.add_annotation(text=_("No Hb measurements for this patient"), xref="x domain", yref="y domain",
                            x=0.5, y=0.5, showarrow=False, font=dict(size=16, color="#555555"))
     return fig
 
@@ -249,7 +259,7 @@ def _add_reference_lines(fig: go.Figure, row: Mapping[str, Any], hb_unit: str) -
                       line=dict(color=palette.BASELINE, width=2, dash="dash"))
         # Right edge, just below the line: the reference labels sit above theirs, so the two
         # never collide even when the baseline is close to 60 g/L.
-        fig.add_annotation(text=f"baseline {hb_text(float(baseline), hb_unit)}", xref="x domain", x=1.0,
+        fig.add_annotation(text=_("baseline {hb}").format(hb=hb_text(float(baseline), hb_unit)), xref="x domain", x=1.0,
                            xanchor="right", yref="y", y=float(baseline) * factor, yanchor="top",
                            showarrow=False, font=dict(size=13, color=palette.BASELINE),
                            bgcolor="rgba(255,255,255,0.75)", name="baseline")
@@ -279,9 +289,14 @@ def _add_intervals(fig: go.Figure, row: Mapping[str, Any], hb_unit: str) -> None
         if _present(row.get("early_peak_hb_g_l")) and _present(row.get("baseline_hb_g_l")):
             rise_g_l = float(row["early_peak_hb_g_l"]) - float(row["baseline_hb_g_l"])
             rise = f" {d.hb(rise_g_l, signed=True)}"
-        peak_day = f" on day {int(row['early_peak_day'])}" if _present(row.get("early_peak_day")) else ""
-        after_tx = " (after a transfusion)" if _flag(row.get("spike_after_transfusion")) else ""
-        fig.add_annotation(text=f"<b>Transient spike</b>{rise}{peak_day}, fallen back by day {fall_day}{after_tx}",
+        if _present(row.get("early_peak_day")):
+            text = _("<b>Transient spike</b>{rise} on day {peak_day}, fallen back by day {fall_day}").format(
+                rise=rise, peak_day=int(row["early_peak_day"]), fall_day=fall_day)
+        else:
+            text = _("<b>Transient spike</b>{rise}, fallen back by day {fall_day}").format(rise=rise, fall_day=fall_day)
+        if _flag(row.get("spike_after_transfusion")):
+            text = _("{text} (after a transfusion)").format(text=text)
+        fig.add_annotation(text=text,
                            xref="x", x=0, xanchor="left", yref="y domain", y=0.995, yanchor="top",
                            showarrow=False, font=dict(size=13, color=palette.OUTCOME_COLOURS["transient spike"]),
                            bgcolor="rgba(255,255,255,0.8)", name="transient spike")
@@ -296,8 +311,9 @@ def _add_intervals(fig: go.Figure, row: Mapping[str, Any], hb_unit: str) -> None
                       yref="y domain", y0=0, y1=1,
                       fillcolor=palette.TI_SHADE if achieved else "rgba(120,120,120,0.08)", line=dict(width=0),
                       layer="below")
-        text = (f"<b>Transfusion independent</b>: no RBC days {int(start)}–{int(end)} ({int(longest)} days)"
-                if achieved else f"Longest transfusion-free run: days {int(start)}–{int(end)} ({int(longest)} days, no TI)")
+        words = (_("<b>Transfusion independent</b>: no RBC days {start}–{end} ({days} days)") if achieved
+                 else _("Longest transfusion-free run: days {start}–{end} ({days} days, no TI)"))
+        text = words.format(start=int(start), end=int(end), days=int(longest))
         fig.add_annotation(text=text, xref="x", x=(int(start) + int(end)) / 2, xanchor="center", yref="y domain",
                            y=0.90, yanchor="top", showarrow=False,
                            font=dict(size=13, color=palette.OUTCOME_COLOURS["responder"] if achieved else "#555555"),
@@ -311,7 +327,7 @@ def _add_ntd_threshold(fig: go.Figure, row: Mapping[str, Any], d: Any) -> None:
         y = float(threshold) * d.factor
         fig.add_shape(type="line", name="NTD response threshold", xref="x", x0=1, x1=row.get("end_day") or 1,
                       yref="y", y0=y, y1=y, line=dict(color=palette.OUTCOME_COLOURS["responder"], width=1.5, dash="dot"))
-        fig.add_annotation(text=f"NTD response needs Hb ≥ {d.hb(threshold)}", xref="x", x=1, xanchor="left", yref="y",
+        fig.add_annotation(text=_("NTD response needs Hb ≥ {hb}").format(hb=d.hb(threshold)), xref="x", x=1, xanchor="left", yref="y",
                            y=y, yanchor="bottom", showarrow=False, name="NTD response threshold",
                            font=dict(size=13, color=palette.OUTCOME_COLOURS["responder"]),
                            bgcolor="rgba(255,255,255,0.8)")
@@ -320,7 +336,8 @@ def _add_ntd_threshold(fig: go.Figure, row: Mapping[str, Any], d: Any) -> None:
         # Below the peak when it stayed under the threshold, above it when it crossed: the
         # peak's words never sit on the threshold's.
         below = _present(threshold) and float(peak) < float(threshold)
-        fig.add_annotation(text=f"peak {d.hb(peak)} on day {int(day)} ({d.hb(rise, signed=True)} over baseline)",
+        fig.add_annotation(text=_("peak {hb} on day {day} ({rise} over baseline)").format(
+                               hb=d.hb(peak), day=int(day), rise=d.hb(rise, signed=True)),
                            xref="x", x=int(day), yref="y", y=float(peak) * d.factor,
                            yanchor="top" if below else "bottom", ay=34 if below else -28, ax=0,
                            showarrow=True, arrowhead=0, font=dict(size=13, color="#333333"),
@@ -398,26 +415,27 @@ def small_multiples(
     data = hb[hb["patient_id"].isin(ids)][["patient_id", "day", "hb_g_l"]].copy()
     data["patient_id"] = data["patient_id"].astype(str)
     data["outcome"] = data["patient_id"].map(outcome).fillna("not evaluable")
+    data["outcome_words"] = data["outcome"].map(palette.outcome_label)
     data["hb"] = data["hb_g_l"].astype("float64") * factor
     ends = data["patient_id"].map(end_day).astype("Float64").fillna(10**6)
     data = data[(data["day"] >= -56) & (data["day"] <= ends)].drop(columns="hb_g_l")
     data["day"] = data["day"].astype("int64")
     # nearest: a click anywhere in a panel picks its closest point, i.e. that patient.
     pick = alt.selection_point(name=selection_name, fields=["patient_id"], on="click", clear="dblclick", nearest=True)
-    colour = alt.Color("outcome:N", scale=palette.altair_outcome_scale(), title="Outcome",
+    colour = alt.Color("outcome:N", scale=palette.altair_outcome_scale(), title=_("Outcome"),
                        legend=alt.Legend(orient="top", labelExpr=_legend_words_expr(), labelLimit=320))
-    x = alt.X("day:Q", title="Study day", axis=alt.Axis(tickCount=4, labelFontSize=10, titleFontSize=11))
+    x = alt.X("day:Q", title=_("Study day"), axis=alt.Axis(tickCount=4, labelFontSize=10, titleFontSize=11))
     y = alt.Y("hb:Q", title=f"Hb ({hb_unit})", scale=alt.Scale(zero=False),
               axis=alt.Axis(tickCount=3, labelFontSize=10, titleFontSize=11))
     base = alt.Chart(data).encode(x=x, y=y, color=colour)
     line = base.mark_line(strokeWidth=1.5)
     points = base.mark_circle(size=22).encode(
-        tooltip=[alt.Tooltip("patient_id:N", title="Patient"), alt.Tooltip("outcome:N", title="Outcome"),
-                 alt.Tooltip("day:Q", title="Day"), alt.Tooltip("hb:Q", title=f"Hb ({hb_unit})", format=".1f")],
+        tooltip=[alt.Tooltip("patient_id:N", title=_("Patient")), alt.Tooltip("outcome_words:N", title=_("Outcome")),
+                 alt.Tooltip("day:Q", title=_("Day")), alt.Tooltip("hb:Q", title=f"Hb ({hb_unit})", format=".1f")],
         opacity=alt.condition(pick, alt.value(1.0), alt.value(0.35)),
     ).add_params(pick)
     zero = alt.Chart(data).mark_rule(color="#BBBBBB", strokeDash=[3, 3]).encode(x=alt.datum(0))
-    return (
+    return with_altair_font(
         alt.layer(zero, line, points)
         # Five 140-px panels (with axis and spacing about 860 px) fit the page beside the
         # sidebar at 1280 px as at 1600: six 150-px panels cut the last column off at 1280,
@@ -432,5 +450,8 @@ def small_multiples(
 
 def _legend_words_expr() -> str:
     """A Vega expression turning outcome keys into the legend words of the palette."""
-    cases = " : ".join(f"datum.label == '{key}' ? '{words}'" for key, words in palette.OUTCOME_LABELS.items())
+    def quoted(text: str) -> str:
+        return text.replace("\\", "\\\\").replace("'", "\\'")
+
+    cases = " : ".join(f"datum.label == '{key}' ? '{quoted(words)}'" for key, words in palette.OUTCOME_LABELS.items())
     return f"{cases} : datum.label"
