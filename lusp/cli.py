@@ -261,10 +261,11 @@ def _cmd_deck(args: argparse.Namespace) -> int:
     from lusp.analysis import analyze
     from lusp.export.deck import build_deck
     from lusp.export.images import ImageExportError
+    from lusp.i18n import _, ngettext
 
     out = Path(args.out)
     if out.suffix.lower() != ".pptx":
-        print(f"deck:::{out}: the deck is a PowerPoint file; give a name ending in .pptx", file=sys.stderr)
+        print(_("deck:::{out}: the deck is a PowerPoint file; give a name ending in .pptx").format(out=out), file=sys.stderr)
         return EXIT_BAD_INPUT
     cohort = load_cohort_or_exit(args)
     started = time.perf_counter()
@@ -277,7 +278,9 @@ def _cmd_deck(args: argparse.Namespace) -> int:
     if not _write_bytes(data, out, "deck"):
         return EXIT_BAD_INPUT
     seconds = time.perf_counter() - started
-    print(f"Wrote the slide deck ({len(results.table)} patients, criteria {args.criteria}) to {out} in {seconds:.1f} s.")
+    print(ngettext("Wrote the slide deck ({n} patient, criteria {criteria}) to {out} in {seconds:.1f} s.",
+                   "Wrote the slide deck ({n} patients, criteria {criteria}) to {out} in {seconds:.1f} s.",
+                   len(results.table)).format(n=len(results.table), criteria=args.criteria, out=out, seconds=seconds))
     return EXIT_OK
 
 
@@ -571,15 +574,16 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
     from lusp.export.images import ImageExportError
     from lusp.export.report_docx import build_report, check_language
+    from lusp.i18n import _, ngettext
 
     out = Path(args.out)
     if out.suffix.lower() != ".docx":
-        print(f"report:::{out}: the report is a Word file; give a name ending in .docx", file=sys.stderr)
+        print(_("report:::{out}: the report is a Word file; give a name ending in .docx").format(out=out), file=sys.stderr)
         return EXIT_BAD_INPUT
     try:
         check_language(args.lang)
     except ValueError as exc:
-        print(f"report:::--lang: {exc} (a Chinese edition is planned)", file=sys.stderr)
+        print(f"report:::--lang: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     results = _analyze_from_args(args, "report")
     started = time.perf_counter()
@@ -592,8 +596,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
         return EXIT_UNEXPECTED
     if not _write_bytes(data, out, "report"):
         return EXIT_BAD_INPUT
-    print(f"Wrote the Word report ({len(results.table)} patients, criteria {args.criteria}) to {out} "
-          f"in {time.perf_counter() - started:.1f} s.")
+    print(ngettext("Wrote the Word report ({n} patient, criteria {criteria}) to {out} in {seconds:.1f} s.",
+                   "Wrote the Word report ({n} patients, criteria {criteria}) to {out} in {seconds:.1f} s.",
+                   len(results.table)).format(n=len(results.table), criteria=args.criteria, out=out,
+                                              seconds=time.perf_counter() - started))
     return EXIT_OK
 
 
@@ -623,17 +629,22 @@ def _add_report(subparsers) -> None:
 def _cmd_patient(args: argparse.Namespace) -> int:
     from lusp.export.images import ImageExportError
     from lusp.export.patient_summary import patient_summary_image
+    from lusp.i18n import _
 
     out = Path(args.out or f"patient_{args.patient_id}.png")
     fmt = out.suffix.lower().lstrip(".")
     if fmt not in ("png", "pdf"):
-        print(f"patient:::{out}: the patient summary is a PNG or a PDF; give a name ending in .png or .pdf", file=sys.stderr)
+        print(_("patient:::{out}: the patient summary is a PNG or a PDF; give a name ending in .png or .pdf").format(out=out),
+              file=sys.stderr)
         return EXIT_BAD_INPUT
     results = _analyze_from_args(args, "patient")
     ids = results.table["patient_id"].astype(str).tolist()
     if args.patient_id not in ids:
-        shown = ", ".join(ids[:8]) + (f" … ({len(ids)} patients)" if len(ids) > 8 else "")
-        print(f"patient:::{args.patient_id}: no patient with this ID in the file; its IDs are {shown}", file=sys.stderr)
+        shown = ", ".join(ids[:8])
+        if len(ids) > 8:
+            shown = _("{ids} … ({n} patients)").format(ids=shown, n=len(ids))
+        print(_("patient:::{patient}: no patient with this ID in the file; its IDs are {ids}").format(
+            patient=args.patient_id, ids=shown), file=sys.stderr)
         return EXIT_BAD_INPUT
     try:
         data = patient_summary_image(results, args.patient_id, fmt, hb_unit=args.hb_unit)
@@ -642,7 +653,7 @@ def _cmd_patient(args: argparse.Namespace) -> int:
         return EXIT_UNEXPECTED
     if not _write_bytes(data, out, "patient"):
         return EXIT_BAD_INPUT
-    print(f"Wrote the one-page summary of patient {args.patient_id} to {out}.")
+    print(_("Wrote the one-page summary of patient {patient} to {out}.").format(patient=args.patient_id, out=out))
     return EXIT_OK
 
 
