@@ -187,13 +187,24 @@ def build_deck(
     display: Display | None = None,
     basket: DeckBasket | Iterable[DeckItem] = (),
     subgroup_covariates: Sequence[str] | None = None,
+    lang: str | None = None,
 ) -> bytes:
-    """The one-click deck: :func:`standard_slides` then the basket's slides, as PPTX bytes."""
-    d = as_display(display or hb_unit)
-    items = basket.items if isinstance(basket, DeckBasket) else tuple(basket)
-    slides = standard_slides(results, filters=filters, display=d, subgroup_covariates=subgroup_covariates)
-    slides += _localised([item.to_slide() for item in items], d)
-    return render_deck(slides, deck_context(results, filters=filters))
+    """The one-click deck: :func:`standard_slides` then the basket's slides, as PPTX bytes.
+
+    ``lang``: the language of its words (None: the language in force). A caller that builds
+    the deck later or in another thread (the app's deferred download) passes the reader's
+    language explicitly: the language in force does not flow into other threads.
+    """
+    from lusp.i18n import use_language
+
+    with use_language(lang):
+        d = as_display(display or hb_unit)
+        if lang is not None and d.lang != lang:
+            d = replace(d, lang=lang)
+        items = basket.items if isinstance(basket, DeckBasket) else tuple(basket)
+        slides = standard_slides(results, filters=filters, display=d, subgroup_covariates=subgroup_covariates)
+        slides += _localised([item.to_slide() for item in items], d)
+        return render_deck(slides, deck_context(results, filters=filters))
 
 
 def _localised(slides: list[Slide], d: Display) -> list[Slide]:
