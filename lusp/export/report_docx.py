@@ -434,10 +434,14 @@ def _header_footer(section: Any, source: Any, results: Any, filters: str, synthe
     if synthetic:
         _badge(header, _(SYNTHETIC_TEXT), size_pt=8)  # i18n: lookup
     footer = section.footer.paragraphs[0]
-    run = footer.add_run(_("{cohort} · criteria: {criteria} · filters: {filters} · page ").format(
-        cohort=source.name, criteria=results.criteria_label, filters=filters))
+    # One sentence around the page number (Chinese puts words after it: "第 3 页").
+    before, _page, after = _("{cohort} · criteria: {criteria} · filters: {filters} · page {page}").partition("{page}")
+    words = dict(cohort=source.name, criteria=results.criteria_label, filters=filters)
+    run = footer.add_run(before.format(**words))
     run.font.size = Pt(8)
     _field(footer, "PAGE", "1", size_pt=8)
+    if after:
+        footer.add_run(after.format(**words)).font.size = Pt(8)
 
 
 def _badge(paragraph: Any, text: str, *, size_pt: float = 11) -> None:
