@@ -306,7 +306,7 @@ def report_zh(tmp_path_factory) -> Path:
     return out
 
 
-def test_zh_report_headings_captions_and_fonts(report_zh, foreign_zh):
+def test_zh_report_headings_captions_and_fonts(report_zh, foreign_zh, results_zh):
     from docx import Document
 
     doc = Document(str(report_zh))
@@ -328,6 +328,12 @@ def test_zh_report_headings_captions_and_fonts(report_zh, foreign_zh):
     facts = [p.text for p in doc.paragraphs[:10]]
     assert "患者：22 例（基线 TD 16 例，NTD 6 例）" in facts
     assert "筛选条件：全部患者" in facts
+    # The flow still knows no filter is in force (lusp.flow compares the English value).
+    from lusp.flow import patient_flow
+
+    with use_language("zh"):
+        expected = "；".join(line.strip() for line in patient_flow(results_zh, filters="all patients").lines()) + "。"
+    assert expected in [p.text for p in doc.paragraphs] and "全部患者" not in expected
     assert doc.sections[0].footer.paragraphs[0].text.startswith("demo_cohort.xlsx · 疗效评价标准：")
     for name in ("Normal", "Title", "Heading 1", "Heading 2", "Caption"):
         fonts = doc.styles[name].element.rPr.find(qn("w:rFonts"))

@@ -139,8 +139,10 @@ def _build_report(
     source = results.cohort.source
     synthetic = bool(getattr(source, "synthetic", False))
     today = today or _dt.date.today()
-    filters = _("all patients") if filters in ("", "all patients") else filters
-    context = ReportContext(results=results, summary=summary, filters=filters, hb_unit=hb_unit)
+    # context.filters stays the caller's value ("all patients" is compared against by
+    # lusp.flow); the document shows it in the language in force.
+    context = ReportContext(results=results, summary=summary, filters=filters or "all patients", hb_unit=hb_unit)
+    shown_filters = _("all patients") if context.filters == "all patients" else context.filters
 
     doc = Document()
     _base_styles(doc)
@@ -149,10 +151,10 @@ def _build_report(
     for side in ("left_margin", "right_margin"):
         setattr(section, side, Inches((8.27 - TEXT_WIDTH_IN) / 2))
     section.top_margin = section.bottom_margin = Inches(0.9)
-    _header_footer(section, source, results, context.filters, synthetic)
+    _header_footer(section, source, results, shown_filters, synthetic)
     title = _(REPORT_TITLE)  # i18n: lookup
     doc.core_properties.title = title
-    doc.core_properties.subject = f"{source.name} · {results.criteria_label} · {context.filters}"
+    doc.core_properties.subject = f"{source.name} · {results.criteria_label} · {shown_filters}"
     doc.core_properties.author = "Luspatercept Cohort Explorer"
 
     doc.add_heading(title, level=0)
@@ -164,7 +166,7 @@ def _build_report(
         (_("Cohort"), cohort),
         (_("Patients"), _("{n} ({td} TD, {ntd} NTD at baseline)").format(
             n=summary["n_patients"], td=summary["n_td"], ntd=summary["n_ntd"])),
-        (_("Filters"), context.filters),
+        (_("Filters"), shown_filters),
         (_("Response criteria"), results.criteria_label),
         (_("Dose-protocol review"), results.protocol_label),
         (_("Prepared"), _("{date} with the Luspatercept Cohort Explorer").format(date=today.isoformat())),
