@@ -298,6 +298,7 @@ def _cmd_deck(args: argparse.Namespace) -> int:
     from lusp.analysis import analyze
     from lusp.export.deck import build_deck
     from lusp.export.images import ImageExportError
+    from lusp.i18n import _, ngettext
 
     out = Path(args.out)
     if out.suffix.lower() != ".pptx":
@@ -314,8 +315,9 @@ def _cmd_deck(args: argparse.Namespace) -> int:
     if not _write_bytes(data, out, "deck"):
         return EXIT_BAD_INPUT
     seconds = time.perf_counter() - started
-    print(_("Wrote the slide deck ({n} patients, criteria {criteria}) to {out} in {seconds:.1f} s.").format(
-        n=len(results.table), criteria=args.criteria, out=out, seconds=seconds))
+    print(ngettext("Wrote the slide deck ({n} patient, criteria {criteria}) to {out} in {seconds:.1f} s.",
+                   "Wrote the slide deck ({n} patients, criteria {criteria}) to {out} in {seconds:.1f} s.",
+                   len(results.table)).format(n=len(results.table), criteria=args.criteria, out=out, seconds=seconds))
     return EXIT_OK
 
 
@@ -616,6 +618,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
     from lusp.export.images import ImageExportError
     from lusp.export.report_docx import build_report, check_language
+    from lusp.i18n import _, ngettext
 
     out = Path(args.out)
     if out.suffix.lower() != ".docx":
@@ -624,7 +627,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     try:
         check_language(args.lang)
     except ValueError as exc:
-        print(f"report:::--lang: {exc} (a Chinese edition is planned)", file=sys.stderr)
+        print(f"report:::--lang: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     results = _analyze_from_args(args, "report")
     started = time.perf_counter()
@@ -637,8 +640,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
         return EXIT_UNEXPECTED
     if not _write_bytes(data, out, "report"):
         return EXIT_BAD_INPUT
-    print(_("Wrote the Word report ({n} patients, criteria {criteria}) to {out} in {seconds:.1f} s.").format(
-        n=len(results.table), criteria=args.criteria, out=out, seconds=time.perf_counter() - started))
+    print(ngettext("Wrote the Word report ({n} patient, criteria {criteria}) to {out} in {seconds:.1f} s.",
+                   "Wrote the Word report ({n} patients, criteria {criteria}) to {out} in {seconds:.1f} s.",
+                   len(results.table)).format(n=len(results.table), criteria=args.criteria, out=out,
+                                              seconds=time.perf_counter() - started))
     return EXIT_OK
 
 
@@ -668,6 +673,7 @@ def _add_report(subparsers) -> None:
 def _cmd_patient(args: argparse.Namespace) -> int:
     from lusp.export.images import ImageExportError
     from lusp.export.patient_summary import patient_summary_image
+    from lusp.i18n import _
 
     out = Path(args.out or f"patient_{args.patient_id}.png")
     fmt = out.suffix.lower().lstrip(".")

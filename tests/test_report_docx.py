@@ -183,9 +183,9 @@ def test_synthetic_badge_only_when_synthetic(report_bytes):
 
 
 def test_languages_and_an_empty_selection(demo):
-    assert check_language("en") == "en" and list(REPORT_LANGUAGES) == ["en"]
-    with pytest.raises(ValueError, match="not available in 'zh' yet; available: en"):
-        build_report(demo, lang="zh", figures=False)
+    assert check_language("en") == "en" and check_language("zh") == "zh" and list(REPORT_LANGUAGES) == ["en", "zh"]
+    with pytest.raises(ValueError, match=r"not available in 'fr'; available: en \(English\), zh \(中文\)"):
+        build_report(demo, lang="fr", figures=False)
     empty = _doc(build_report(demo.subset([]), figures=False))
     assert "No patients match the current selection." in _body_text(empty)
     assert _cells(empty.tables[0]) == [["Characteristic", "Overall (n = 0)"], ["n", "0"]]
@@ -233,8 +233,6 @@ def test_cli_report(tmp_path, capsys):
     doc = _doc(out.read_bytes())
     assert "p-value" in _cells(doc.tables[0])[0] and "Responder (n = 14)" in _cells(doc.tables[0])[0]
     assert "Wrote the Word report (22 patients" in capsys.readouterr().out
-    assert main(["report", str(DEMO), "--out", str(out), "--lang", "zh"]) == 2
-    assert "not available in 'zh' yet; available: en (English)" in capsys.readouterr().err
     assert main(["report", str(DEMO), "--out", str(tmp_path / "report.pdf")]) == 2
     assert "give a name ending in .docx" in capsys.readouterr().err
     assert main(["report", str(tmp_path / "missing.xlsx"), "--out", str(out)]) == 2

@@ -19,8 +19,11 @@ Extra sections (e.g. the trial comparison and the early-review tables, built els
 pairs; each becomes a *Heading 1* with its text and a numbered Word table. ``hooks`` are
 functions ``hook(document, context)`` called at the end for anything else.
 
-Languages: :data:`REPORT_LANGUAGES` (only English for now); any other ``lang`` is refused
-with a plain :class:`ValueError`.
+Languages: :data:`REPORT_LANGUAGES` (English and simplified Chinese); the report is written
+in ``lang`` (every heading, caption, header and wrapper sentence through :mod:`lusp.i18n`);
+any other ``lang`` is refused with a plain :class:`ValueError`. Every style names its
+east-asian font (``w:eastAsia`` = :data:`EA_FONT`, Noto Sans CJK SC), so Chinese text is drawn
+in a CJK font on a machine without Microsoft fonts.
 """
 from __future__ import annotations
 
@@ -33,19 +36,23 @@ from typing import Any
 
 import pandas as pd
 
+from lusp.i18n import N_, _, use_language
+
 _log = logging.getLogger("lusp.export")
 
-#: Languages the report is written in (code → name). A Chinese edition is a later issue.
-REPORT_LANGUAGES: dict[str, str] = {"en": "English"}
+#: Languages the report is written in (code → name).
+REPORT_LANGUAGES: dict[str, str] = {"en": "English", "zh": "中文"}
 
-REPORT_TITLE = "Luspatercept outside its approved indications: cohort report"
+REPORT_TITLE = N_("Luspatercept outside its approved indications: cohort report")
 #: Text width of a portrait A4 page with 2.2 cm margins (inches) and print resolution.
 TEXT_WIDTH_IN = 6.5
 PRINT_DPI = 300
 BODY_PT = 10.5
 TABLE_PT = 8.5
 FONT = "Arial"
-SYNTHETIC_TEXT = "SYNTHETIC DATA — invented patients, not real patients"
+#: The east-asian font of every style (Debian's fonts-noto-cjk).
+EA_FONT = "Noto Sans CJK SC"
+SYNTHETIC_TEXT = N_("SYNTHETIC DATA — invented patients, not real patients")
 _SYNTHETIC_FILL = "D55E00"
 #: Tables longer than this repeat their header row on every page.
 REPEAT_HEADER_MIN_ROWS = 12
@@ -83,16 +90,26 @@ def check_language(lang: str) -> str:
     """``lang`` if a report can be written in it, else ``ValueError`` naming those that can."""
     if lang not in REPORT_LANGUAGES:
         available = ", ".join(f"{code} ({name})" for code, name in REPORT_LANGUAGES.items())
-        raise ValueError(f"the report is not available in {lang!r} yet; available: {available}")
+        raise ValueError(_("the report is not available in {lang!r}; available: {available}").format(
+            lang=lang, available=available))
     return lang
 
 
-def build_report(
+def build_report(results: Any, *, lang: str | None = None, **options: Any) -> bytes:
+    """The Word report of ``results`` in ``lang`` (None: the language in force; see
+    :func:`_build_report` for the options)."""
+    from lusp.i18n import current_language
+
+    lang = check_language(current_language() if lang is None else lang)
+    with use_language(lang):
+        return _build_report(results, **options)
+
+
+def _build_report(
     results: Any,
     *,
     filters: str = "all patients",
     hb_unit: str = "g/L",
-    lang: str = "en",
     table1_by: str | None = "td",
     table1_extra: Sequence[str] = (),
     table1_pvalues: bool = False,
@@ -118,12 +135,14 @@ def build_report(
     from lusp.narrative import methods_paragraph, percent, reproduce_command, results_paragraph
     from lusp.table1 import table_one
 
-    check_language(lang)
     summary = summarize(results)
     source = results.cohort.source
     synthetic = bool(getattr(source, "synthetic", False))
     today = today or _dt.date.today()
+    # context.filters stays the caller's value ("all patients" is compared against by
+    # lusp.flow); the document shows it in the language in force.
     context = ReportContext(results=results, summary=summary, filters=filters or "all patients", hb_unit=hb_unit)
+    shown_filters = _("all patients") if context.filters == "all patients" else context.filters
 
     doc = Document()
     _base_styles(doc)
@@ -132,29 +151,33 @@ def build_report(
     for side in ("left_margin", "right_margin"):
         setattr(section, side, Inches((8.27 - TEXT_WIDTH_IN) / 2))
     section.top_margin = section.bottom_margin = Inches(0.9)
-    _header_footer(section, source, results, context.filters, synthetic)
-    doc.core_properties.title = REPORT_TITLE
-    doc.core_properties.subject = f"{source.name} · {results.criteria_label} · {context.filters}"
+    _header_footer(section, source, results, shown_filters, synthetic)
+    title = _(REPORT_TITLE)  # i18n: lookup
+    doc.core_properties.title = title
+    doc.core_properties.subject = f"{source.name} · {results.criteria_label} · {shown_filters}"
     doc.core_properties.author = "Luspatercept Cohort Explorer"
 
-    doc.add_heading(REPORT_TITLE, level=0)
+    doc.add_heading(title, level=0)
     if synthetic:
-        _badge(doc.add_paragraph(), SYNTHETIC_TEXT)
+        _badge(doc.add_paragraph(), _(SYNTHETIC_TEXT))  # i18n: lookup
+    cohort = (_("{name} (calendar dates {first} – {last})").format(
+        name=source.name, first=source.date_range[0], last=source.date_range[1]) if source.date_range else source.name)
     facts = [
-        ("Cohort", source.name + (f" (calendar dates {source.date_range[0]} – {source.date_range[1]})" if source.date_range else "")),
-        ("Patients", f"{summary['n_patients']} ({summary['n_td']} TD, {summary['n_ntd']} NTD at baseline)"),
-        ("Filters", context.filters),
-        ("Response criteria", results.criteria_label),
-        ("Dose-protocol review", results.protocol_label),
-        ("Prepared", f"{today.isoformat()} with the Luspatercept Cohort Explorer"),
+        (_("Cohort"), cohort),
+        (_("Patients"), _("{n} ({td} TD, {ntd} NTD at baseline)").format(
+            n=summary["n_patients"], td=summary["n_td"], ntd=summary["n_ntd"])),
+        (_("Filters"), shown_filters),
+        (_("Response criteria"), results.criteria_label),
+        (_("Dose-protocol review"), results.protocol_label),
+        (_("Prepared"), _("{date} with the Luspatercept Cohort Explorer").format(date=today.isoformat())),
     ]
     for label, value in facts:
         paragraph = doc.add_paragraph()
         paragraph.paragraph_format.space_after = Pt(1)
-        paragraph.add_run(f"{label}: ").bold = True
+        paragraph.add_run(_("{label}: ").format(label=label)).bold = True
         paragraph.add_run(value)
 
-    doc.add_heading("Methods", level=1)
+    doc.add_heading(_("Methods"), level=1)
     for part in _methods_parts(methods_paragraph(results)):
         paragraph = doc.add_paragraph()
         head, sep, tail = part.partition(": ")
@@ -167,14 +190,18 @@ def build_report(
             paragraph.add_run(part)
 
     table1 = table_one(results, by=table1_by, extra=table1_extra, pvalues=table1_pvalues, hb_unit=hb_unit)
-    split = {"td": "by transfusion dependence at baseline", "responder": "by response (intention to treat)",
-             "outcome": "by outcome class", None: ""}[table1_by]
+    table1_caption = {
+        "td": _("Baseline characteristics by transfusion dependence at baseline."),
+        "responder": _("Baseline characteristics by response (intention to treat)."),
+        "outcome": _("Baseline characteristics by outcome class."),
+        None: _("Baseline characteristics."),
+    }[table1_by]
     wide = len(table1.frame.columns) > 5  # p-values or more than two groups: a landscape page
     if wide:
         _new_section(doc, landscape=True)
-    doc.add_heading("Results", level=1)
-    doc.add_heading("Baseline characteristics", level=2)
-    _caption(doc, "Table", context, f"Baseline characteristics{(' ' + split) if split else ''}.")
+    doc.add_heading(_("Results"), level=1)
+    doc.add_heading(_("Baseline characteristics"), level=2)
+    _caption(doc, "Table", context, table1_caption)
     # The rules sit between the caption and the table, so a table that fills its page never
     # leaves them alone on the next one.
     _note(doc, table1.caption(), keep_with_next=True)
@@ -182,46 +209,46 @@ def build_report(
     if wide:
         _new_section(doc, landscape=False)
 
-    doc.add_heading("Patient flow", level=2)
+    doc.add_heading(_("Patient flow"), level=2)
     flow = patient_flow(results, filters=context.filters)
-    doc.add_paragraph("; ".join(line.strip() for line in flow.lines()) + ".")
+    doc.add_paragraph(_("{flow}.").format(flow=_("; ").join(line.strip() for line in flow.lines())))
     if figures:
         from lusp.figures.flow import flow_figure
 
         _figure(doc, context, lambda: _plotly_print_png(flow_figure(flow, font_size=14, wrap=35, height=780), 1000, 780),
-                "Patient flow: patients in the file, treated, evaluable (each exclusion with its reason), TD / NTD "
-                "at baseline and responders (intention to treat).", alt="\n".join(flow.lines()))
+                _("Patient flow: patients in the file, treated, evaluable (each exclusion with its reason), TD / NTD "
+                  "at baseline and responders (intention to treat)."), alt="\n".join(flow.lines()))
 
-    doc.add_heading("Response", level=2)
+    doc.add_heading(_("Response"), level=2)
     doc.add_paragraph(results_paragraph(summary, results))
-    names = {"overall": "All patients", "td": "TD at baseline", "ntd": "NTD at baseline"}
+    names = {"overall": _("All patients"), "td": _("TD at baseline"), "ntd": _("NTD at baseline")}
     rows = []
     for row in response_rate_table(summary).itertuples(index=False):
         block = summary["response_rate"][row.group] or {}
         has = bool(block.get("n"))
         rows.append({
-            "Group": names[row.group],
-            "Responders": str(row.n_responders),
-            "Patients": str(row.n_patients),
-            "Rate, %": percent(block["rate"]) if has else "–",
-            "95 % CI, %": f"{percent(block['ci_low'])}–{percent(block['ci_high'])}" if has else "–",
+            _("Group"): names[row.group],
+            _("Responders"): str(row.n_responders),
+            _("Patients"): str(row.n_patients),
+            _("Rate, %"): percent(block["rate"]) if has else "–",
+            _("95 % CI, %"): f"{percent(block['ci_low'])}–{percent(block['ci_high'])}" if has else "–",
         })
-    _caption(doc, "Table", context, f"Response rates with exact (Clopper–Pearson) 95 % confidence intervals, "
-             f"{results.criteria_label}; patients who cannot be evaluated count as non-responders.")
+    _caption(doc, "Table", context, _("Response rates with exact (Clopper–Pearson) 95 % confidence intervals, "
+             "{criteria}; patients who cannot be evaluated count as non-responders.").format(criteria=results.criteria_label))
     _word_table(doc, pd.DataFrame(rows), font_pt=BODY_PT - 1, first_col_in=2.0)
 
     if figures and len(results.table):
-        doc.add_heading("Figures", level=2)
+        doc.add_heading(_("Figures"), level=2)
         for build, caption in _key_figures(results, summary, hb_unit):
             _figure(doc, context, build, caption)
 
     _new_section(doc, landscape=True)
-    doc.add_heading("Per-patient results", level=1)
-    _caption(doc, "Table", context, "Per-patient results (TF = transfusion-free; RBC U/28 d = red-cell units per "
-             "28 days; – = cannot be computed).")
+    doc.add_heading(_("Per-patient results"), level=1)
+    _caption(doc, "Table", context, _("Per-patient results (TF = transfusion-free; RBC U/28 d = red-cell units per "
+             "28 days; – = cannot be computed)."))
     patient_frame = deck_patient_table(results.table, hb_unit=hb_unit)
     if "reason" in results.table.columns and len(results.table):
-        patient_frame = patient_frame.assign(Reason=results.table["reason"].astype(str).to_list())
+        patient_frame[_("Reason")] = results.table["reason"].astype(str).to_list()
     _word_table(doc, patient_frame, font_pt=7.5, first_col_in=0.8, last_col_in=2.3)
 
     if trials_and_review:
@@ -236,16 +263,16 @@ def build_report(
             if text:
                 doc.add_paragraph(text)
         if item.table is not None:
-            _caption(doc, "Table", context, item.caption or f"{item.heading}.")
+            _caption(doc, "Table", context, item.caption or _("{heading}.").format(heading=item.heading))
             _word_table(doc, _as_text(item.table), font_pt=TABLE_PT)
         if item.figure_png is not None:
-            _figure(doc, context, lambda png=item.figure_png: png, item.figure_caption or f"{item.heading}.")
+            _figure(doc, context, lambda png=item.figure_png: png, item.figure_caption or _("{heading}.").format(heading=item.heading))
     for hook in hooks:
         hook(doc, context)
     # A closing line: the document ends on text, never on a table (LibreOffice pushes a
     # table that ends a document onto a page of its own).
-    _note(doc, f"End of report. Prepared {today.isoformat()} with the Luspatercept Cohort Explorer; "
-               f"the numbers are reproduced by: {reproduce_command(results)}")
+    _note(doc, _("End of report. Prepared {date} with the Luspatercept Cohort Explorer; "
+                 "the numbers are reproduced by: {command}").format(date=today.isoformat(), command=reproduce_command(results)))
     _drop_final_spacer(doc)
 
     buffer = io.BytesIO()
@@ -278,19 +305,19 @@ def _key_figures(results: Any, summary: dict, hb_unit: str) -> list[tuple[Callab
     out: list[tuple[Callable[[], bytes], str]] = []
     rates = figures.response_rates_frame(summary)
     out.append((lambda: _altair_print_png(figures.response_rates_chart(rates, criteria_label=results.criteria_label)),
-                "Response rates overall, TD and NTD with exact 95 % confidence intervals."))
+                _("Response rates overall, TD and NTD with exact 95 % confidence intervals.")))
     if table["td_baseline"].astype("boolean").fillna(False).astype(bool).any():
         out.append((lambda: _altair_print_png(figures.burden_dumbbell(table)),
-                    "RBC transfusion burden (units per 28 days) in the baseline window and during follow-up, TD patients."))
+                    _("RBC transfusion burden (units per 28 days) in the baseline window and during follow-up, TD patients.")))
     if table["hb_rise_g_l"].notna().any():
         threshold = getattr(results.params, "ntd_rise_g_l", None)
         out.append((lambda: _altair_print_png(figures.waterfall(table, hb_unit=hb_unit, threshold_g_l=threshold)),
-                    "Best Hb change from baseline (peak transfusion-unaffected Hb after day 0 minus baseline), one bar "
-                    "per patient; the dashed line is the NTD response threshold."))
+                    _("Best Hb change from baseline (peak transfusion-unaffected Hb after day 0 minus baseline), one bar "
+                      "per patient; the dashed line is the NTD response threshold.")))
     out.append((lambda: _altair_print_png(figures.swimmer(
         table, figures.swimmer_marks(results.cohort.doses, results.cohort.events, table["patient_id"]))),
-        "Time on study per patient, coloured by outcome, with the longest transfusion-free run, dose escalations "
-        "and events."))
+        _("Time on study per patient, coloured by outcome, with the longest transfusion-free run, dose escalations "
+          "and events.")))
     return out
 
 
@@ -320,7 +347,7 @@ def _figure(doc: Any, context: ReportContext, build: Callable[[], bytes], captio
         png = build()
     except (ImageExportError, ValueError, TypeError, KeyError) as error:
         _log.warning("report figure %r could not be drawn: %s", caption, error)
-        doc.add_paragraph(f"This figure could not be drawn for the patients selected ({error}).")
+        doc.add_paragraph(_("This figure could not be drawn for the patients selected ({error}).").format(error=error))
         return
     width, height = png_size(png)
     max_h = 8.0
@@ -397,6 +424,7 @@ def _east_asian_font(style: Any) -> None:
         r_pr.append(fonts)
     for attribute in ("w:ascii", "w:hAnsi", "w:cs"):
         fonts.set(qn(attribute), FONT)
+    fonts.set(qn("w:eastAsia"), EA_FONT)
     for attribute in ("w:asciiTheme", "w:hAnsiTheme", "w:cstheme", "w:eastAsiaTheme"):
         fonts.attrib.pop(qn(attribute), None)
 
@@ -406,11 +434,16 @@ def _header_footer(section: Any, source: Any, results: Any, filters: str, synthe
 
     header = section.header.paragraphs[0]
     if synthetic:
-        _badge(header, SYNTHETIC_TEXT, size_pt=8)
+        _badge(header, _(SYNTHETIC_TEXT), size_pt=8)  # i18n: lookup
     footer = section.footer.paragraphs[0]
-    run = footer.add_run(f"{source.name} · criteria: {results.criteria_label} · filters: {filters} · page ")
+    # One sentence around the page number (Chinese puts words after it: "第 3 页").
+    before, _page, after = _("{cohort} · criteria: {criteria} · filters: {filters} · page {page}").partition("{page}")
+    words = dict(cohort=source.name, criteria=results.criteria_label, filters=filters)
+    run = footer.add_run(before.format(**words))
     run.font.size = Pt(8)
     _field(footer, "PAGE", "1", size_pt=8)
+    if after:
+        footer.add_run(after.format(**words)).font.size = Pt(8)
 
 
 def _badge(paragraph: Any, text: str, *, size_pt: float = 11) -> None:
@@ -454,9 +487,10 @@ def _caption(doc: Any, kind: str, context: ReportContext, text: str) -> None:
         context.figure_titles.append(text)
     paragraph = doc.add_paragraph(style="Caption")
     paragraph.paragraph_format.keep_with_next = kind == "Table"
-    paragraph.add_run(f"{kind} ").bold = True
+    # "Table 2. " / "表2  ": the word before the SEQ field and the mark after it, in the language in force.
+    paragraph.add_run(_("Table ") if kind == "Table" else _("Figure ")).bold = True
     _field(paragraph, f"SEQ {kind} \\* ARABIC", str(number), bold=True)
-    tail = paragraph.add_run(". ")
+    tail = paragraph.add_run(_(". "))
     tail.bold = True
     paragraph.add_run(text)
 
@@ -524,7 +558,11 @@ def _set_widths(doc: Any, table: Any, columns: list[str], *, first_col_in: float
 
     section = doc.sections[-1]
     usable = (section.page_width - section.left_margin - section.right_margin) / 914400
-    widths: list[float | None] = [_NARROW_IN.get(str(c)) for c in columns]
+    from lusp.labels import column_label
+
+    narrow = {**_NARROW_IN, _("Responders"): 1.0, _("Patients"): 0.8, _("Rate, %"): 0.8,
+              column_label("diagnosis"): 1.25, column_label("outcome"): 0.95}
+    widths: list[float | None] = [narrow.get(str(c)) for c in columns]
     if first_col_in and columns:
         widths[0] = first_col_in
     if last_col_in and len(columns) > 1:

@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from lusp.export.report_docx import ReportSection
+from lusp.i18n import _
 
 
 def context_sections(results: Any, *, hb_unit: str = "g/L") -> list[ReportSection]:
@@ -31,31 +32,31 @@ def context_sections(results: Any, *, hb_unit: str = "g/L") -> list[ReportSectio
     table = trials.trials_table(results)
     if int(table["cohort_n"].fillna(0).sum()) > 0:
         sections.append(ReportSection(
-            heading="Beside the pivotal trials",
+            heading=_("Beside the pivotal trials"),
             text=trials.DIFFERENT_POPULATIONS,
             table=trials.display_table(table, short=True),
-            caption="Published primary-endpoint rates of the luspatercept registration trials (k/N, exact 95 % CI) "
-                    "beside the same endpoint computed on this cohort's eligible patients.",
+            caption=_("Published primary-endpoint rates of the luspatercept registration trials (k/N, exact 95 % CI) "
+                      "beside the same endpoint computed on this cohort's eligible patients."),
         ))
     review_day = early.default_review_day(results)
     picture = early.review_picture(results, review_day, hb_unit=hb_unit)
     signs = early.early_signs(results, review_day, picture=picture)
     if any(sign.n for sign in signs.values()):
         sections.append(ReportSection(
-            heading=f"The review-day picture (day {review_day})",
-            text=(f"What was known at the protocol's review on day {review_day} — the Hb change from baseline "
-                  "(transfusion-unaffected values), the burden so far against baseline, whether the "
-                  "spike-then-fall pattern had appeared and what the dose protocol recommends — beside what "
-                  "happened later; patients whose early picture misled are listed first."),
+            heading=_("The review-day picture (day {day})").format(day=review_day),
+            text=_("What was known at the protocol's review on day {day} — the Hb change from baseline "
+                   "(transfusion-unaffected values), the burden so far against baseline, whether the "
+                   "spike-then-fall pattern had appeared and what the dose protocol recommends — beside what "
+                   "happened later; patients whose early picture misled are listed first.").format(day=review_day),
             table=early.review_display(picture, hb_unit=hb_unit, compact=True),
-            caption=f"Each patient at the day-{review_day} review and the eventual outcome.",
+            caption=_("Each patient at the day-{day} review and the eventual outcome.").format(day=review_day),
         ))
         sections.append(ReportSection(
-            heading="Could we have known? Early signs against the eventual outcome",
+            heading=_("Could we have known? Early signs against the eventual outcome"),
             text=(early.SMALL_N_CAVEAT, early.DIRECTION_NOTE),
             table=early.signs_frame(signs, hb_unit=hb_unit),
-            caption=(f"Early signs at day {review_day} against failure (positive = the sign present; outcome "
-                     "positive = non-response), with exact 95 % CIs."),
+            caption=_("Early signs at day {day} against failure (positive = the sign present; outcome "
+                      "positive = non-response), with exact 95 % CIs.").format(day=review_day),
         ))
     return sections
 

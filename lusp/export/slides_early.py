@@ -36,27 +36,35 @@ from lusp.export.deck import (
     deck_context,
     render_deck,
 )
+from lusp.export.deck.layout import _set_notes
 from lusp.figures import early as early_figures
+from lusp.i18n import N_, _
 
 #: Slide titles, in order (a long table adds "(1 of 2)").
+#: English here (marked with N_); the slides show them in the language in force.
 EARLY_TITLES = (
-    "The two-dose review: what we knew, what happened",
-    "Could we have known? Early signs against failure",
-    "Early signs: the 2 × 2 counts",
-    "Hb over time by outcome",
-    "Beside the pivotal trials",
-    "Beside the pivotal trials: the numbers",
+    N_("The two-dose review: what we knew, what happened"),
+    N_("Could we have known? Early signs against failure"),
+    N_("Early signs: the 2 × 2 counts"),
+    N_("Hb over time by outcome"),
+    N_("Beside the pivotal trials"),
+    N_("Beside the pivotal trials: the numbers"),
 )
 
 #: The trials caption: the plain statement, short enough for the slide's caption line.
-TRIALS_CAPTION = ("An off-label retrospective cohort and a randomised trial differ in who was treated: "
-                  "context, not a comparison test")
+TRIALS_CAPTION = N_("An off-label retrospective cohort and a randomised trial differ in who was treated: "
+                    "context, not a comparison test")
 
 
 def _misled_word(text: Any) -> str:
     if text is None or pd.isna(text):
         return "–"
-    return "looked like a response" if str(text).startswith("Looked like a response") else "looked like a failure"
+    # misled_how is made by lusp.early in the language in force: its English sentence or its
+    # translation both start with the words of "Looked like a response".
+    looked = _("Looked like a response")
+    if str(text).startswith(("Looked like a response", looked)):
+        return _("looked like a response")
+    return _("looked like a failure")
 
 
 def early_slides(results: Any, *, review_day: int | None = None, hb_unit: str = "g/L") -> list[Slide]:
@@ -68,29 +76,32 @@ def early_slides(results: Any, *, review_day: int | None = None, hb_unit: str = 
     picture = early.review_picture(results, day, hb_unit=hb_unit)
     signs = early.early_signs(results, day, picture)
     slides: list[Slide] = []
+    titles = tuple(_(t) for t in EARLY_TITLES)  # i18n: lookup
+    trials_caption = _(TRIALS_CAPTION)  # i18n: lookup
 
     shown = early.review_display(picture, hb_unit=hb_unit, compact=True)
     shown["Early picture misled?"] = [_misled_word(t) for t in picture["misled_how"]]
-    shown = shown.rename(columns={"Early picture misled?": "Misled?"})
+    shown = shown.rename(columns={"Early picture misled?": _("Misled?")})
     n_misled = int(picture["misled"].sum())
     notes = "\n".join(f"{pid}: {how}" for pid, how in zip(picture["patient_id"], picture["misled_how"]) if not pd.isna(how))
     rules = "\n".join(sorted({r for r in picture["rule"].dropna()}))
+    protocol = results.protocol or _("study")
     slides.append(Slide(
-        "table", EARLY_TITLES[0], table=shown, cell_colours={"Outcome": _outcome_text_colour},
-        caption=(f"Review day {day} under the {results.protocol or 'study'} protocol · {n_misled} of {len(picture)} "
-                 "misled, listed first · Hb: transfusion-unaffected values"),
-        notes=f"{notes}\n\nProtocol rules quoted:\n{rules}"))
+        "table", titles[0], table=shown, cell_colours={"Outcome": _outcome_text_colour},
+        caption=_("Review day {day} under the {protocol} protocol · {misled} of {n} misled, listed first · "
+                  "Hb: transfusion-unaffected values").format(day=day, protocol=protocol, misled=n_misled, n=len(picture)),
+        notes=_("{notes}\n\nProtocol rules quoted:\n{rules}").format(notes=notes, rules=rules)))
 
     sign_notes = "\n".join(
         f"{s.label} ({early.GROUP_LABELS[s.group]}): TP {s.tp}, FP {s.fp}, FN {s.fn}, TN {s.tn}" for s in signs.values())
-    slides.append(_chart_slide(EARLY_TITLES[1], lambda: early_figures.signs_chart(signs),
-                               caption="Small numbers: counts and exact 95 % CIs; a description of this cohort, not a "
-                                       "validated rule",
+    slides.append(_chart_slide(titles[1], lambda: early_figures.signs_chart(signs),
+                               caption=_("Small numbers: counts and exact 95 % CIs; a description of this cohort, not a "
+                                         "validated rule"),
                                notes=f"{early.SMALL_N_CAVEAT}\n{sign_notes}"))
     counts = early.signs_frame(signs, hb_unit=hb_unit).drop(columns=["n"])
-    slides.append(Slide("table", EARLY_TITLES[2], table=counts.astype(str),
-                        caption="Positive = sign present; outcome positive = failure (evaluable non-responder); "
-                                "rate = k/n · % (exact 95 % CI)",
+    slides.append(Slide("table", titles[2], table=counts.astype(str),
+                        caption=_("Positive = sign present; outcome positive = failure (evaluable non-responder); "
+                                  "rate = k/n · % (exact 95 % CI)"),
                         notes=early.SMALL_N_CAVEAT + "\n" + early.DIRECTION_NOTE))
 
     courses = early.hb_courses(results)
@@ -104,21 +115,22 @@ def early_slides(results: Any, *, review_day: int | None = None, hb_unit: str = 
         short = " · ".join(f"{row['Group'].split(' (')[0].lower()} {row[slope_column].split(' (')[0]} "
                            f"(n = {row['Patients']})" for _, row in shown_slopes.iterrows())
         slides.append(_chart_slide(
-            EARLY_TITLES[3], lambda: early_figures.weekly_hb_chart(weekly, courses, hb_unit=hb_unit, review_day=day),
-            caption=f"Exploratory post-week-2 slope, {hb_unit}/week (mixed model): {short}",
+            titles[3], lambda: early_figures.weekly_hb_chart(weekly, courses, hb_unit=hb_unit, review_day=day),
+            caption=_("Exploratory post-week-2 slope, {unit}/week (mixed model): {slopes}").format(unit=hb_unit, slopes=short),
             notes=early.SLOPE_CAVEAT + "\n" + slope_column + ": " + slope_text))
 
     trials_table = trials.trials_table(results)
-    slides.append(_chart_slide(EARLY_TITLES[4], lambda: early_figures.trials_forest(trials_table),
-                               caption=TRIALS_CAPTION, notes=trials.DIFFERENT_POPULATIONS))
+    slides.append(_chart_slide(titles[4], lambda: early_figures.trials_forest(trials_table),
+                               caption=trials_caption, notes=trials.DIFFERENT_POPULATIONS))
     shown_trials = trials.display_table(trials_table, short=True)
     sources = "\n".join(f"{t}: {s}" for t, s in zip(shown_trials["trial"], shown_trials["source"]))
     # Trial and endpoint in one wrapping column: a lone "COMMANDS" column is measured narrower
     # than LibreOffice draws it and breaks inside the word.
     slide_table = shown_trials.drop(columns=["source"])
-    slide_table.insert(0, "trial: endpoint", slide_table.pop("trial") + ": " + slide_table.pop("endpoint"))
-    slide_table = slide_table.rename(columns={"this cohort": "this cohort (TD; BEYOND: NTD)"})
-    slides.append(Slide("table", EARLY_TITLES[5], table=slide_table, caption=TRIALS_CAPTION, notes=f"{trials.DIFFERENT_POPULATIONS}\n\nSources:\n{sources}"))
+    slide_table.insert(0, _("trial: endpoint"), slide_table.pop("trial") + ": " + slide_table.pop("endpoint"))
+    slide_table = slide_table.rename(columns={"this cohort": _("this cohort (TD; BEYOND: NTD)")})
+    slides.append(Slide("table", titles[5], table=slide_table, caption=trials_caption,
+                        notes=_("{populations}\n\nSources:\n{sources}").format(populations=trials.DIFFERENT_POPULATIONS, sources=sources)))
     return slides
 
 
@@ -147,7 +159,7 @@ def add_early_slides(prs: Any, results: Any, *, context: DeckContext | None = No
         _DRAWERS[spec.kind](slide, spec, top)
         _draw_footer(slide, context, start + offset, total)
         if spec.notes:
-            slide.notes_slide.notes_text_frame.text = spec.notes
+            _set_notes(slide, spec.notes)
     return len(expanded)
 
 

@@ -13,9 +13,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from lusp.export.deck import Slide, deck_context, render_deck
+from lusp.i18n import N_, _
 
-TABLE1_TITLE = "Baseline characteristics (Table 1)"
-FLOW_TITLE = "Patient flow"
+#: English here (marked with N_); the slides show them in the language in force.
+TABLE1_TITLE = N_("Baseline characteristics (Table 1)")
+FLOW_TITLE = N_("Patient flow")
 
 
 def table1_slides(results: Any, *, by: str | None = "td", extra: Sequence[str] = (), pvalues: bool = False,
@@ -26,9 +28,9 @@ def table1_slides(results: Any, *, by: str | None = "td", extra: Sequence[str] =
     table1 = table_one(results, by=by, extra=extra, pvalues=pvalues, hb_unit=hb_unit)
     frame = table1.frame.copy()
     frame["Characteristic"] = frame["Characteristic"].str.replace("    ", "\u2003", regex=False)
-    caption = ("median (IQR) or mean (SD) by distribution; n (%) of recorded values"
-               + ("; p-values unadjusted, tests named" if table1.pvalues else ""))
-    return [Slide("table", TABLE1_TITLE, caption=caption, table=frame, notes=table1.caption())]
+    caption = (_("median (IQR) or mean (SD) by distribution; n (%) of recorded values; p-values unadjusted, tests named")
+               if table1.pvalues else _("median (IQR) or mean (SD) by distribution; n (%) of recorded values"))
+    return [Slide("table", _(TABLE1_TITLE), caption=caption, table=frame, notes=table1.caption())]  # i18n: lookup
 
 
 def flow_slide(results: Any, *, filters: str = "all patients") -> Slide:
@@ -45,9 +47,10 @@ def flow_slide(results: Any, *, filters: str = "all patients") -> Slide:
         # about 9 pt on the projected slide).
         png = plotly_to_image(flow_figure(flow, height=600, wrap=30), "png", width_px=1067, height_px=600, scale=1.5)
     except ImageExportError as error:
-        return Slide("text", FLOW_TITLE, bullets=(*flow.lines(), f"(The diagram could not be drawn: {error})"), notes=notes)
-    return Slide("image", FLOW_TITLE, caption="STROBE-style: each exclusion with its count and reason; response "
-                 "counts intention to treat", images=(png,), notes=notes, alt_text=notes)
+        return Slide("text", _(FLOW_TITLE), bullets=(*flow.lines(), _("(The diagram could not be drawn: {error})").format(error=error)),  # i18n: lookup
+                     notes=notes)
+    return Slide("image", _(FLOW_TITLE), caption=_("STROBE-style: each exclusion with its count and reason; response "  # i18n: lookup
+                 "counts intention to treat"), images=(png,), notes=notes, alt_text=notes)
 
 
 def patient_slide(results: Any, patient_id: str, *, hb_unit: str = "g/L") -> Slide:
@@ -58,15 +61,18 @@ def patient_slide(results: Any, patient_id: str, *, hb_unit: str = "g/L") -> Sli
     from lusp.export.patient_summary import SLIDE_HEIGHT_PX, SLIDE_WIDTH_PX, patient_summary, summary_slide_figure
 
     content = patient_summary(results, patient_id, hb_unit=hb_unit)
-    notes = "\n".join([f"Why: {content.reason}", *content.dose_course, *content.findings])
-    title = f"Patient {content.patient_id}: {content.outcome_label}"
+    why = _("Why: {reason}").format(reason=content.reason)
+    notes = "\n".join([why, *content.dose_course, *content.findings])
+    title = _("Patient {patient}: {outcome}").format(patient=content.patient_id, outcome=content.outcome_label)
     try:
         png = figure_to_image(summary_slide_figure(results, patient_id, hb_unit=hb_unit), "png",
                               width_px=SLIDE_WIDTH_PX, height_px=SLIDE_HEIGHT_PX)
     except ImageExportError as error:
-        bullets = (f"Why: {content.reason}", *(f"{k}: {v}" for k, v in content.facts), f"(Chart not drawn: {error})")
+        bullets = (why, *(_("{label}: {value}").format(label=k, value=v) for k, v in content.facts),
+                   _("(Chart not drawn: {error})").format(error=error))
         return Slide("text", title, bullets=bullets, notes=notes)
-    return Slide("image", title, images=(png,), notes=notes, alt_text=f"Case summary of patient {content.patient_id}")
+    return Slide("image", title, images=(png,), notes=notes,
+                 alt_text=_("Case summary of patient {patient}").format(patient=content.patient_id))
 
 
 def manuscript_slides(results: Any, *, filters: str = "all patients", hb_unit: str = "g/L",

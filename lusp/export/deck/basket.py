@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from lusp.i18n import _
 from lusp.export.deck.layout import MAX_SLIDE_COLUMNS, Slide, _as_text_frame
 
 # --------------------------------------------------------------------------------------
@@ -35,7 +36,7 @@ class DeckItem:
 
     def __post_init__(self) -> None:
         if (self.png is None) == (self.table is None):
-            raise ValueError("a deck item holds either a chart PNG or a table, not both or neither")
+            raise ValueError("a deck item holds either a chart PNG or a table, not both or neither")  # programmer error
 
     @property
     def kind(self) -> str:
@@ -48,7 +49,8 @@ class DeckItem:
         caption = self.caption
         if len(table.columns) > MAX_SLIDE_COLUMNS:
             # More columns than a slide can hold legibly: the first ones, and say so.
-            caption = f"{caption} · first {MAX_SLIDE_COLUMNS} of {len(table.columns)} columns (all in the XLSX download)"
+            caption = _("{caption} · first {shown} of {total} columns (all in the XLSX download)").format(
+                caption=caption, shown=MAX_SLIDE_COLUMNS, total=len(table.columns))
             table = table.iloc[:, :MAX_SLIDE_COLUMNS]
         return Slide("table", self.title, caption=caption.strip(" ·"), table=table, notes=self.notes)
 

@@ -15,6 +15,7 @@ import pandas as pd
 
 from lusp.display import Display, as_display
 from lusp.export.deck.layout import Slide, _missing
+from lusp.i18n import _, ngettext
 from lusp.labels import covariate_label
 
 _log = logging.getLogger("lusp.export")
@@ -45,8 +46,8 @@ def _chart_slide(title: str, build: Callable[[], Any], *, caption: str = "", not
         _log.warning("deck chart %r could not be drawn: %s", title, error)
         _log.debug("deck chart %r failure", title, exc_info=True)
         return Slide("text", title, caption=caption, notes=notes, bullets=(
-            "This chart could not be drawn for the patients selected; the other slides are complete.",
-            f"Reason: {error}"[:300],
+            _("This chart could not be drawn for the patients selected; the other slides are complete."),
+            _("Reason: {error}").format(error=error)[:300],
         ))
     return Slide("image", title, images=(png,), caption=caption, notes=notes, alt_text=alt_text or title)
 
@@ -63,18 +64,19 @@ def spike_slides(results: Any, title: str, display: Display | None = None) -> li
         return []
     pages = -(-len(spike_ids) // SPIKES_PER_SLIDE)
     p = results.params
-    rule = (f"Hb up ≥ {d.hb(getattr(p, 'spike_min_rise_g_l', 10))} in days 1–{getattr(p, 'spike_peak_days', 7)}, then back "
-            f"at least halfway by day {getattr(p, 'spike_fall_end_day', 42)}")
+    rule = _("Hb up ≥ {rise} in days 1–{peak_days}, then back at least halfway by day {fall_day}").format(
+        rise=d.hb(getattr(p, "spike_min_rise_g_l", 10)), peak_days=getattr(p, "spike_peak_days", 7),
+        fall_day=getattr(p, "spike_fall_end_day", 42))
     slides = []
     for page in range(pages):
         ids = spike_ids[page * SPIKES_PER_SLIDE : (page + 1) * SPIKES_PER_SLIDE]
         notes = "; ".join(_spike_caption(table, pid, d) for pid in ids)
         slides.append(_chart_slide(
-            title + (f" ({page + 1} of {pages})" if pages > 1 else ""),
+            _("{title} ({part} of {parts})").format(title=title, part=page + 1, parts=pages) if pages > 1 else title,
             lambda ids=ids: spike_multiples(results.hb, results.cohort.transfusions, table, ids, display=d, columns=3,
                                             peak_days=getattr(p, "spike_peak_days", 7), width=330, height=140),
-            caption=f"{len(spike_ids)} patients. {rule}", notes=notes,
-            alt_text=f"Hb in the first eight weeks of {', '.join(ids)}"))
+            caption=ngettext("{n} patient. {rule}", "{n} patients. {rule}", len(spike_ids)).format(n=len(spike_ids), rule=rule),
+            notes=notes, alt_text=_("Hb in the first eight weeks of {patients}").format(patients=", ".join(ids))))
     return slides
 
 
@@ -83,9 +85,10 @@ def _spike_caption(table: pd.DataFrame, patient_id: str, display: Display | None
     row = table[table["patient_id"].astype(str) == patient_id].iloc[0]
     parts = [patient_id]
     if not _missing(row.get("early_peak_hb_g_l")) and not _missing(row.get("baseline_hb_g_l")):
-        parts.append(f"Hb {d.hb(row['baseline_hb_g_l'])} → {d.hb(row['early_peak_hb_g_l'])} on day {row.get('early_peak_day')}")
+        parts.append(_("Hb {baseline} → {peak} on day {day}").format(
+            baseline=d.hb(row["baseline_hb_g_l"]), peak=d.hb(row["early_peak_hb_g_l"]), day=row.get("early_peak_day")))
     if not _missing(row.get("spike_after_transfusion")) and bool(row.get("spike_after_transfusion")):
-        parts.append("after a transfusion")
+        parts.append(_("after a transfusion"))
     return " · ".join(parts)
 
 
@@ -131,12 +134,17 @@ def _safety_slides(results: Any, title: str) -> list[Slide]:
     slides = []
     # One chart per slide: side by side, the event terms became unreadable.
     if len(ae):
-        slides.append(_chart_slide(f"{title}: adverse events", lambda: safety.ae_by_grade_chart(events),
-                                   caption=f"Adverse events: {len(ae)} in {ae['patient_id'].nunique()} patients"))
+        n_ae = ae["patient_id"].nunique()
+        slides.append(_chart_slide(_("{title}: adverse events").format(title=title), lambda: safety.ae_by_grade_chart(events),
+                                   caption=ngettext("Adverse events: {events} in {n} patient", "Adverse events: {events} in {n} patients",
+                                                    n_ae).format(events=len(ae), n=n_ae)))
     if len(course):
+        n_course = course["patient_id"].nunique()
         slides.append(_chart_slide(
-            f"{title}: disease course", lambda: safety.course_chart(events, results.table),
-            caption=f"Progression, transformation, death: {len(course)} events in {course['patient_id'].nunique()} patients"))
+            _("{title}: disease course").format(title=title), lambda: safety.course_chart(events, results.table),
+            caption=ngettext("Progression, transformation, death: {events} events in {n} patient",
+                             "Progression, transformation, death: {events} events in {n} patients",
+                             n_course).format(events=len(course), n=n_course)))
     if not slides:
-        return [Slide("text", title, bullets=("No adverse event, progression, transformation or death recorded for these patients.",))]
+        return [Slide("text", title, bullets=(_("No adverse event, progression, transformation or death recorded for these patients."),))]
     return slides

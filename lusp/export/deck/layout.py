@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from lusp.export.images import png_size
+from lusp.i18n import _, pgettext
 
 _log = logging.getLogger("lusp.export")
 
@@ -41,6 +42,10 @@ BODY_BOTTOM_IN = SLIDE_HEIGHT_IN - FOOTER_HEIGHT_IN - 0.12
 #: Arial everywhere: present on every PowerPoint machine; LibreOffice substitutes the
 #: metric-compatible Liberation Sans, so line breaks match between the two.
 FONT = "Arial"
+#: The east-asian typeface of every run and of the theme (``a:ea``): Chinese text is drawn in
+#: Noto Sans CJK SC (Debian's fonts-noto-cjk), named explicitly so a machine without
+#: Microsoft fonts never falls back to a font without CJK glyphs (tofu boxes).
+EA_FONT = "Noto Sans CJK SC"
 TITLE_PT = 28
 CAPTION_PT = 14
 FOOTER_PT = 10
@@ -115,14 +120,18 @@ class DeckContext:
 
     cohort_name: str
     criteria_label: str
-    filters: str = "all patients"
+    filters: str = ""
     n_patients: int | None = None
     synthetic: bool = False
     date_range: str = ""
 
     def footer_text(self) -> str:
-        n = f" (n = {self.n_patients})" if self.n_patients is not None else ""
-        return f"{self.cohort_name} · criteria: {self.criteria_label} · filters: {self.filters}{n}"
+        filters = self.filters or _("all patients")
+        if self.n_patients is None:
+            return _("{cohort} · criteria: {criteria} · filters: {filters}").format(
+                cohort=self.cohort_name, criteria=self.criteria_label, filters=filters)
+        return _("{cohort} · criteria: {criteria} · filters: {filters} (n = {n})").format(
+            cohort=self.cohort_name, criteria=self.criteria_label, filters=filters, n=self.n_patients)
 
 
 # --------------------------------------------------------------------------------------
@@ -143,7 +152,8 @@ def render_deck(slides: Sequence[Slide], context: DeckContext) -> bytes:
     prs = Presentation()
     prs.slide_width = Inches(SLIDE_WIDTH_IN)
     prs.slide_height = Inches(SLIDE_HEIGHT_IN)
-    prs.core_properties.title = f"Luspatercept cohort review — {context.cohort_name}"
+    _theme_east_asian_font(prs)
+    prs.core_properties.title = _("Luspatercept cohort review — {cohort}").format(cohort=context.cohort_name)
     prs.core_properties.subject = context.footer_text()
     prs.core_properties.author = "Luspatercept Cohort Explorer"
 
@@ -166,7 +176,7 @@ def render_deck(slides: Sequence[Slide], context: DeckContext) -> bytes:
             drawer(slide, spec, top)
         _draw_footer(slide, context, number, len(expanded))
         if spec.notes:
-            slide.notes_slide.notes_text_frame.text = spec.notes
+            _set_notes(slide, spec.notes)
     buffer = io.BytesIO()
     prs.save(buffer)
     return buffer.getvalue()
@@ -192,7 +202,7 @@ def _draw_title_slide(slide: Any, spec: Slide, context: DeckContext) -> None:
     _rect(slide, MARGIN_IN + 0.3, 1.3, 1.4, 0.08, fill=ACCENT)
     if context.synthetic:
         badge = _rect(slide, SLIDE_WIDTH_IN - MARGIN_IN - 5.6, 0.45, 5.6, 0.7, fill=SYNTHETIC)
-        _style_text_frame(badge.text_frame, "SYNTHETIC DATA — not real patients", 18, bold=True, colour="FFFFFF", center=True)
+        _style_text_frame(badge.text_frame, _("SYNTHETIC DATA — not real patients"), 18, bold=True, colour="FFFFFF", center=True)
 
 
 def _draw_image(slide: Any, spec: Slide, top_in: float) -> None:
@@ -307,8 +317,10 @@ def _draw_text(slide: Any, spec: Slide, top_in: float) -> None:
         for line_index, line in enumerate(group):
             paragraph = frame.paragraphs[0] if line_index == 0 else frame.add_paragraph()
             head, sep, tail = line.partition(": ")
+            if "：" in head or not sep:  # a Chinese line: its label ends at the full-width colon
+                head, sep, tail = line.partition("：") if "：" in line else (head, sep, tail)
             if sep and len(head) < 80:
-                _run(paragraph, head + ": ", font_pt, bold=True, colour=INK)
+                _run(paragraph, head + sep, font_pt, bold=True, colour=INK)
                 _run(paragraph, tail, font_pt, colour=INK)
             else:
                 _run(paragraph, line, font_pt, colour=INK)
@@ -343,7 +355,7 @@ def _draw_footer(slide: Any, context: DeckContext, number: int, total: int) -> N
     left = MARGIN_IN
     if context.synthetic:
         badge = _rect(slide, left, top + 0.06, 1.35, 0.27, fill=SYNTHETIC)
-        _style_text_frame(badge.text_frame, "SYNTHETIC DATA", 9, bold=True, colour="FFFFFF", center=True)
+        _style_text_frame(badge.text_frame, _("SYNTHETIC DATA"), 9, bold=True, colour="FFFFFF", center=True)
         _margins(badge.text_frame, 0.02)
         left += 1.45
     _text(slide, context.footer_text(), left, top + 0.02, SLIDE_WIDTH_IN - MARGIN_IN - left - 0.9, FOOTER_HEIGHT_IN - 0.04, FOOTER_PT, colour=MUTED)
@@ -375,7 +387,57 @@ def _run(paragraph: Any, text: str, size_pt: float, *, bold: bool = False, colou
     font.size = _pt(size_pt)
     font.bold = bold
     font.color.rgb = _rgb(colour)
+    _east_asian(font, text)
     return run
+
+
+def _has_cjk(text: str) -> bool:
+    return any("\u2e80" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef" or "\u3000" <= ch <= "\u303f" for ch in text)
+
+
+def _east_asian(font: Any, text: str = "") -> None:
+    """Name :data:`EA_FONT` as the run's east-asian typeface (``a:ea``, after ``a:latin``);
+    a run holding Chinese is marked ``lang="zh-CN"``, so the renderer picks the simplified
+    Chinese glyph forms of the CJK font (not its Japanese ones)."""
+    from pptx.oxml.ns import qn
+
+    r_pr = font._rPr
+    if _has_cjk(text):
+        r_pr.set("lang", "zh-CN")
+    ea = r_pr.find(qn("a:ea"))
+    if ea is None:
+        ea = r_pr.makeelement(qn("a:ea"), {})
+        latin = r_pr.find(qn("a:latin"))
+        if latin is not None:
+            latin.addnext(ea)
+        else:
+            r_pr.append(ea)
+    ea.set("typeface", EA_FONT)
+
+
+def _set_notes(slide: Any, notes: str) -> None:
+    """The speaker notes, every run in the deck's latin and east-asian typefaces."""
+    frame = slide.notes_slide.notes_text_frame
+    frame.text = notes
+    for paragraph in frame.paragraphs:
+        for run in paragraph.runs:
+            run.font.name = FONT
+            _east_asian(run.font, run.text)
+
+
+def _theme_east_asian_font(prs: Any) -> None:
+    """The theme's major and minor fonts: latin :data:`FONT`, east-asian :data:`EA_FONT`
+    (text without its own typeface — a placeholder, the notes page — falls back to these)."""
+    import re
+
+    from pptx.opc.constants import RELATIONSHIP_TYPE as RT
+
+    for master in prs.slide_masters:
+        theme = master.part.part_related_by(RT.THEME)
+        xml = theme.blob.decode("utf-8")
+        xml = re.sub(r'<a:ea typeface="[^"]*"', f'<a:ea typeface="{EA_FONT}"', xml)
+        xml = re.sub(r'<a:latin typeface="[^"]*"', f'<a:latin typeface="{FONT}"', xml)
+        theme._blob = xml.encode("utf-8")
 
 
 def _align_left(paragraph: Any) -> None:
@@ -493,11 +555,16 @@ def _fit_font_pt(lines: Sequence[str], width_in: float, height_in: float, max_pt
     size = max_pt
     while size > min_pt:
         per_line = max(int(width_in / _avg_char_in(size)), 1)
-        wrapped = sum(max(math.ceil(len(line) / per_line), 1) for line in lines)
+        wrapped = sum(max(math.ceil(_char_count(line) / per_line), 1) for line in lines)
         if wrapped * size * 1.55 / 72 <= height_in:  # 1.2 line height + paragraph spacing
             return size
         size -= 1
     return min_pt
+
+
+def _char_count(line: str) -> int:
+    """``len(line)`` in average-glyph units: a CJK glyph is a full em, two average glyphs."""
+    return len(line) + sum(1 for ch in line if ord(ch) >= 0x2E80)
 
 
 @dataclass(frozen=True)
@@ -601,7 +668,8 @@ def _split_table(slide: Slide) -> list[Slide]:
     out = []
     for index, (first, last) in enumerate(pages):
         chunk = frame.iloc[first:last].reset_index(drop=True)
-        out.append(replace(slide, title=f"{slide.title} ({index + 1} of {len(pages)})", table=chunk, table_layout=layout))
+        title = _("{title} ({part} of {parts})").format(title=slide.title, part=index + 1, parts=len(pages))
+        out.append(replace(slide, title=title, table=chunk, table_layout=layout))
     return out
 
 
@@ -645,7 +713,7 @@ def format_cell(value: Any) -> str:
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return "–"
     if isinstance(value, (bool, np.bool_)):
-        return "yes" if value else "no"
+        return pgettext("table cell", "yes") if value else pgettext("table cell", "no")
     if isinstance(value, (float, np.floating)):
         value = float(value)
         if value.is_integer():
