@@ -69,8 +69,7 @@ def sidebar_cohort() -> None:
             st.caption(ngettext("{n} patient · not synthetic: treat as patient data · uploaded this session, kept in "
                                 "memory only", "{n} patients · not synthetic: treat as patient data · uploaded this "
                                 "session, kept in memory only", cohort.n_patients).format(n=cohort.n_patients)
-                       + (ngettext(" · **{n} loading warning**, listed on the Data page",
-                                   " · **{n} loading warnings**, listed on the Data page", n_warnings).format(n=n_warnings)
+                       + (_(" · **{n} loading warning(s)**, listed on the Data page").format(n=n_warnings)
                           if n_warnings else ""))
 
 

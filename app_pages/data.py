@@ -191,9 +191,7 @@ if attempt is not None:
                                "**{names}** loaded: {n} patients, now in force on every page.",
                                attempt.cohort.n_patients).format(names=names, n=attempt.cohort.n_patients)
         if n_warnings:
-            st.warning(loaded_text + ngettext(" {n} warning below: the data loaded, but read it.",
-                                              " {n} warnings below: the data loaded, but read them.",
-                                              n_warnings).format(n=n_warnings),
+            st.warning(loaded_text + _(" {n} warning(s) below: the data loaded, but read them.").format(n=n_warnings),
                        icon=":material/warning:")
         else:
             st.success(loaded_text + _(" No problems found."), icon=":material/check_circle:")
@@ -455,8 +453,7 @@ tables_col.dataframe(per_table, hide_index=True, width="stretch", key="w_data_ta
 warnings = cohort.report.to_frame()
 warnings = warnings[warnings["severity"] == "warning"]
 if not warnings.empty and (attempt is None or not attempt.loaded or attempt.cohort is not cohort):
-    with st.expander(ngettext("{n} warning from loading the cohort in force",
-                              "{n} warnings from loading the cohort in force", len(warnings)).format(n=len(warnings)),
+    with st.expander(_("{n} warning(s) from loading the cohort in force").format(n=len(warnings)),
                      icon=":material/warning:"):
         shown_warnings = warnings.drop(columns=["severity", "code"])
         st.dataframe(_said(shown_warnings), hide_index=True, width="stretch", key="w_data_warnings",

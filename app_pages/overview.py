@@ -60,10 +60,8 @@ if s.get("n_baseline_incomplete"):
           "{criteria}: their baseline unit counts are lower bounds and their burden before is the rate over the recorded "
           "days only. The Patients and Transfusions pages show each patient's coverage.").format(**words))
 if s.get("n_not_evaluable"):
-    st.caption(ngettext("{n} patient could not be evaluated and counts as a non-responder (intention to treat); the "
-                        "Patients page gives the reason.",
-                        "{n} patients could not be evaluated and count as non-responders (intention to treat); the "
-                        "Patients page gives each reason.", s["n_not_evaluable"]).format(n=s["n_not_evaluable"]))
+    st.caption(_("{n} patient(s) could not be evaluated and count as non-responders (intention to treat); the "
+                 "Patients page gives each reason.").format(n=s["n_not_evaluable"]))
 
 st.subheader(_("Hemoglobin"))
 measure = {"peak": _("peak"), "last": _("last"), "mean_d29": _("mean from day 29")}.get(s["post_hb_measure"],

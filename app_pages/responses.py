@@ -113,9 +113,8 @@ else:
     _ui.show_chart(spec, key="waterfall")
     missing = len(table) - with_rise
     if missing:
-        st.caption(ngettext("{n} patient without a computable Hb change (no baseline or no usable Hb after day 0) is "
-                            "not drawn.", "{n} patients without a computable Hb change (no baseline or no usable Hb "
-                            "after day 0) are not drawn.", missing).format(n=missing))
+        st.caption(_("{n} patient(s) without a computable Hb change (no baseline or no usable Hb after day 0) are not "
+                     "drawn.").format(n=missing))
 
 st.subheader(_("Time on study"))
 shown = table.sort_values("end_day", ascending=False).head(SWIMMER_MAX_PATIENTS)
@@ -208,8 +207,7 @@ changed = concord.changed
 side_by_side = concord.wide.drop(columns=[c for c in concord.wide.columns if c.endswith("_reason")])
 _ui.show_table(side_by_side.sort_values("changed", ascending=False, kind="stable"), key="concordance_patients",
                column_config={"changed": st.column_config.CheckboxColumn(_("changes between sets"))})
-st.markdown(ngettext("**{n} patient changes classification between sets**",
-                     "**{n} patients change classification between sets**", len(changed)).format(n=len(changed))
+st.markdown(_("**{n} patient(s) change classification between sets**").format(n=len(changed))
             if len(changed) else _("Every patient shown has the same classification under every set."))
 for row in changed.head(CHANGED_SHOWN_MAX).to_dict("records"):
     path = " · ".join(f"{criteria_label(name)}: {_outcome_words(row[name])}" for name in concord.criteria)

@@ -44,13 +44,10 @@ st.caption(_("Totals: {before} RBC units in the {window}-day baseline windows (a
            _("Totals: {before} RBC units in the {window}-day baseline windows vs {after} units over {days} follow-up days "
              "(day 1 to end of follow-up).").format(**totals))
 if s.get("n_td_baseline_incomplete"):
-    st.warning(ngettext("{n} TD patient has fewer recorded pre-treatment days than the {window}-day baseline window: "
-                        "the burden before is the rate over the recorded days only and the baseline count a lower bound "
-                        "(“≥ 9 U in 52 recorded of 112 days” in the table below).",
-                        "{n} TD patients have fewer recorded pre-treatment days than the {window}-day baseline window: "
-                        "their burden before is the rate over the recorded days only and their baseline count a lower "
-                        "bound (“≥ 9 U in 52 recorded of 112 days” in the table below).",
-                        s["n_td_baseline_incomplete"]).format(n=s["n_td_baseline_incomplete"], window=window))
+    st.warning(_("{n} TD patient(s) have fewer recorded pre-treatment days than the {window}-day baseline window: "
+                 "their burden before is the rate over the recorded days only and their baseline count a lower bound "
+                 "(“≥ 9 U in 52 recorded of 112 days” in the table below).").format(
+        n=s["n_td_baseline_incomplete"], window=window))
 
 spec = _ui.altair_spec("burden", lambda: burden_dumbbell(table))
 _ui.show_chart(spec, key="burden_dumbbell")

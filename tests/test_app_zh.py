@@ -82,6 +82,11 @@ def _sources() -> dict[tuple[str, ...], frozenset[str]]:
     return {gram: frozenset(paths) for gram, paths in found.items()}
 
 
+#: Words that glue any two English sentences alike: a pair holding one tells nobody's.
+_GLUE = frozenset("a an the of and or to in on at by for from with without is are was were be been it its this that "
+                  "not no as than then".split())
+
+
 def _unescape(text: str) -> str:
     """The words of a Markdown text: no escapes, HTML tags, icons (``:material/x:``) or colours."""
     text = re.sub(r":material/[a-z_]+:|:(?:red|green|orange|blue|gray|grey|violet|rainbow)\[", " ", text)
@@ -124,14 +129,16 @@ def trace(text: str, data_values=()) -> tuple[set[str], list[str]]:
                 unknown.append(" ".join(gram))  # a seam between two pieces, or written nowhere
         if not run_owners:  # a sentence built of short pieces: its word pairs tell whose it is
             for pair in {tuple(words[i:i + 2]) for i in range(len(words) - 1)}:
-                run_owners |= {p for p in sources.get(pair, ()) if not _is_app(p)}
+                if not set(pair) & _GLUE:  # "td burden", not "and the"
+                    run_owners |= {p for p in sources.get(pair, ()) if not _is_app(p)}
         # a run that holds another module's words is that module's sentence (the app only
         # placed it); a run of the app's words alone, or of words written nowhere, is the app's
         owners |= run_owners
         if not run_owners:
             (short if len(words) < 3 else own).extend(apps + unknown)
-    # two words between numbers and symbols ("… to 0; Hb ≥ …") belong to the sentence around them
-    return owners, own + ([] if owners else short)
+    # A text that holds another module's sentence is that module's (the app placed it, and
+    # the words between its pieces are its seams); only a text of the app's words alone is the app's.
+    return owners, [] if owners else own + short
 
 
 # ---- what a page shows -------------------------------------------------------------------
@@ -261,8 +268,8 @@ def test_trace_tells_the_apps_english_from_another_modules():
     assert "lusp/figures/palette.py" in owners and left == []
     owners, left = trace("这是中文。 The kettle is purple and the zebra hums")
     assert owners == set() and left  # written nowhere: the app's own
-    owners, left = trace("已加载。 Upload the file again to re-check it")  # one of the app's msgids, untranslated
-    assert left and not owners
+    owners, left = trace("点击。 Click a panel to open that patient.")  # one of the app's msgids, left English
+    assert owners == set() and "click a panel" in left
     assert trace("第 3 例，共 22 例") == (set(), [])
 
 
