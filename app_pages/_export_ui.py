@@ -160,7 +160,8 @@ def basket_sidebar() -> None:
             return
         for index, item in enumerate(items):
             kind = {"chart": _("chart"), "table": _("table")}.get(item.kind, item.kind)
-            st.markdown(f"**{index + 1}. {md(item.title)}**  \n:gray[{kind} · {md(item.caption or _('no filters'))}]")
+            caption = item.caption or _("no filters")
+            st.markdown(f"**{index + 1}. {md(item.title)}**  \n:gray[{kind} · {md(caption)}]")
             # Words, not icons: three icon buttons in the narrow sidebar lost their labels.
             up, down, remove = st.columns([1, 1.2, 1.4])
             up.button(_("Up"), key=f"basket_up_{item.item_id}", disabled=index == 0, width="stretch",

@@ -158,7 +158,8 @@ position.markdown(f"<div style='text-align:center;font-size:1.2rem;color:#5F6B7A
                   unsafe_allow_html=True)
 
 cohort_name = _("SYNTHETIC demo cohort") if app_state.is_demo() else app_state.cohort().source.name
-badge = (f'<span class="lusp-synthetic">{escape(_("SYNTHETIC DATA"))}</span>'
+synthetic_word = _("SYNTHETIC DATA")
+badge = (f'<span class="lusp-synthetic">{escape(synthetic_word)}</span>'
          if app_state.is_demo() or results.cohort.source.synthetic else "")
 footer = ngettext("{cohort} · criteria: {criteria} · filters: {filters} ({n} patient)",
                   "{cohort} · criteria: {criteria} · filters: {filters} ({n} patients)", len(table)).format(
