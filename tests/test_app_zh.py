@@ -407,3 +407,28 @@ def test_every_sentence_the_app_marks_has_its_chinese():
             if not strings or not all(strings):
                 missing.append(f"{path.relative_to(ROOT)}:{node.lineno} {msgid!r}")
     assert missing == []
+
+
+def test_a_refused_upload_and_the_hand_mapping_speak_chinese():
+    from tests.test_app_data import as_uploads, uploader_key
+    from tests.test_load_shapes import tables, workbook_bytes
+
+    at = _run(lang="zh")
+    at.switch_page("app_pages/data.py").run()
+    sheets = dict(tables())
+    sheets["Blutwerte"] = sheets.pop("hb").rename(columns={"hb_g_l": "Wert"})
+    at.file_uploader(key=uploader_key(at)).set_value(as_uploads([("labor.xlsx", workbook_bytes(sheets))])).run()
+    assert not at.exception
+    error = at.error[0].value
+    assert "labor" in error and "未加载" in error and "当前队列仍为 **合成演示队列（非真实患者数据）（22 例患者）**" in error
+    assert "或手动映射列" in error
+    pick = next(s for s in at.selectbox if "Blutwerte" in s.label)
+    assert pick.label.endswith("是哪张表？")
+    assert pick.options[0] == "— 不是数据表（跳过）"
+    assert "应用映射" in [b.label for b in at.button]
+    assert "手动映射列" in [e.label for e in at.expander]
+    # the report's severities said in Chinese on screen; its CSV keeps the loader's codes
+    report = next(d.value for d in at.dataframe if "message" in d.value.columns)
+    assert set(report["severity"]) <= {"错误", "警告"} and "错误" in set(report["severity"])
+    own, _foreign = _english([(w, t) for w, t in page_texts(at) if not w.startswith("dataframe")])
+    assert own == []
