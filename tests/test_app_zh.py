@@ -279,8 +279,11 @@ def test_the_sidebar_switch_turns_every_page_chinese_and_back():
     assert at.title[0].value == "Overview"
     switch = at.sidebar.segmented_control[0]
     assert switch.label == "语言 / Language" and list(switch.options) == ["English", "中文"]
+    assert "--lang" not in at.code[0].value
     switch.set_value("zh").run()
     assert at.title[0].value == "概览"
+    # the command line the Overview offers writes its words in Chinese too
+    assert at.code[0].value == "python -m lusp summary data/demo_cohort.xlsx --criteria study --lang zh"
     assert at.sidebar.subheader[0].value == "疗效评价" and "筛选" in [s.value for s in at.sidebar.subheader]
     assert _query(at, "lang") == "zh"  # the shared link says it
     at.switch_page("app_pages/transfusions.py").run()
