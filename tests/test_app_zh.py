@@ -109,33 +109,39 @@ def trace(text: str, data_values=()) -> tuple[set[str], list[str]]:
     sources = _sources()
     # only the English stretches: Chinese between two English words breaks the run
     runs = [_words(part) for part in re.split(r"[^\x00-\x7f]+", rest)]
-    owners: set[str] = set()
+    totals: dict[str, int] = {}
     own: list[str] = []
     short: list[str] = []
     for words in runs:
         if not english_phrases(" ".join(words)):
             continue
-        run_owners: set[str] = set()
+        counts: dict[str, int] = {}  # foreign file → how many of the run's word runs it holds
         apps: list[str] = []
         unknown: list[str] = []
         for gram in _grams(words):
             paths = sources.get(gram, frozenset())
             foreign = {p for p in paths if not _is_app(p)}
-            if foreign:
-                run_owners |= foreign
-            elif paths and english_phrases(" ".join(gram)):
+            for path in foreign:
+                counts[path] = counts.get(path, 0) + 1
+            if not foreign and paths and english_phrases(" ".join(gram)):
                 apps.append(" ".join(gram))  # written only in the app's files
-            elif english_phrases(" ".join(gram)):
+            elif not foreign and english_phrases(" ".join(gram)):
                 unknown.append(" ".join(gram))  # a seam between two pieces, or written nowhere
-        if not run_owners:  # a sentence built of short pieces: its word pairs tell whose it is
+        if not counts:  # a sentence built of short pieces: its word pairs tell whose it is
             for pair in {tuple(words[i:i + 2]) for i in range(len(words) - 1)}:
                 if not set(pair) & _GLUE:  # "td burden", not "and the"
-                    run_owners |= {p for p in sources.get(pair, ()) if not _is_app(p)}
-        # a run that holds another module's words is that module's sentence (the app only
-        # placed it); a run of the app's words alone, or of words written nowhere, is the app's
-        owners |= run_owners
-        if not run_owners:
+                    for path in {p for p in sources.get(pair, ()) if not _is_app(p)}:
+                        counts[path] = counts.get(path, 0) + 1
+        for path, n in counts.items():
+            totals[path] = totals.get(path, 0) + n
+        if not counts:
             (short if len(words) < 3 else own).extend(apps + unknown)
+    # The file(s) holding most of the text's word runs wrote it; a word or two found in many
+    # files ("days") names no one in particular.
+    best = max(totals.values(), default=0)
+    owners = {path for path, n in totals.items() if n == best}
+    if len(owners) > 3:
+        owners = {"lusp (common words, " + ", ".join(sorted(owners)[:3]) + ", …)"}
     # A text that holds another module's sentence is that module's (the app placed it, and
     # the words between its pieces are its seams); only a text of the app's words alone is the app's.
     return owners, [] if owners else own + short
