@@ -67,6 +67,9 @@ def _sources() -> dict[tuple[str, ...], frozenset[str]]:
         for gram in _all_grams(_words(text)):
             found.setdefault(gram, set()).add(where)
 
+    for gram, paths in _catalogue_grams().items():  # a marked message names its file first
+        found.setdefault(gram, set()).update(paths)
+
     files = [*sorted((ROOT / "lusp").rglob("*.py")), ROOT / "app.py", ROOT / "app_state.py",
              *sorted((ROOT / "app_pages").glob("*.py"))]
     for path in files:
@@ -74,11 +77,22 @@ def _sources() -> dict[tuple[str, ...], frozenset[str]]:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 add(node.value, where)
+    return {gram: frozenset(paths) for gram, paths in found.items()}
+
+
+@lru_cache(maxsize=1)
+def _catalogue_grams() -> dict[tuple[str, ...], frozenset[str]]:
+    """The word runs of every catalogue message, by the file that marked it (a registry
+    label is its module's even when the words are common)."""
+    from babel.messages.pofile import read_po
+
+    found: dict[tuple[str, ...], set[str]] = {}
     with (LOCALE_DIR / "zh" / "LC_MESSAGES" / "lusp.po").open("rb") as handle:
         for message in read_po(handle, locale="zh"):
             for msgid in (message.id if isinstance(message.id, (tuple, list)) else (message.id,)):
                 for where, _line in message.locations:
-                    add(msgid or "", where)
+                    for gram in _all_grams(_words(msgid or "")):
+                        found.setdefault(gram, set()).add(where)
     return {gram: frozenset(paths) for gram, paths in found.items()}
 
 
@@ -121,8 +135,9 @@ def trace(text: str, data_values=()) -> tuple[set[str], list[str]]:
         for gram in _grams(words):
             paths = sources.get(gram, frozenset())
             foreign = {p for p in paths if not _is_app(p)}
-            for path in foreign:
-                counts[path] = counts.get(path, 0) + 1
+            marked = _catalogue_grams().get(gram, frozenset())
+            for path in foreign:  # a message marked there weighs more than the same words in a literal
+                counts[path] = counts.get(path, 0) + (5 if path in marked else 1)
             if not foreign and paths and english_phrases(" ".join(gram)):
                 apps.append(" ".join(gram))  # written only in the app's files
             elif not foreign and english_phrases(" ".join(gram)):
