@@ -14,13 +14,12 @@ import pandas as pd
 import streamlit as st
 
 import app_state
-from lusp.i18n import LANGUAGE_NAMES, LANGUAGES, _, say, set_language_provider
+from lusp.i18n import LANGUAGE_NAMES, LANGUAGES, _, ngettext, pgettext, say, set_language_provider
 from lusp.markup import escape_markdown as md
 from lusp.criteria import CRITERIA
 from lusp.figures.cohort import covariate_kind
-from lusp.labels import choice_label, covariate_label
+from lusp.labels import choice_label, covariate_label, criteria_label
 from lusp.figures.palette import OUTCOME_LABELS, OUTCOMES
-from lusp.narrative import plural
 from lusp.params import describe
 
 log = logging.getLogger("lusp.app")
@@ -59,15 +58,19 @@ def sidebar_cohort() -> None:
     cohort = app_state.cohort()
     with st.sidebar:
         if app_state.is_demo():
-            st.badge("SYNTHETIC demo cohort", icon=":material/science:", color="red")
-            st.caption(f"{cohort.n_patients} invented patients calibrated to the source study; "
-                       "no real patient data. Upload your own cohort on the Data page.")
+            st.badge(_("SYNTHETIC demo cohort"), icon=":material/science:", color="red")
+            st.caption(ngettext("{n} invented patient calibrated to the source study; no real patient data. "
+                                "Upload your own cohort on the Data page.",
+                                "{n} invented patients calibrated to the source study; no real patient data. "
+                                "Upload your own cohort on the Data page.", cohort.n_patients).format(n=cohort.n_patients))
         else:
             st.badge(md(say(cohort.source.name)), icon=":material/description:", color="blue")
             n_warnings = len(cohort.report.warnings)
-            st.caption(f"{plural(cohort.n_patients, 'patient')} · not synthetic: treat as patient data · uploaded this "
-                       "session, kept in memory only"
-                       + (f" · **{n_warnings} loading warning(s)**, listed on the Data page" if n_warnings else ""))
+            st.caption(ngettext("{n} patient · not synthetic: treat as patient data · uploaded this session, kept in "
+                                "memory only", "{n} patients · not synthetic: treat as patient data · uploaded this "
+                                "session, kept in memory only", cohort.n_patients).format(n=cohort.n_patients)
+                       + (_(" · **{n} loading warning(s)**, listed on the Data page").format(n=n_warnings)
+                          if n_warnings else ""))
 
 
 def _seed(key: str, value) -> None:
@@ -82,16 +85,16 @@ def sidebar_filters(full) -> None:
     patients = full.cohort.patients
     current = app_state.filters()
     with st.sidebar:
-        st.subheader("Filters")
+        st.subheader(_("Filters"))
         diagnoses = sorted(table["diagnosis"].astype("string").dropna().unique().tolist())
         _seed("w_f_dx", [d for d in current.diagnoses if d in diagnoses])
-        chosen_dx = st.multiselect("Diagnosis", diagnoses, key="w_f_dx", placeholder="All diagnoses")
+        chosen_dx = st.multiselect(_("Diagnosis"), diagnoses, key="w_f_dx", placeholder=_("All diagnoses"))
         _seed("w_f_td", current.td)
-        td = st.radio("Transfusion status at baseline", app_state.TD_CHOICES, key="w_f_td", horizontal=True,
-                      format_func={"all": "All", "TD": "TD", "NTD": "NTD"}.get)
+        td = st.radio(_("Transfusion status at baseline"), app_state.TD_CHOICES, key="w_f_td", horizontal=True,
+                      format_func={"all": pgettext("TD filter", "All"), "TD": "TD", "NTD": "NTD"}.get)
         _seed("w_f_outcome", [o for o in current.outcomes if o in OUTCOMES])
-        outcomes = st.multiselect("Outcome", list(OUTCOMES), key="w_f_outcome", placeholder="All outcomes",
-                                  format_func=OUTCOME_LABELS.get)
+        outcomes = st.multiselect(_("Outcome"), list(OUTCOMES), key="w_f_outcome", placeholder=_("All outcomes"),
+                                  format_func=lambda o: _(OUTCOME_LABELS.get(o, o)))  # i18n: lookup
         new = replace(current, diagnoses=tuple(chosen_dx), td=td, outcomes=tuple(outcomes))
 
         age = patients["age"].astype("Float64").dropna() if "age" in patients.columns else pd.Series(dtype="Float64")
@@ -99,13 +102,13 @@ def sidebar_filters(full) -> None:
             low, high = int(age.min()), int(-(-age.max() // 1))
             seeded = current.age_range or (low, high)
             _seed("w_f_age", (max(low, int(seeded[0])), min(high, int(seeded[1]))))
-            chosen = st.slider("Age (years)", low, high, key="w_f_age")
+            chosen = st.slider(_("Age (years)"), low, high, key="w_f_age")
             new = replace(new, age_range=None if tuple(chosen) == (low, high) else (float(chosen[0]), float(chosen[1])))
 
         options = [c for c in full.cohort.covariate_columns if c not in _OWN_FILTERS]
         _seed("w_f_cov", current.covariate if current.covariate in options else None)
-        covariate = st.selectbox("Other covariate", options, key="w_f_cov", index=None, format_func=covariate_label,
-                                 placeholder="Choose a patient column…")
+        covariate = st.selectbox(_("Other covariate"), options, key="w_f_cov", index=None, format_func=covariate_label,
+                                 placeholder=_("Choose a patient column…"))
         new = replace(new, covariate=covariate, covariate_levels=(), covariate_range=None)
         if covariate:
             values = patients[covariate]
@@ -115,33 +118,35 @@ def sidebar_filters(full) -> None:
                 if low < high:
                     seeded = current.covariate_range if current.covariate == covariate and current.covariate_range else (low, high)
                     _seed("w_f_cov_range", (max(low, seeded[0]), min(high, seeded[1])))
-                    chosen = st.slider(f"{md(covariate_label(covariate))} range", low, high, key="w_f_cov_range")
+                    chosen = st.slider(_("{covariate} range").format(covariate=md(covariate_label(covariate))), low, high,
+                                       key="w_f_cov_range")
                     if tuple(chosen) != (low, high):
                         new = replace(new, covariate_range=(float(chosen[0]), float(chosen[1])))
             else:
                 levels = sorted(app_state.level_text(values).unique().tolist())
                 seeded = [v for v in current.covariate_levels if v in levels] if current.covariate == covariate else []
                 _seed("w_f_cov_levels", seeded)
-                chosen = st.multiselect(f"{md(covariate_label(covariate))}: keep", levels, key="w_f_cov_levels",
-                                        placeholder="All values")
+                chosen = st.multiselect(_("{covariate}: keep").format(covariate=md(covariate_label(covariate))), levels,
+                                        key="w_f_cov_levels", placeholder=_("All values"))
                 new = replace(new, covariate_levels=tuple(chosen))
         app_state.set_filters(new)
         kept = len(app_state.filtered_ids(full, new)) if new.active else len(table)
         if kept == 0:
-            st.warning(f"These filters leave no patient (of {len(table)}).")
+            st.warning(_("These filters leave no patient (of {n}).").format(n=len(table)))
         else:
-            st.caption(f"**{kept} of {len(table)} patients** pass the filters.")
+            st.caption(ngettext("**{kept} of {n} patient** pass the filters.", "**{kept} of {n} patients** pass the filters.",
+                                len(table)).format(kept=kept, n=len(table)))
 
 
 def sidebar_criteria() -> None:
     """The criteria set and every parameter of it, generated from ``lusp.params.describe``."""
     with st.sidebar:
-        st.subheader("Response criteria")
+        st.subheader(_("Response criteria"))
         if st.session_state.get("w_hb_unit") in app_state.HB_UNITS:  # this run's choice, before the thresholds use it
             app_state.set_hb_unit(st.session_state["w_hb_unit"])
         _seed("w_criteria", app_state.criteria_name())
-        name = st.selectbox("Criteria set", list(CRITERIA), key="w_criteria",
-                            format_func=lambda n: CRITERIA[n].label,
+        name = st.selectbox(_("Criteria set"), list(CRITERIA), key="w_criteria",
+                            format_func=lambda n: criteria_label(n),
                             help=app_state.display().text(CRITERIA[app_state.criteria_name()].description) or None)
         app_state.set_criteria(name)
         items = describe(app_state.params(name))
@@ -150,15 +155,15 @@ def sidebar_criteria() -> None:
         for item in choice_items:  # e.g. the post-treatment Hb measure: always visible
             _param_widget(name, item)
         changed = sum(d["value"] != d["default"] for d in number_items)
-        title = f"Parameters ({changed} changed)" if changed else "Parameters (defaults)"
+        title = _("Parameters ({n} changed)").format(n=changed) if changed else _("Parameters (defaults)")
         with st.expander(title, expanded=bool(changed)):
             for item in number_items:
                 _param_widget(name, item)
-            st.button("Reset to defaults", key="w_params_reset", on_click=app_state.reset_params, args=(name,))
+            st.button(_("Reset to defaults"), key="w_params_reset", on_click=app_state.reset_params, args=(name,))
         _protocol_widget()
         _seed("w_hb_unit", app_state.hb_unit())
-        unit = st.radio("Hb display unit", app_state.HB_UNITS, key="w_hb_unit", horizontal=True,
-                        help="Display only: every value is computed in g/L.")
+        unit = st.radio(_("Hb display unit"), app_state.HB_UNITS, key="w_hb_unit", horizontal=True,
+                        help=_("Display only: every value is computed in g/L."))
         app_state.set_hb_unit(unit)
 
 
@@ -176,7 +181,7 @@ def _param_widget(criteria: str, item: dict) -> None:
     label = item["label"] + (f" ({unit_word})" if unit_word and not named else "")
     default_value, default_unit = unit_words(item["unit"], item["default"]) if item["unit"] else (
         choice_label(item["default"]) if item["choices"] else item["default"], "")
-    default_note = f"Default: {default_value}" + (f" {default_unit}" if default_unit else "")
+    default_note = _("Default: {value}").format(value=f"{default_value} {default_unit}" if default_unit else default_value)
     help_text = " ".join(x for x in (item["help"], default_note) if x)
     _seed(key, item["value"])
     if item["choices"]:
@@ -206,7 +211,8 @@ def _hb_param_widget(criteria: str, item: dict, display) -> None:
     _seed(key, shown)
     low = None if item["min"] is None else float(item["min"]) * display.factor
     high = None if item["max"] is None else float(item["max"]) * display.factor
-    help_text = " ".join(x for x in (item["help"], f"Default: {display.hb(item['default'], mean=True)}") if x)
+    help_text = " ".join(x for x in (item["help"], _("Default: {value}").format(value=display.hb(item["default"], mean=True)))
+                         if x)
     value = st.number_input(f"{item['label']} ({display.hb_unit})", min_value=low, max_value=high, step=0.1,
                             format="%.2f", key=key, help=help_text)
     value_g_l = round(float(value) / display.factor, 6)
@@ -222,7 +228,7 @@ def _protocol_widget() -> None:
 
     if len(PROTOCOLS) > 1:
         _seed("w_protocol", app_state.protocol() if app_state.protocol() in PROTOCOLS else next(iter(PROTOCOLS)))
-        chosen = st.selectbox("Dose protocol (for the protocol review)", list(PROTOCOLS), key="w_protocol",
+        chosen = st.selectbox(_("Dose protocol (for the protocol review)"), list(PROTOCOLS), key="w_protocol",
                               format_func=lambda n: PROTOCOLS[n].label)
         st.session_state[app_state.PROTOCOL] = chosen
 
@@ -242,9 +248,10 @@ def main() -> None:
     if presenting:
         # Presentation mode: one hidden page, no controls but its own switch back; the
         # filters and parameters in force stay as they were set.
-        page = st.navigation([st.Page("app_pages/present.py", title="Presentation", icon=":material/slideshow:")],
+        page = st.navigation([st.Page("app_pages/present.py", title=_("Presentation"), icon=":material/slideshow:")],
                              position="hidden")
         try:
+            sidebar_language()  # the one control besides the switch back: 中文 / English
             page.run()
             app_state.write_query_params()
         except Exception as exc:
@@ -263,7 +270,8 @@ def main() -> None:
         with st.sidebar:
             _export_ui.basket_sidebar()
         if app_state.ignored_query_params():
-            st.toast("Some link settings could not be applied: " + md(", ".join(app_state.ignored_query_params())))
+            st.toast(_("Some link settings could not be applied: {names}").format(
+                names=md(", ".join(app_state.ignored_query_params()))))
             st.session_state[app_state.IGNORED_QUERY] = ()
         page.run()
         app_state.write_query_params()
@@ -276,22 +284,22 @@ def _friendly_error(exc: Exception) -> None:
     from lusp.validate import CohortLoadError
 
     if isinstance(exc, CohortLoadError):
-        st.error("The cohort could not be loaded: " + md(exc.said()) + ". Open the Data page to see every problem "
-                 "or go back to the demo cohort.")
-        if st.button("Use the demo cohort", key="w_error_demo"):
+        st.error(_("The cohort could not be loaded: {problem}. Open the Data page to see every problem or go back to "
+                   "the demo cohort.").format(problem=md(exc.said())))
+        if st.button(_("Use the demo cohort"), key="w_error_demo"):
             app_state.use_demo()
             st.rerun()
     else:
-        st.error("Something went wrong while drawing this page. The details are in the server log "
-                 "(they are kept off the screen because they can contain patient values). Try another "
-                 "page, reset the parameters, or go back to the demo cohort.")
+        st.error(_("Something went wrong while drawing this page. The details are in the server log (they are kept "
+                   "off the screen because they can contain patient values). Try another page, reset the parameters, "
+                   "or go back to the demo cohort."))
         # The failure may come from the cohort or parameters in force, which every page
         # (the Data page included) needs: offer the way out here, not on a page that fails too.
         left, right = st.columns(2)
-        if left.button("Reset the parameters to their defaults", key="w_error_reset"):
+        if left.button(_("Reset the parameters to their defaults"), key="w_error_reset"):
             app_state.reset_params()
             st.rerun()
-        if not app_state.is_demo() and right.button("Use the demo cohort", key="w_error_demo_any"):
+        if not app_state.is_demo() and right.button(_("Use the demo cohort"), key="w_error_demo_any"):
             app_state.use_demo()
             st.rerun()
 

@@ -396,22 +396,31 @@ def cached(name: str, build, *parts: Any):
 
 
 def describe_filters(active: Filters | None = None) -> str:
-    """The filters in words, for captions, exports and slides ("all patients" when none)."""
+    """The filters in words, for captions, exports and slides ("all patients" when none),
+    in the language in force (outcome codes said in words; diagnoses and levels as in the data)."""
+    from lusp.i18n import _, pgettext
+
     active = active or filters()
     parts = []
     if active.diagnoses:
-        parts.append("diagnosis " + ", ".join(active.diagnoses))
+        parts.append(_("diagnosis {values}").format(values=", ".join(active.diagnoses)))
     if active.td != "all":
-        parts.append(active.td + " at baseline")
+        parts.append(_("{status} at baseline").format(status=active.td))
     if active.outcomes:
-        parts.append("outcome " + ", ".join(active.outcomes))
+        from lusp.labels import label
+
+        parts.append(_("outcome {values}").format(values=", ".join(
+            label(f"outcome.{o}") if f"outcome.{o}" in _OUTCOME_KEYS else o for o in active.outcomes)))
     if active.age_range is not None:
-        parts.append(f"age {active.age_range[0]:g}–{active.age_range[1]:g} years")
+        parts.append(_("age {low}–{high} years").format(low=f"{active.age_range[0]:g}", high=f"{active.age_range[1]:g}"))
     if active.covariate and active.covariate_range is not None:
         parts.append(f"{active.covariate} {active.covariate_range[0]:g}–{active.covariate_range[1]:g}")
     elif active.covariate and active.covariate_levels:
         parts.append(f"{active.covariate} " + ", ".join(active.covariate_levels))
-    return "; ".join(parts) if parts else "all patients"
+    return pgettext("filter list separator", "; ").join(parts) if parts else _("all patients")
+
+
+_OUTCOME_KEYS = ("outcome.responder", "outcome.non-responder", "outcome.transient spike", "outcome.not evaluable")
 
 
 # ---------------------------------------------------------------------------------------

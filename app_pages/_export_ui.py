@@ -28,6 +28,7 @@ import streamlit as st
 from lusp.export.deck import DeckBasket, DeckItem
 from lusp.export.images import ImageExportError, figure_to_image, is_altair, prewarm_plotly_renderer
 from lusp.export.tables import to_csv_bytes, to_xlsx_bytes
+from lusp.i18n import _, ngettext, use_language
 from lusp.markup import escape_markdown as md
 
 #: Session-state key of the deck basket (a :class:`DeckBasket`; session only).
@@ -58,12 +59,12 @@ def current_caption() -> str:
     import app_state
     from lusp.params import changed
 
-    cohort_name = "SYNTHETIC demo cohort" if app_state.is_demo() else app_state.cohort().source.name
-    parts = [cohort_name, f"criteria: {app_state.criteria_label()}"]
+    cohort_name = _("SYNTHETIC demo cohort") if app_state.is_demo() else app_state.cohort().source.name
+    parts = [cohort_name, _("criteria: {criteria}").format(criteria=app_state.criteria_label())]
     changed_params = changed(app_state.params())
     if changed_params:
-        parts.append("changed: " + ", ".join(f"{k} = {v}" for k, v in changed_params.items()))
-    parts.append(f"filters: {app_state.describe_filters()}")
+        parts.append(_("changed: {parameters}").format(parameters=", ".join(f"{k} = {v}" for k, v in changed_params.items())))
+    parts.append(_("filters: {filters}").format(filters=app_state.describe_filters()))
     return " · ".join(parts)
 
 
@@ -76,7 +77,7 @@ def title_from_key(key: str) -> str:
     if known:
         return known
     words = str(key).replace("_", " ").strip()
-    return words[:1].upper() + words[1:] if words else "Chart"
+    return words[:1].upper() + words[1:] if words else _("Chart")
 
 
 def slug(text: str) -> str:
@@ -104,15 +105,15 @@ def chart_downloads(fig: Any, key: str, *, title: str | None = None, caption: st
     columns = st.columns([1, 1, 1.6, 1.6])  # room for the words beside a narrow chart
     columns[0].download_button(
         "PNG", data=_deferred_image(fig, "png"), file_name=f"{name}.png", mime="image/png",
-        key=f"{key}_png", on_click="ignore", icon=":material/image:", help="Projector resolution (1600 px wide)",
+        key=f"{key}_png", on_click="ignore", icon=":material/image:", help=_("Projector resolution (1600 px wide)"),
     )
     columns[1].download_button(
         "SVG", data=_deferred_image(fig, "svg"), file_name=f"{name}.svg", mime="image/svg+xml",
-        key=f"{key}_svg", on_click="ignore", icon=":material/draw:", help="Vector image for print and editing",
+        key=f"{key}_svg", on_click="ignore", icon=":material/draw:", help=_("Vector image for print and editing"),
     )
     columns[2].button(
-        "Add to deck", key=f"{key}_deck", icon=":material/add_to_queue:", on_click=_add_chart,
-        args=(fig, title, caption), help="Put this chart, with the filters in force now, in the deck basket",
+        _("Add to deck"), key=f"{key}_deck", icon=":material/add_to_queue:", on_click=_add_chart,
+        args=(fig, title, caption), help=_("Put this chart, with the filters in force now, in the deck basket"),
     )
     _show_notice(key)
 
@@ -138,8 +139,8 @@ def table_downloads(frame: pd.DataFrame, key: str, *, title: str | None = None, 
         on_click="ignore", icon=":material/grid_on:",
     )
     columns[2].button(
-        "Add to deck", key=f"{key}_deck", icon=":material/add_to_queue:", on_click=_add_table,
-        args=(frame, title, caption), help="Put this table, with the filters in force now, in the deck basket",
+        _("Add to deck"), key=f"{key}_deck", icon=":material/add_to_queue:", on_click=_add_table,
+        args=(frame, title, caption), help=_("Put this table, with the filters in force now, in the deck basket"),
     )
     _show_notice(key)
 
@@ -152,22 +153,24 @@ def table_downloads(frame: pd.DataFrame, key: str, *, title: str | None = None, 
 def basket_sidebar() -> None:
     """List the basket in the sidebar: move up/down, remove, clear. Call inside ``st.sidebar``."""
     items = basket().items
-    with st.expander(f"Deck basket ({len(items)})", expanded=False, icon=":material/slideshow:"):
+    with st.expander(_("Deck basket ({n})").format(n=len(items)), expanded=False, icon=":material/slideshow:"):
         if not items:
-            st.caption("Empty. Use “Add to deck” beside any chart or table; the deck from the "
-                       "Overview then ends with these slides, each captioned with its filters.")
+            st.caption(_("Empty. Use “Add to deck” beside any chart or table; the deck from the "
+                         "Overview then ends with these slides, each captioned with its filters."))
             return
         for index, item in enumerate(items):
-            st.markdown(f"**{index + 1}. {md(item.title)}**  \n:gray[{item.kind} · {md(item.caption or 'no filters')}]")
+            kind = {"chart": _("chart"), "table": _("table")}.get(item.kind, item.kind)
+            caption = item.caption or _("no filters")
+            st.markdown(f"**{index + 1}. {md(item.title)}**  \n:gray[{kind} · {md(caption)}]")
             # Words, not icons: three icon buttons in the narrow sidebar lost their labels.
             up, down, remove = st.columns([1, 1.2, 1.4])
-            up.button("Up", key=f"basket_up_{item.item_id}", disabled=index == 0, width="stretch",
-                      on_click=_move, args=(item.item_id, -1), help="Move this slide up")
-            down.button("Down", key=f"basket_down_{item.item_id}", disabled=index == len(items) - 1, width="stretch",
-                        on_click=_move, args=(item.item_id, 1), help="Move this slide down")
-            remove.button("Remove", key=f"basket_rm_{item.item_id}", on_click=_remove, width="stretch",
-                          args=(item.item_id,), help="Remove this slide from the deck")
-        st.button("Clear basket", key="basket_clear", on_click=_clear, icon=":material/clear_all:")
+            up.button(_("Up"), key=f"basket_up_{item.item_id}", disabled=index == 0, width="stretch",
+                      on_click=_move, args=(item.item_id, -1), help=_("Move this slide up"))
+            down.button(_("Down"), key=f"basket_down_{item.item_id}", disabled=index == len(items) - 1, width="stretch",
+                        on_click=_move, args=(item.item_id, 1), help=_("Move this slide down"))
+            remove.button(_("Remove"), key=f"basket_rm_{item.item_id}", on_click=_remove, width="stretch",
+                          args=(item.item_id,), help=_("Remove this slide from the deck"))
+        st.button(_("Clear basket"), key="basket_clear", on_click=_clear, icon=":material/clear_all:")
 
 
 # --------------------------------------------------------------------------------------
@@ -187,30 +190,45 @@ def deck_download(results: Any, *, filters: str, hb_unit: str = "g/L", file_name
     # e.g. luspatercept_study_2026-11-25.pptx: several decks of a meeting stay apart
     file_name = file_name or f"luspatercept_{results.criteria}_{date.today().isoformat()}.pptx"
 
-    def build() -> bytes:
-        return build_deck(results, filters=filters, hb_unit=hb_unit, basket=DeckBasket(items))
+    lang = _language()  # the build runs outside the session: it is told the language
 
-    label = "Download slide deck (.pptx)" + (f" + {len(items)} basket slide{'s' if len(items) != 1 else ''}" if items else "")
+    def build() -> bytes:
+        with use_language(lang):
+            return build_deck(results, filters=filters, hb_unit=hb_unit, basket=DeckBasket(items))
+
+    label = (ngettext("Download slide deck (.pptx) + {n} basket slide", "Download slide deck (.pptx) + {n} basket slides",
+                      len(items)).format(n=len(items)) if items else _("Download slide deck (.pptx)"))
     st.download_button(label, data=build, file_name=file_name, mime=PPTX_MIME, key=key, on_click="ignore",
                        type="primary", icon=":material/slideshow:",
-                       help="Title, headline numbers, response rates, burden, waterfall, swimmer, transient "
-                            "spikes, subgroups, per-patient table, safety, methods (speaker notes hold the results text)")
+                       help=_("Title, headline numbers, response rates, burden, waterfall, swimmer, transient "
+                              "spikes, subgroups, per-patient table, safety, methods (speaker notes hold the results "
+                              "text)"))
 
 
 def markdown_download(results: Any, *, filters: str, key: str = "markdown_download", display: Any = None) -> None:
     """Results and methods text as a Markdown file (in the display's Hb unit)."""
     from lusp.export.markdown import results_markdown
 
-    def build() -> bytes:
-        return results_markdown(results, filters=filters, display=display).encode("utf-8")
+    lang = _language()
 
-    st.download_button("Results & methods (.md)", data=build, file_name="luspatercept_results.md",
+    def build() -> bytes:
+        with use_language(lang):
+            return results_markdown(results, filters=filters, display=display).encode("utf-8")
+
+    st.download_button(_("Results & methods (.md)"), data=build, file_name="luspatercept_results.md",
                        mime="text/markdown", key=key, on_click="ignore", icon=":material/description:")
 
 
 # --------------------------------------------------------------------------------------
 # Callbacks and deferred builders
 # --------------------------------------------------------------------------------------
+
+
+def _language() -> str:
+    """The session's language, for a deferred build that runs outside the session."""
+    import app_state
+
+    return app_state.language()
 
 
 def _deferred_image(fig: Any, fmt: str) -> Callable[[], bytes]:
@@ -232,15 +250,21 @@ def _add_chart(fig: Any, title: str, caption: str) -> None:
     try:
         png = figure_to_image(fig, "png")
     except ImageExportError as error:
-        st.session_state[_NOTICE_KEY] = ("error", f"Could not add “{title}”: {error}")
+        st.session_state[_NOTICE_KEY] = ("error", _("Could not add “{title}”: {error}").format(title=title, error=error))
         return
     st.session_state[BASKET_KEY] = basket().add(DeckItem(title=title, caption=caption, png=png))
-    st.session_state[_NOTICE_KEY] = ("ok", f"Added “{title}” to the deck basket ({len(basket())} items).")
+    st.session_state[_NOTICE_KEY] = ("ok", _added(title))
 
 
 def _add_table(frame: pd.DataFrame, title: str, caption: str) -> None:
     st.session_state[BASKET_KEY] = basket().add(DeckItem(title=title, caption=caption, table=frame.copy()))
-    st.session_state[_NOTICE_KEY] = ("ok", f"Added “{title}” to the deck basket ({len(basket())} items).")
+    st.session_state[_NOTICE_KEY] = ("ok", _added(title))
+
+
+def _added(title: str) -> str:
+    n = len(basket())
+    return ngettext("Added “{title}” to the deck basket ({n} item).", "Added “{title}” to the deck basket ({n} items).",
+                    n).format(title=title, n=n)
 
 
 def _move(item_id: str, offset: int) -> None:
@@ -290,15 +314,15 @@ def overview_exports(results: Any) -> None:
     summary = app_state.summary()
     summary_sheets = {"summary": summary_table(summary), "response rates": response_rate_table(summary)}
     p_csv, p_xlsx, s_csv, s_xlsx = st.columns(4)
-    p_csv.download_button("Patients CSV", data=_deferred_csv(patients), file_name="patients.csv", mime="text/csv",
+    p_csv.download_button(_("Patients CSV"), data=_deferred_csv(patients), file_name="patients.csv", mime="text/csv",
                           key="overview_patients_csv", on_click="ignore", icon=":material/table_view:")
-    p_xlsx.download_button("Patients XLSX", data=_deferred_xlsx(patients_shown, "patients", caption),
+    p_xlsx.download_button(_("Patients XLSX"), data=_deferred_xlsx(patients_shown, "patients", caption),
                            file_name="patients.xlsx", mime=XLSX_MIME, key="overview_patients_xlsx",
                            on_click="ignore", icon=":material/grid_on:")
-    s_csv.download_button("Summary CSV", data=_deferred_csv(summary_sheets["summary"]), file_name="cohort_summary.csv",
+    s_csv.download_button(_("Summary CSV"), data=_deferred_csv(summary_sheets["summary"]), file_name="cohort_summary.csv",
                           mime="text/csv", key="overview_summary_csv", on_click="ignore", icon=":material/table_view:")
     s_xlsx.download_button(
-        "Summary XLSX", data=lambda: to_xlsx_bytes(summary_sheets, notes={"summary": caption}),
+        _("Summary XLSX"), data=lambda: to_xlsx_bytes(summary_sheets, notes={"summary": caption}),
         file_name="cohort_summary.xlsx", mime=XLSX_MIME, key="overview_summary_xlsx", on_click="ignore",
         icon=":material/grid_on:")
 
@@ -319,8 +343,8 @@ def present_toggle() -> None:
     """The sidebar switch in and out of presentation mode (call inside ``st.sidebar``)."""
     present_mode()
     st.session_state.setdefault("w_present", st.session_state[PRESENT_KEY])
-    st.toggle("Presentation mode", key="w_present", on_change=_sync_present,
-              help="Large type, one chart per screen, Previous / Next only. Link: add ?present=1 to the address.")
+    st.toggle(_("Presentation mode"), key="w_present", on_change=_sync_present,
+              help=_("Large type, one chart per screen, Previous / Next only. Link: add ?present=1 to the address."))
 
 
 def present_step() -> int:

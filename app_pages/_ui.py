@@ -15,6 +15,7 @@ import streamlit as st
 import app_state
 from lusp import labels
 from lusp.display import HB_COLUMNS  # noqa: F401 (Result-table columns holding an Hb value in g/L)
+from lusp.i18n import _, ngettext
 from lusp.markup import escape_markdown as md
 
 
@@ -24,11 +25,11 @@ def page_header(title: str, results=None) -> None:
     results = results if results is not None else app_state.results()
     n_all = len(app_state.full_results().table)
     shown = len(results.table)
-    cohort_name = "SYNTHETIC demo cohort" if app_state.is_demo() else app_state.cohort().source.name
-    st.caption(
-        f"{md(cohort_name)} · criteria: **{labels.criteria_label(app_state.criteria_name())}** · "
-        f"filters: {md(app_state.describe_filters())} ({shown} of {n_all} patients)"
-    )
+    cohort_name = _("SYNTHETIC demo cohort") if app_state.is_demo() else app_state.cohort().source.name
+    st.caption(ngettext("{cohort} · criteria: **{criteria}** · filters: {filters} ({shown} of {n} patient)",
+                        "{cohort} · criteria: **{criteria}** · filters: {filters} ({shown} of {n} patients)", n_all)
+               .format(cohort=md(cohort_name), criteria=labels.criteria_label(app_state.criteria_name()),
+                       filters=md(app_state.describe_filters()), shown=shown, n=n_all))
 
 
 def empty(message: str) -> None:
@@ -156,14 +157,15 @@ def rate_text(rate: dict | None, k: int | None = None, n: int | None = None) -> 
     from lusp.narrative import percent  # half-up, as the narrative and deck round (9/16 → 56.3 %)
 
     counts = f"{k}/{n} · " if k is not None and n is not None else ""
-    return f"{counts}{percent(rate['rate'])} % (95 % CI {percent(rate['ci_low'])}–{percent(rate['ci_high'])})"
+    return counts + _("{rate} % (95 % CI {low}–{high})").format(rate=percent(rate["rate"]), low=percent(rate["ci_low"]),
+                                                              high=percent(rate["ci_high"]))
 
 
 def flag_text(value: Any) -> str:
     """A pandas ``boolean`` cell as words: yes / no / — (cannot be computed)."""
     if value is None or pd.isna(value):
         return "—"
-    return "yes" if bool(value) else "no"
+    return _("yes") if bool(value) else _("no")
 
 
 def value_text(value: Any) -> str:

@@ -18,7 +18,7 @@ import app_state
 from lusp.markup import escape_markdown as md
 from app_pages import _export_ui
 from lusp.labels import criteria_label
-from lusp.narrative import plural
+from lusp.i18n import _, ngettext
 from lusp.export.deck import headline_numbers, slide_subgroups
 from lusp.export.images import ImageExportError, figure_to_image, png_size
 from lusp.figures import (
@@ -113,32 +113,32 @@ def spike_patient(patient_id: str) -> Callable[[], None]:
     return draw
 
 
-screens: list[tuple[str, Callable[[], None]]] = [("Headline numbers", headline)]
+screens: list[tuple[str, Callable[[], None]]] = [(_("Headline numbers"), headline)]
 if len(table):
-    screens.append(("Response rates with exact 95 % CIs", altair("rates", 
+    screens.append((_("Response rates with exact 95 % CIs"), altair("rates", 
         lambda: response_rates_chart(response_rates_frame(summary), criteria_label=criteria_label(results.criteria)))))
     if table["td_baseline"].astype("boolean").fillna(False).any():
-        screens.append(("Transfusion burden before and after", altair("burden", lambda: burden_dumbbell(table))))
+        screens.append((_("Transfusion burden before and after"), altair("burden", lambda: burden_dumbbell(table))))
     if table["hb_rise_g_l"].notna().any():
-        screens.append(("Best Hb change from baseline", altair("waterfall", 
+        screens.append((_("Best Hb change from baseline"), altair("waterfall", 
             lambda: waterfall(table, hb_unit=unit, threshold_g_l=getattr(results.params, "ntd_rise_g_l", None)))))
-    screens.append(("Time on study, transfusion independence and events", altair("swimmer", 
+    screens.append((_("Time on study, transfusion independence and events"), altair("swimmer", 
         lambda: swimmer(table, swimmer_marks(results.cohort.doses, results.cohort.events, table["patient_id"])))))
     subgroups = slide_subgroups(results)
     if len(subgroups):
-        screens.append(("Response by subgroup (exploratory)", altair("forest", 
+        screens.append((_("Response by subgroup (exploratory)"), altair("forest", 
             lambda: forest_plot(subgroups, overall_rate=summary["response_rate"]["overall"]["rate"],
-                                covariate_label="Subgroup"))))
+                                covariate_label=_("Subgroup")))))
     spikes = table.loc[table["transient_spike"].astype("boolean").fillna(False).astype(bool), "patient_id"]
     if len(spikes):
         from lusp.figures.spike import spike_multiples
 
         ids = spikes.astype(str).tolist()[:9]
-        screens.append(("Transient early Hb spikes: the first 8 weeks", altair("spikes", lambda: spike_multiples(
+        screens.append((_("Transient early Hb spikes: the first 8 weeks"), altair("spikes", lambda: spike_multiples(
             results.hb, results.cohort.transfusions, table, ids, display=app_state.display(), columns=3,
             peak_days=getattr(results.params, "spike_peak_days", 7), width=330, height=140))))
     for pid in spikes.astype(str):
-        screens.append((f"Transient early spike: {pid}", spike_patient(pid)))
+        screens.append((_("Transient early spike: {patient}").format(patient=pid), spike_patient(pid)))
 
 step = min(max(_export_ui.present_step(), 0), len(screens) - 1)
 title, draw = screens[step]
@@ -147,20 +147,22 @@ try:
     draw()
 except (ImageExportError, ValueError, TypeError, KeyError) as error:  # one screen's edge case must not end the talk
     logging.getLogger("lusp.app").warning("presentation screen %r failed: %s", title, error)
-    st.info("This chart cannot be drawn for the patients selected. Use Next to continue.")
+    st.info(_("This chart cannot be drawn for the patients selected. Use Next to continue."))
 
 previous, position, following = st.columns([1, 4, 1], vertical_alignment="center")
-previous.button("Previous", key="present_prev", icon=":material/arrow_back:", disabled=step == 0,
+previous.button(_("Previous"), key="present_prev", icon=":material/arrow_back:", disabled=step == 0,
                 on_click=_export_ui.set_present_step, args=(step - 1,), width="stretch")
-following.button("Next", key="present_next", icon=":material/arrow_forward:", disabled=step == len(screens) - 1,
+following.button(_("Next"), key="present_next", icon=":material/arrow_forward:", disabled=step == len(screens) - 1,
                  on_click=_export_ui.set_present_step, args=(step + 1,), width="stretch")
 position.markdown(f"<div style='text-align:center;font-size:1.2rem;color:#5F6B7A'>{step + 1} / {len(screens)}</div>",
                   unsafe_allow_html=True)
 
-cohort_name = "SYNTHETIC demo cohort" if app_state.is_demo() else app_state.cohort().source.name
-badge = '<span class="lusp-synthetic">SYNTHETIC DATA</span>' if app_state.is_demo() or results.cohort.source.synthetic else ""
-st.markdown(
-    f'<div class="lusp-footer">{badge}{escape(cohort_name)} · criteria: {escape(criteria_label(app_state.criteria_name()))} · '
-    f"filters: {escape(app_state.describe_filters())} ({plural(len(table), 'patient')})</div>",
-    unsafe_allow_html=True,
-)
+cohort_name = _("SYNTHETIC demo cohort") if app_state.is_demo() else app_state.cohort().source.name
+synthetic_word = _("SYNTHETIC DATA")
+badge = (f'<span class="lusp-synthetic">{escape(synthetic_word)}</span>'
+         if app_state.is_demo() or results.cohort.source.synthetic else "")
+footer = ngettext("{cohort} · criteria: {criteria} · filters: {filters} ({n} patient)",
+                  "{cohort} · criteria: {criteria} · filters: {filters} ({n} patients)", len(table)).format(
+    cohort=escape(cohort_name), criteria=escape(criteria_label(app_state.criteria_name())),
+    filters=escape(app_state.describe_filters()), n=len(table))
+st.markdown(f'<div class="lusp-footer">{badge}{footer}</div>', unsafe_allow_html=True)

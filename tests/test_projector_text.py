@@ -117,11 +117,13 @@ def _chart_words(spec: str) -> list[str]:
     return out
 
 
-def _app(criteria: str, unit: str) -> AppTest:
+def _app(criteria: str, unit: str, lang: str = "en") -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.query_params["criteria"] = criteria
     if unit != "g/L":
         at.query_params["unit"] = unit
+    if lang != "en":
+        at.query_params["lang"] = lang
     return at.run()
 
 
@@ -140,6 +142,21 @@ def test_every_page_speaks_clinically(criteria, unit):
         if path.endswith("patients.py") and unit == "g/dL":
             # the patient shown's sidebar thresholds: the NTD rise in g/dL, not g/L
             assert not [w.label for w in at.sidebar.number_input if "(g/L)" in w.label]
+    assert problems == []
+
+
+@pytest.mark.parametrize("criteria", SETS)
+def test_every_page_speaks_clinically_in_chinese(criteria):
+    # The Chinese sentences keep "<number> g/L" so the display re-says them in g/dL, and
+    # name no code or spec section either (issue 13).
+    at = _app(criteria, "g/dL", lang="zh")
+    problems = []
+    for path in PAGES:
+        at.switch_page(path).run()
+        assert not at.exception, (path, [e.value for e in at.exception])
+        assert at.title[0].value not in ("Overview", "Patients", "Data")  # the Chinese edition
+        texts, _specs = _element_texts(at)
+        problems += [f"{path}: {p}" for p in _problems(texts, "g/dL")]
     assert problems == []
 
 

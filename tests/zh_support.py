@@ -35,10 +35,11 @@ ALLOWED = (
     r"Luspatercept Cohort Explorer", r"Clopper[–-]Pearson", r"Fisher", r"Wilson", r"Kaplan[–-]Meier",
     r"MEDALIST", r"COMMANDS", r"BELIEVE", r"IMerge", r"HI-E", r"IWG", r"Cheson", r"Platzbecker",
     r"Fenaux", r"Della Porta", r"Zeidan", r"Cappellini", r"Streamlit", r"Excel", r"Word", r"PowerPoint",
-    r"CSV", r"XLSX", r"JSON", r"PNG", r"SVG", r"PDF", r"SDTM", r"ADaM", r"CDISC", r"LIS", r"HIS",
+    r"CSV", r"XLSX", r"JSON", r"PNG", r"SVG", r"PDF", r"SDTM", r"ADaM", r"CDISC", r"\bLIS\b", r"\bHIS\b",
     r"\S+\.(?:xlsx|xls|csv|zip|xpt|json|pptx|docx|png|svg|pdf|gz|md)\b",
 )
 _ALLOWED = re.compile("|".join(f"(?:{p})" for p in ALLOWED), re.IGNORECASE)
+_PLACEHOLDER = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}")
 _WORD = re.compile(r"(?<![A-Za-z0-9_\-./])[A-Za-z]+(?:'[a-z]+)?(?![A-Za-z0-9_\-/])")
 
 
@@ -50,7 +51,7 @@ def english_phrases(text: str, *, data_values: Iterable[str] = ()) -> list[str]:
     """
     if not text:
         return []
-    cleaned = str(text)
+    cleaned = _PLACEHOLDER.sub(" ", str(text))  # "{criteria}" in a msgstr is a name, never shown
     for value in sorted({str(v) for v in data_values if v}, key=len, reverse=True):
         cleaned = cleaned.replace(value, " ")
     cleaned = _ALLOWED.sub(" ", cleaned)
