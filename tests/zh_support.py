@@ -55,7 +55,8 @@ def english_phrases(text: str, *, data_values: Iterable[str] = ()) -> list[str]:
     for value in sorted({str(v) for v in data_values if v}, key=len, reverse=True):
         cleaned = cleaned.replace(value, " ")
     cleaned = _ALLOWED.sub(" ", cleaned)
-    return [w for w in _WORD.findall(cleaned) if w.lower() in ENGLISH_WORDS]
+    # An all-capitals word is an abbreviation or a variable name (DOSE, TD), never prose.
+    return [w for w in _WORD.findall(cleaned) if w.lower() in ENGLISH_WORDS and not (w.isupper() and len(w) > 1)]
 
 
 def assert_chinese(text: str, where: str, *, data_values: Iterable[str] = ()) -> None:
