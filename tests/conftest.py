@@ -118,3 +118,38 @@ def browser(server):
 
     with chromium() as instance:
         yield instance
+
+
+
+def _apptest_reads_widgets_in_the_session_language() -> None:
+    """AppTest computes each widget's state in the *test's* thread, calling the widget's
+    ``format_func`` there; the app says its words in the session's language, which only
+    the script thread knows (lusp.i18n's provider reads the session). So during each
+    AppTest run the test thread speaks the language of the session being run — the
+    server never needs this (Streamlit calls ``format_func`` in the script thread).
+    Patched once for the whole test session (module-scoped fixtures run AppTests too)."""
+    from streamlit.testing.v1 import element_tree
+
+    from lusp import i18n
+
+    original = element_tree.ElementTree.run
+    if getattr(original, "_speaks_session_language", False):
+        return
+
+    def run(self, *, timeout=None):
+        lang = None
+        try:
+            lang = self._runner.session_state.get("lang")
+        except Exception:
+            pass
+        token = i18n._current.set(lang if lang in i18n.LANGUAGES else None)
+        try:
+            return original(self, timeout=timeout)
+        finally:
+            i18n._current.reset(token)
+
+    run._speaks_session_language = True
+    element_tree.ElementTree.run = run
+
+
+_apptest_reads_widgets_in_the_session_language()

@@ -269,11 +269,6 @@ def test_page_keeps_no_english_of_its_own(zh_pages, path):
     assert own == [], f"{path}: English from the app's own files in Chinese mode: " + "\n".join(own)
 
 
-@pytest.mark.xfail(strict=False, reason="English from lusp modules translated on other #13 branches: parameter labels, "
-                   "help and unit words (lusp/params.py, lusp/labels.py: i13b), reason sentences, findings, narrative and "
-                   "Table 1 (lusp/definitions*, lusp/protocol.py, lusp/narrative.py, lusp/table1.py, lusp/early.py, "
-                   "lusp/trials.py, lusp/stats.py: i13b), outcome/sort/chart labels (lusp/figures/*: i13e), readiness "
-                   "and loader notes (lusp/readiness.py, lusp/intake.py, lusp/io: i13c)")
 @pytest.mark.parametrize("path", list(PAGES))
 def test_page_shows_no_english_at_all(zh_pages, path):
     own, foreign = _english(zh_pages[path])
@@ -305,7 +300,7 @@ def test_the_sidebar_switch_turns_every_page_chinese_and_back():
     assert at.title[0].value == "概览"
     # the command line the Overview offers writes its words in Chinese too
     assert at.code[0].value == "python -m lusp summary data/demo_cohort.xlsx --criteria study --lang zh"
-    assert at.sidebar.subheader[0].value == "疗效评价" and "筛选" in [s.value for s in at.sidebar.subheader]
+    assert at.sidebar.subheader[0].value == "疗效评价标准" and "筛选条件" in [s.value for s in at.sidebar.subheader]
     assert _query(at, "lang") == "zh"  # the shared link says it
     at.switch_page("app_pages/transfusions.py").run()
     assert at.title[0].value == "输血"  # kept through a page switch
