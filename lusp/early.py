@@ -352,6 +352,18 @@ def early_signs_json(results, review_day: int | None = None) -> dict[str, Any]:
             "caveat": SMALL_N_CAVEAT, **{name: sign.to_dict() for name, sign in signs.items()}}
 
 
+#: The English headers of this module's display tables (:func:`review_display`,
+#: :func:`slopes_display`, :func:`signs_frame`), kept as their keys (slides and tests read
+#: them by name) and said in the reader's language where shown
+#: (:func:`lusp.labels.header_label`); "{hb}" stands for the Hb unit.
+DISPLAY_HEADERS = (
+    N_("Patient"), N_("Hb change at review ({hb})"), N_("Week-1 rise ({hb})"), N_("Burden U/28 d: before → so far"),
+    N_("Spike seen"), N_("Protocol says"), N_("Outcome"), N_("Early picture misled?"), N_("Protocol judged"),
+    N_("Reason (outcome)"), N_("Group"), N_("Slope, {hb} per week (95 % CI)"), N_("Patients"), N_("Hb values"),
+    N_("Note"), N_("sign"), N_("sign of"), N_("patients"), N_("sensitivity"), N_("specificity"),
+)
+
+
 def signs_frame(signs: dict[str, SignTable], *, hb_unit: str = "g/L") -> pd.DataFrame:
     """The signs as a display table: counts, then each rate as ``k/n · est (lo–hi)``; a
     threshold in a sign's label reads in ``hb_unit``."""
@@ -577,7 +589,8 @@ def slopes_display(slopes: pd.DataFrame, *, hb_unit: str = "g/L") -> pd.DataFram
         if row["slope_g_l_per_week"] is None or pd.isna(row["slope_g_l_per_week"]):
             return "–"
         est, lo, hi = (float(row[c]) * factor for c in ("slope_g_l_per_week", "ci_low", "ci_high"))
-        return f"{est:+.{digits}f} ({lo:+.{digits}f} to {hi:+.{digits}f})".replace("-", "−")
+        return _("{estimate} ({low} to {high})").format(
+            estimate=f"{est:+.{digits}f}", low=f"{lo:+.{digits}f}", high=f"{hi:+.{digits}f}").replace("-", "−")
 
     names = {"responder": _("Responders"), "non-responder": _("Non-responders (no spike)"),
              "transient spike": _("Transient spike")}

@@ -212,6 +212,13 @@ MESSAGES: dict[str, dict[str, Any]] = {
         "unit.%": ("%", "%"),
         "unit.fraction": ("%", "%"),  # a fraction is shown as a percent: 0.5 → 50 %
         # ---- words used by several writers ---------------------------------------------
+        # a subgroup level the analysis names (lusp.stats: booleans and missing values)
+        "level.yes": "yes",
+        "level.no": "no",
+        "level.missing": "missing",
+        # what an early sign points to (lusp.early.SIGN_POINTS_TO)
+        "sign.response": "response",
+        "sign.failure": "failure",
         "word.yes": "yes",
         "word.no": "no",
         "word.missing": "—",
@@ -343,6 +350,51 @@ def parameter_text(description: dict[str, Any], display: Any = None, *, show_def
     return _("{label}: {value}").format(**said)
 
 
+#: Cell values shown as words when a whole column holds them (outcome classes, IWG 2018
+#: burden categories): the machine value stays in the CSV, the reader sees the label.
+_VALUE_PREFIXES = ("outcome.", "category.", "sign.")
+
+
+def _value_words(series: pd.Series, display: Any) -> pd.Series | None:
+    """``series`` with each value as its registry word, when every value has one; a
+    subgroup column's "yes" / "no" / "missing" levels as words beside its data values."""
+    values = {v for v in series.dropna().unique().tolist() if isinstance(v, str)}
+    if not values or len(values) != series.dropna().nunique():
+        return None
+    for prefix in _VALUE_PREFIXES:
+        if all(has_label(prefix + v) for v in values):
+            words = {v: label(prefix + v, display=display) for v in values}
+            return series.map(lambda v: words.get(v, v) if isinstance(v, str) else v).astype(object)
+    levels = {v: label("level." + v, display=display) for v in values if has_label("level." + v)}
+    if levels and _display(display).lang != "en":
+        return series.map(lambda v: levels.get(v, display.text(v) if isinstance(v, str) else v)
+                          if isinstance(v, str) else v).astype(object)
+    return None
+
+
+def header_label(text: Any, display: Any = None) -> str:
+    """A display table's own header in the reader's language: the catalogue's word for it
+    (display tables of :mod:`lusp.early` and :mod:`lusp.trials` keep English headers as
+    keys, marked for the catalogue there), a header carrying the Hb unit looked up with
+    ``{hb}`` in its place ("Week-1 rise (g/dL)" → "Week-1 rise ({hb})"); anything else
+    unchanged. Chinese passes through (a header already said)."""
+    from lusp.i18n import gettext
+
+    d = _display(display)
+    text = str(text)
+    said = gettext(text, lang=d.lang)  # i18n: lookup
+    if said != text:
+        return d.text(said)
+    for unit in ("g/dL", "g/L"):
+        if unit in text:
+            template = text.replace(unit, "{hb}")
+            said = gettext(template, lang=d.lang)  # i18n: lookup
+            if said != template:
+                return said.replace("{hb}", d.hb_unit)
+            break
+    return d.text(text)
+
+
 def labelled(frame: pd.DataFrame, display: Any = None, *, values: bool = True, unknown: str = "humanise") -> pd.DataFrame:
     """A copy of ``frame`` for a reader: Hb columns in the display unit (rounded once,
     half-up), text columns through :meth:`Display.text`, booleans as yes/no and every
@@ -358,7 +410,8 @@ def labelled(frame: pd.DataFrame, display: Any = None, *, values: bool = True, u
             if pd.api.types.is_bool_dtype(series.dtype):
                 out[column] = series.map(lambda v: "—" if v is None or v is pd.NA else (yes if v else no)).astype(object)
             elif pd.api.types.is_string_dtype(series.dtype) or series.dtype == object:
-                out[column] = d.texts(series)
+                words = _value_words(series, d)
+                out[column] = d.texts(series) if words is None else words
     out.columns = [column_label(c, d) if has_label(f"column.{c}")
-                   else (d.text(str(c)) if unknown == "keep" else covariate_label(c, d)) for c in out.columns]
+                   else (header_label(c, d) if unknown == "keep" else covariate_label(c, d)) for c in out.columns]
     return out

@@ -255,5 +255,9 @@ def display_table(table: pd.DataFrame, *, short: bool = False) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+#: The English headers of :func:`display_table`, said where shown (lusp.labels.header_label).
+DISPLAY_HEADERS = (N_("trial"), N_("endpoint"), N_("luspatercept (published)"), N_("control (published)"),
+                   N_("this cohort"), N_("source"))
+
 __all__ = ["DIFFERENT_POPULATIONS", "ENDPOINT_SHORT", "PUBLISHED", "TABLE_COLUMNS", "TrialEndpointParams", "TrialFigure",
            "cohort_endpoints", "display_table", "trials_json", "trials_table"]

@@ -14,6 +14,8 @@ from another module is listed, file by file, by the ``xfail`` test
 """
 from __future__ import annotations
 
+import json
+
 import ast
 import re
 from functools import lru_cache
@@ -163,6 +165,17 @@ def trace(text: str, data_values=()) -> tuple[set[str], list[str]]:
 
 
 # ---- what a page shows -------------------------------------------------------------------
+def _machine_name_pattern():
+    from lusp.cohort import TABLE_COLUMNS
+
+    names = set(TABLE_COLUMNS) | {c for columns in TABLE_COLUMNS.values() for c in columns}
+    return re.compile(r"(?<![A-Za-z_])(?:" + "|".join(sorted(map(re.escape, names), key=len, reverse=True))
+                      + r")(?![A-Za-z_])")
+
+
+_MACHINE_NAME = _machine_name_pattern()
+
+
 def page_texts(at: AppTest) -> list[tuple[str, str]]:
     """``[(where, text)]``: every title, text element, metric, table header and cell, widget
     label / option / help, expander, tab and toast of the page and its sidebar."""
@@ -177,10 +190,19 @@ def page_texts(at: AppTest) -> list[tuple[str, str]]:
     for kind in ("dataframe", "table"):
         for i, frame in enumerate(getattr(at, kind)):
             value = frame.value
-            out += [(f"{kind}[{i}] header", str(c)) for c in value.columns]
+            # A header the page titles with a column_config label shows that label, not the
+            # frame's own (machine) column name.
+            try:
+                config = json.loads(frame.proto.columns or "{}")
+            except (AttributeError, ValueError):
+                config = {}
+            shown = {c: (config.get(str(c)) or {}).get("label") or str(c) for c in value.columns}
+            out += [(f"{kind}[{i}] header", shown[c]) for c in value.columns]
             out += [(f"{kind}[{i}] index", str(x)) for x in value.index if isinstance(x, str)]
             for column in value.columns:
-                out += [(f"{kind}[{i}] cell ({column})", v) for v in value[column].tolist() if isinstance(v, str)]
+                # the table and column names a user types ("patients", "day") are machine names
+                out += [(f"{kind}[{i}] cell ({shown[column]})", _MACHINE_NAME.sub(" ", v))
+                        for v in value[column].tolist() if isinstance(v, str)]
     for kind in ("selectbox", "radio", "multiselect", "number_input", "checkbox", "toggle", "button", "slider",
                  "segmented_control", "download_button", "file_uploader", "text_input"):
         try:
@@ -286,7 +308,7 @@ def test_trace_tells_the_apps_english_from_another_modules():
     assert owners == set() and left  # written nowhere: the app's own
     owners, left = trace("点击。 Click a panel to open that patient.")  # one of the app's msgids, left English
     assert owners == set() and "click a panel" in left
-    assert trace("第 3 例，共 22 例") == (set(), [])
+    assert trace("第3例，共 22 例") == (set(), [])
 
 
 # ---- the switch, the link, the browser's language -------------------------------------------
@@ -320,7 +342,7 @@ def test_a_link_with_lang_zh_opens_in_chinese_on_any_page():
     at.switch_page("app_pages/patients.py").run()
     assert at.title[0].value == "患者"
     assert _query(at, "lang") == "zh" and _query(at, "patient") == "DEMO-03"
-    assert "第 3 例，共 22 例" in [c.value for c in at.caption]
+    assert "第3例，共 22 例" in [c.value for c in at.caption]
 
 
 def test_an_unknown_language_in_the_link_is_ignored_and_named():

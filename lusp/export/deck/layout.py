@@ -281,8 +281,10 @@ def _draw_table(slide: Any, spec: Slide, top_in: float) -> None:
         table.columns[index].width = Inches(width)
     for index, height in enumerate(heights):
         table.rows[index].height = Inches(height)
+    from lusp.labels import header_label
+
     for col, name in enumerate(table_frame.columns):
-        _cell(table.cell(0, col), str(name), layout.font_pt, bold=True, fill=HEADER_FILL, colour=INK)
+        _cell(table.cell(0, col), header_label(name), layout.font_pt, bold=True, fill=HEADER_FILL, colour=INK)
     colours = spec.cell_colours or {}
     for row_index, row in enumerate(table_frame.itertuples(index=False, name=None), start=1):
         fill = "FFFFFF" if row_index % 2 else "F7F9FB"
