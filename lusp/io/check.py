@@ -181,7 +181,8 @@ class _Loader:
     def _parse_segment(self, seg: _Segment, date_parses: list) -> pd.DataFrame:
         """Typed columns of one segment; date columns are parsed in two phases."""
         frame = seg.frame
-        out = pd.DataFrame({"_row": frame["_row"].to_numpy()})
+        # copy=False: each typed column goes in as it is (a registry's Hb table is 6·10⁶ rows).
+        out = pd.DataFrame({"_row": frame["_row"].to_numpy()}, copy=False)
         required = REQUIRED_VALUES.get(seg.table, ())
         if seg.table == "doses":  # one of the two dose fields must be filled in
             required = (*required, *[f for f in ("dose_mg_kg", "dose_mg") if f in frame][:1])
@@ -328,7 +329,8 @@ class _Loader:
         for table, items in parsed.items():
             frames = []
             for seg, frame in items:
-                frame = frame.assign(_seg=index_of[id(seg)])
+                # int32: a segment index, not a 6·10⁶-row int64 column per table
+                frame = frame.assign(_seg=np.full(len(frame), index_of[id(seg)], dtype=np.int32))
                 if table == "hb":
                     frame = self._hb_to_g_l(seg, frame)
                 if table != "patients" and "date" in frame and frame["date"].notna().any():
@@ -360,9 +362,10 @@ class _Loader:
             if unit is None and self.hb_unit_option:
                 unit, how = self.hb_unit_option, "your choice"
             if unit is None:
-                present = values.dropna()
-                if len(present) and bool((present < vocab.HB_AMBIGUOUS_BELOW).all()):
-                    self._ask_hb_unit(seg, name, present.iloc[0])
+                present = values.notna().to_numpy()  # masks, not a copy of the present values
+                below = (values < vocab.HB_AMBIGUOUS_BELOW).to_numpy()
+                if present.any() and bool((below | ~present).all()):
+                    self._ask_hb_unit(seg, name, values.iloc[int(np.argmax(present))])
                 unit, how = "g/L", "values of 25 or more, possible only in g/L"
             self.hb_seg_factor[seg_index] = vocab.HB_UNIT_FACTORS[unit]
             self.hb_units_seen.add(unit)
