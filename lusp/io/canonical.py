@@ -96,7 +96,7 @@ def _patient_codes(patient_id: pd.Series, ids: pd.Index) -> tuple[np.ndarray, bo
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        arrow = values._pa_array.combine_chunks() if isinstance(values._pa_array, pa.ChunkedArray) else values._pa_array
+        arrow = values._pa_array  # chunked as read: Arrow's kernels need no combined copy
         changes = pc.fill_null(pc.not_equal(arrow.slice(1), arrow.slice(0, n - 1)), True)
         boundaries = np.flatnonzero(changes.to_numpy(zero_copy_only=False)) + 1
         if len(boundaries) < n // 4:  # grouped by patient

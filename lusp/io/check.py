@@ -83,6 +83,12 @@ _CATEGORY_WORDS = {
 # the red-cell vocabulary is lusp.io.vocab.RBC_PRODUCTS
 
 
+def _no_missing(dtype) -> bool:
+    """True when a column of ``dtype`` cannot hold a missing value: NumPy integers or booleans
+    (what the CSV parser returns for a column without blanks). Decided without a scan."""
+    return isinstance(dtype, np.dtype) and dtype.kind in "iub"
+
+
 class _Loader:
     """One load: segments → typed tables → cross-table checks → canonical frames."""
 
@@ -142,9 +148,12 @@ class _Loader:
             frame = body[keep_pos] if keep_pos else pd.DataFrame(index=body.index)
             frame.columns = [claims.get(j) or covariates[j] for j in keep_pos]
             row_numbers = pd.Series(source_rows(raw), index=body.index)
-            filled = frame.notna().any(axis=1) if keep_pos else pd.Series(False, index=body.index)
+            if keep_pos and any(_no_missing(dtype) for dtype in frame.dtypes):
+                filled = None  # a column that cannot be blank (integers) fills every row
+            else:
+                filled = frame.notna().any(axis=1) if keep_pos else pd.Series(False, index=body.index)
             frame = frame.assign(_row=row_numbers)
-            if not filled.all():  # copying a registry-size table only when there is a gap
+            if filled is not None and not filled.all():  # copying a registry-size table only when there is a gap
                 frame = frame[filled].reset_index(drop=True)
             columns = {**{t: raw.header[j] for j, t in claims.items()}, **{n: n for n in covariates.values()}}
             if missing:
@@ -660,9 +669,13 @@ class _Loader:
         for frame in out.values():
             if frame is not None and "day" in frame and len(frame):
                 rows = known(frame)
+                pid = rows["_pid"].to_numpy(dtype="int64")
+                if _no_missing(rows["day"].dtype):  # whole-number days: used as they are
+                    np.maximum.at(end, pid, rows["day"].to_numpy())
+                    continue
                 days = rows["day"].to_numpy(dtype="float64")
                 ok = ~np.isnan(days)
-                np.maximum.at(end, rows["_pid"].to_numpy(dtype="int64")[ok], days[ok])
+                np.maximum.at(end, pid[ok], days[ok])
         if "last_followup_day" in patients:
             given = patients["last_followup_day"].to_numpy(dtype="float64", na_value=np.nan)
             end = np.where(np.isnan(given), end, given)
