@@ -144,3 +144,34 @@ def test_results_are_read_only():
         results.criteria = "iwg2006"
     with pytest.raises(TypeError):
         Results("study", None, None, None)  # neither frames nor what computes them
+
+
+def test_first_hb_above_row_by_row_equals_the_expanded_search(monkeypatch):
+    """The dose-reduction rule's search (issue 16 made it row by row for short windows):
+    the same first Hb above the threshold as expanding every window into its rows."""
+    import numpy as np
+
+    from lusp.criteria import common
+    from lusp.protocol import common as protocol_common
+
+    cohort = make_cohort(
+        ["P", "Q"],
+        hb=[("P", d, v) for d, v in [(-1, 70), (3, 95), (3, 80), (5, 91), (9, 120), (30, 99)]]
+           + [("Q", d, v) for d, v in [(-1, 60), (2, 81), (4, 79)]],
+        doses=[("P", 0, 1.0), ("P", 21, 1.0), ("Q", 0, 1.0)],
+    )
+    timeline = common.build_timeline(cohort)
+    code = np.array([0, 0, 0, 1, 1, 0])
+    lo = np.array([1, 1, 10, 1, 3, 40])
+    hi = np.array([21, 4, 29, 21, 21, 50])
+    threshold = np.array([90.0, 90.0, 90.0, 80.0, 80.0, 0.0])
+    stepwise = protocol_common.first_hb_above(timeline, code, lo, hi, threshold)
+    monkeypatch.setattr(protocol_common, "_STEPWISE_MAX_ROWS", 0)
+    expanded = protocol_common.first_hb_above(timeline, code, lo, hi, threshold)
+    # By hand: P's day 3 holds 95 then 80 (descending), so 95 on day 3 is the first above 90;
+    # in days 10–29 only 120 on day 9 is outside, nothing; Q: 81 on day 2; from day 3 nothing
+    # above 80 (79); P days 40–50: no Hb at all.
+    np.testing.assert_array_equal(stepwise[0], expanded[0])
+    np.testing.assert_array_equal(stepwise[1], expanded[1])
+    np.testing.assert_array_equal(stepwise[0], [95.0, 95.0, np.nan, 81.0, np.nan, np.nan])
+    np.testing.assert_array_equal(stepwise[1], [3, 3, -1, 2, -1, -1])
