@@ -8,7 +8,7 @@ issue 3 as a JSON-serialisable dict.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -41,9 +41,14 @@ EXTRA_COLUMNS = (
 POST_HB_REPORT_G_L = 100.0
 
 
-@dataclass(frozen=True)
 class Results:
-    """Everything one analysis produced; treat the frames as read-only.
+    """Everything one analysis produced; treat the frames as read-only (the object is frozen).
+
+    The dose-protocol review is computed when ``findings`` or ``table`` (whose
+    ``protocol_findings`` / ``n_protocol_findings`` columns come from it) is first read, once
+    per object: :func:`analyze` itself does not run it, and whoever never looks at the
+    review or the table (e.g. only ``hb``) never pays for it. Built eagerly (``table`` and
+    ``findings`` given) it behaves as before.
 
     Attributes
     ----------
@@ -65,19 +70,49 @@ class Results:
         The cohort analysed.
     """
 
-    criteria: str
-    params: Any
-    protocol: str | None
-    protocol_params: Any
-    table: pd.DataFrame
-    findings: pd.DataFrame
-    hb: pd.DataFrame
-    cohort: Cohort
+    def __init__(self, criteria: str, params: Any, protocol: str | None, protocol_params: Any,
+                 table: pd.DataFrame | None = None, findings: pd.DataFrame | None = None,
+                 hb: pd.DataFrame | None = None, cohort: Cohort | None = None, *, pending: "_Pending | None" = None):
+        if pending is None and (table is None or findings is None):
+            raise TypeError("Results needs table and findings, or what computes them (pending)")
+        for name, value in (("criteria", criteria), ("params", params), ("protocol", protocol),
+                            ("protocol_params", protocol_params), ("hb", hb), ("cohort", cohort), ("_pending", pending)):
+            object.__setattr__(self, name, value)
+        # Given frames take the cached properties' places (``cached_property`` stores there).
+        if table is not None:
+            self.__dict__["table"] = table
+        if findings is not None:
+            self.__dict__["findings"] = findings
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"Results is read-only (cannot set {name!r})")
+
+    def __repr__(self) -> str:
+        return (f"Results(criteria={self.criteria!r}, protocol={self.protocol!r}, patients={len(self.cohort.patients)}, "
+                f"review={'computed' if self.review_computed else 'not computed yet'})")
+
+    @cached_property
+    def findings(self) -> pd.DataFrame:
+        """``patient_id, day, rule, kind, message``: the dose-protocol review (computed on first use)."""
+        return self._pending.findings()
+
+    @cached_property
+    def table(self) -> pd.DataFrame:
+        """One row per patient (SPEC §4 columns, extras, the set's columns); needs the review."""
+        table = self._pending.table(self.findings)
+        object.__setattr__(self, "_pending", None)  # both built: the inputs can go
+        return table
+
+    @property
+    def review_computed(self) -> bool:
+        """Whether the dose-protocol review has run for this object (``findings`` was built)."""
+        return "findings" in self.__dict__
 
     def subset(self, patient_ids) -> "Results":
         """The results of the patients in ``patient_ids`` only (for the global filters).
 
-        Every value is per patient, so this equals analysing the sub-cohort.
+        Every value is per patient, so this equals analysing the sub-cohort. The subset's
+        review and table are cut from this object's when they are first read.
         """
         keep = set(map(str, patient_ids))
 
@@ -89,10 +124,9 @@ class Results:
             params=self.params,
             protocol=self.protocol,
             protocol_params=self.protocol_params,
-            table=cut(self.table),
-            findings=cut(self.findings),
             hb=cut(self.hb),
             cohort=self.cohort.subset(keep),
+            pending=_Cut(self, cut),
         )
 
     @property
@@ -102,6 +136,39 @@ class Results:
     @property
     def protocol_label(self) -> str:
         return get_protocol(self.protocol).label if self.protocol else _("no dose-protocol review")
+
+
+class _Pending:
+    """What an analysis still owes its Results: the dose-protocol review and the table that
+    joins its findings (both run at most once, by the Results' cached properties)."""
+
+    def __init__(self, cohort: Cohort, per_patient: pd.DataFrame, with_endpoints: pd.DataFrame,
+                 protocol: str | None, protocol_params: Any):
+        self.cohort, self.per_patient, self.with_endpoints = cohort, per_patient, with_endpoints
+        self.protocol, self.protocol_params = protocol, protocol_params
+
+    def findings(self) -> pd.DataFrame:
+        if self.protocol is None:
+            return empty_findings()
+        # The review judges escalations against the criteria set's own baselines (the table
+        # before the trial endpoints were added, as when it ran inside analyze).
+        return review_protocol(self.cohort, self.per_patient, self.protocol, self.protocol_params)
+
+    def table(self, findings: pd.DataFrame) -> pd.DataFrame:
+        return _assemble(self.cohort, self.with_endpoints, findings)
+
+
+class _Cut:
+    """A subset's review and table: the full results' ones, cut to the subset's patients."""
+
+    def __init__(self, full: Results, cut):
+        self.full, self.cut = full, cut
+
+    def findings(self) -> pd.DataFrame:
+        return self.cut(self.full.findings)
+
+    def table(self, findings: pd.DataFrame) -> pd.DataFrame:
+        return self.cut(self.full.table)
 
 
 def resolve_params(kind_params: type, given: Any) -> Any:
@@ -139,20 +206,20 @@ def analyze(cohort: Cohort, criteria: str = "study", params: Any = None, protoco
     per_patient = criteria_set.evaluate(cohort, params)
 
     if protocol in (None, "none"):
-        protocol, protocol_params, findings = None, None, empty_findings()
+        protocol, protocol_params = None, None
     else:
+        # Resolved (and range-checked) now; the review itself runs when first asked for.
         protocol_params = resolve_params(get_protocol(protocol).Params, protocol_params)
-        findings = review_protocol(cohort, per_patient, protocol, protocol_params)
 
     exclusion = getattr(params, "tx_exclusion_days", common.DEFAULT_TX_EXCLUSION_DAYS)
     # The MEDALIST / COMMANDS endpoints are informational columns under every criteria set
     # (CRITERIA.md "Trial endpoints"), so they are added here once, not by each set.
-    per_patient = add_trial_endpoints(cohort, per_patient, tx_exclusion_days=exclusion)
-    table = _assemble(cohort, per_patient, findings)
+    with_endpoints = add_trial_endpoints(cohort, per_patient, tx_exclusion_days=exclusion)
     hb = cohort.hb.assign(
         transfusion_affected=pd.array(common.transfusion_affected_mask(cohort, exclusion), dtype="boolean")
     )
-    return Results(criteria, params, protocol, protocol_params, table, findings, hb, cohort)
+    pending = _Pending(cohort, per_patient, with_endpoints, protocol, protocol_params)
+    return Results(criteria, params, protocol, protocol_params, hb=hb, cohort=cohort, pending=pending)
 
 
 def _assemble(cohort: Cohort, per_patient: pd.DataFrame, findings: pd.DataFrame) -> pd.DataFrame:

@@ -44,8 +44,15 @@ _DAY_MIN, _DAY_MAX = -(2**31) + 1, 2**31 - 2
 
 def day_key(code: np.ndarray, day: np.ndarray) -> np.ndarray:
     """The sort key ``code · 2³² + (day + 2³¹)`` (days clipped to the int32 range)."""
-    day = np.clip(np.asarray(day, dtype=np.int64), _DAY_MIN, _DAY_MAX)
-    return np.asarray(code, dtype=np.int64) * _CODE_SHIFT + day + _DAY_OFFSET
+    day = np.asarray(day, dtype=np.int64)
+    if day.size and (day.min() < _DAY_MIN or day.max() > _DAY_MAX):
+        day = np.clip(day, _DAY_MIN, _DAY_MAX)  # only when a day is out of range: no copy otherwise
+    key = np.asarray(code, dtype=np.int64) * _CODE_SHIFT
+    if isinstance(key, np.ndarray) and key.shape == np.broadcast_shapes(key.shape, day.shape):
+        key += day  # one new array for the key, the sums in place
+        key += _DAY_OFFSET
+        return key
+    return key + day + _DAY_OFFSET
 
 
 def patient_codes(patient_ids: pd.Series, patients: pd.DataFrame) -> np.ndarray:
@@ -88,7 +95,10 @@ def end_of_followup(cohort: Cohort) -> np.ndarray:
         codes = patient_codes(frame["patient_id"], patients)
         days = frame["day"].to_numpy(dtype=np.int64)
         keep = codes >= 0
-        np.maximum.at(last_record, codes[keep], days[keep])
+        if keep.all():  # a loaded cohort: every row's patient is known, no filtered copies
+            np.maximum.at(last_record, codes, days)
+        else:
+            np.maximum.at(last_record, codes[keep], days[keep])
     last_record[last_record == np.iinfo(np.int64).min] = 0
     if "last_followup_day" in patients.columns:
         given = pd.to_numeric(patients["last_followup_day"], errors="coerce").astype("Float64")
@@ -228,16 +238,20 @@ def _build_timeline(cohort: Cohort, exclusion_days: int) -> Timeline:
     hb_day = hb["day"].to_numpy(dtype=np.int64)
     hb_g_l = hb["hb_g_l"].to_numpy(dtype=np.float64)
     usable = (hb_code >= 0) & np.isfinite(hb_g_l)
-    rows = np.flatnonzero(usable)
-    if len(rows) < len(usable):
+    rows = None  # every row usable: positions are the identity, never materialised twice
+    if not usable.all():
+        rows = np.flatnonzero(usable)
         hb_code, hb_day, hb_g_l = hb_code[rows], hb_day[rows], hb_g_l[rows]
     hb_key = day_key(hb_code, hb_day)
     sub = _sort_by_key_then_descending(hb_key, hb_g_l)
-    # A loaded cohort is usually in timeline order already; then the four 6·10⁶-row
-    # gathers are skipped (the arrays are read-only views, never written to).
-    if not np.array_equal(sub, np.arange(len(sub))):
+    # A loaded cohort is usually in timeline order already (sub is None); then the four
+    # 6·10⁶-row gathers are skipped (the arrays are read-only views, never written to).
+    if sub is not None:
         hb_code, hb_day, hb_g_l, hb_key = hb_code[sub], hb_day[sub], hb_g_l[sub], hb_key[sub]
-    order = rows[sub]
+    if rows is None:
+        order = np.arange(len(hb_key), dtype=np.int64) if sub is None else sub
+    else:
+        order = rows if sub is None else rows[sub]
 
     affected = transfusion_affected(hb_key, hb_code, hb_day, tx_key, tx_code, tx_day, exclusion_days)
     return Timeline(
@@ -248,7 +262,7 @@ def _build_timeline(cohort: Cohort, exclusion_days: int) -> Timeline:
         hb_g_l=hb_g_l,
         hb_affected=affected,
         hb_key=hb_key,
-        hb_row=order.astype(np.int64),
+        hb_row=np.asarray(order, dtype=np.int64),
         tx_code=tx_code,
         tx_day=tx_day,
         tx_units=tx_units,
@@ -257,20 +271,31 @@ def _build_timeline(cohort: Cohort, exclusion_days: int) -> Timeline:
     )
 
 
-def _sort_by_key_then_descending(key: np.ndarray, value: np.ndarray) -> np.ndarray:
-    """Order by ``key``, ties by descending ``value``.
+def _sort_by_key_then_descending(key: np.ndarray, value: np.ndarray) -> np.ndarray | None:
+    """Order by ``key``, ties by descending ``value``; ``None`` when that is the order given.
 
-    Loaded tables are already sorted by patient and day, so a stable sort of the key is
-    nearly linear; only the (rare) rows sharing a patient-day are sorted again by value.
+    Loaded tables are already sorted by patient and day: one O(n) comparison finds that and
+    no sort or position array is made; otherwise a stable sort of the key (nearly linear on
+    nearly sorted keys). Only the (rare) rows sharing a patient-day are sorted again by value.
     """
-    order = np.argsort(key, kind="stable")
-    sorted_key = key[order]
-    tie = np.r_[False, sorted_key[1:] == sorted_key[:-1]]
+    in_order = len(key) < 2 or bool((key[1:] >= key[:-1]).all())
+    order = None if in_order else np.argsort(key, kind="stable")
+    sorted_key = key if order is None else key[order]
+    tie = sorted_key[1:] == sorted_key[:-1]
     if tie.any():
+        tie = np.r_[False, tie]
         in_group = tie | np.r_[tie[1:], False]
         positions = np.flatnonzero(in_group)
-        members = order[positions]
-        order[positions] = members[np.lexsort((-value[members], key[members]))]
+        if order is None:
+            members = positions
+            regrouped = members[np.lexsort((-value[members], key[members]))]
+            if np.array_equal(regrouped, members):
+                return None  # ties already by descending value
+            order = np.arange(len(key))
+        else:
+            members = order[positions]
+            regrouped = members[np.lexsort((-value[members], key[members]))]
+        order[positions] = regrouped
     return order
 
 
@@ -283,10 +308,16 @@ def transfusion_affected(hb_key, hb_code, hb_day, tx_key, tx_code, tx_day, exclu
     """
     if len(tx_key) == 0 or len(hb_key) == 0:
         return np.zeros(len(hb_key), dtype=bool)
-    prev = np.searchsorted(tx_key, hb_key, side="left") - 1
-    safe = np.maximum(prev, 0)
-    same_patient = (prev >= 0) & (tx_code[safe] == hb_code)
-    return same_patient & (hb_day - tx_day[safe] <= exclusion_days)
+    # In place where possible: each step over 6·10⁶ Hb rows would otherwise be a new array.
+    prev = np.searchsorted(tx_key, hb_key, side="left")
+    prev -= 1
+    found = prev >= 0
+    np.maximum(prev, 0, out=prev)
+    found &= tx_code[prev] == hb_code
+    gap = tx_day[prev]
+    np.subtract(hb_day, gap, out=gap)
+    found &= gap <= exclusion_days
+    return found
 
 
 def transfusion_affected_mask(cohort: Cohort, exclusion_days: int = DEFAULT_TX_EXCLUSION_DAYS) -> np.ndarray:

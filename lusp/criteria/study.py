@@ -272,8 +272,21 @@ def add_coverage(table: pd.DataFrame, units: np.ndarray, window: int, recorded: 
     table["baseline_window_days"] = common.nullable_int(np.full(n, window), np.zeros(n, bool))
     table["baseline_recorded_days"] = common.nullable_int(recorded, np.zeros(n, bool))
     table["baseline_complete"] = common.nullable_bool(complete, np.zeros(n, bool))
-    table["baseline_units_text"] = pd.array(
-        [baseline_units_text(u, window, int(r), bool(c)) for u, r, c in zip(units, recorded, complete)], dtype="string")
+    table["baseline_units_text"] = pd.array(_units_texts(units, window, recorded, complete), dtype="string")
+
+
+def _units_texts(units, window: int, recorded, complete) -> pa.Array:
+    """:func:`baseline_units_text` of every patient, the sentence made once per distinct
+    (units, recorded days, complete) triple — a registry has a few hundred of them, not 10⁵ —
+    and gathered with one Arrow ``take``."""
+    n = len(units)
+    if n == 0:
+        return pa.array([], type=pa.string())
+    keys = np.column_stack([np.asarray(units, dtype=np.float64), np.asarray(recorded, dtype=np.float64),
+                            np.asarray(complete, dtype=np.float64)])
+    unique, inverse = np.unique(keys, axis=0, return_inverse=True)
+    texts = [baseline_units_text(u, window, int(r), bool(c)) for u, r, c in unique.tolist()]
+    return pa.array(texts, type=pa.string()).take(pa.array(inverse.ravel()))
 
 
 def _not_evaluable_reasons(td, td_short, followup, has_baseline, has_post, p: StudyParams) -> np.ndarray:

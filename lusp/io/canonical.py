@@ -10,7 +10,7 @@ import functools
 
 import numpy as np
 import pandas as pd
-from pandas.api.types import is_bool_dtype, is_numeric_dtype
+from pandas.api.types import is_bool_dtype, is_integer_dtype, is_numeric_dtype
 
 from lusp import codes as common  # patient codes handed to the analysis
 from lusp.cohort import TABLE_COLUMNS, TABLES, empty_table
@@ -38,7 +38,9 @@ def canonical_tables(patients: pd.DataFrame, out) -> dict[str, pd.DataFrame]:
         for col, dtype in TABLE_COLUMNS[table].items():
             if col in frame:
                 series = frame[col]
-                cols[col] = series.round().astype(dtype) if col == "day" else series.astype(dtype)
+                if col == "day" and not is_integer_dtype(series.dtype):
+                    series = series.round()  # days read as whole numbers need no rounding
+                cols[col] = series.astype(dtype)
             else:
                 cols[col] = _missing_column(dtype, frame.index)
         codes = frame["_pid"].to_numpy(dtype="int64")
@@ -47,10 +49,12 @@ def canonical_tables(patients: pd.DataFrame, out) -> dict[str, pd.DataFrame]:
             cols["patient_id"] = pd.Series(patients["patient_id"].astype("string").array.take(codes), index=frame.index)
         if table == "transfusions":
             cols["product"] = cols["product"].fillna("RBC")
-        result[table] = _sorted(pd.DataFrame(cols), codes)
+        # copy=False: the columns go in as they are, each its own block (pandas would
+        # otherwise stack same-dtype columns into one new 2-D block, copying all of them).
+        result[table], sorted_codes = _sorted(pd.DataFrame(cols, copy=False), codes)
         # Hand the codes to the analysis (it would otherwise hash these ids again). The
         # sorted table is ordered by code first, so its codes are the sorted codes.
-        common.remember_codes(result[table]["patient_id"], result["patients"], np.sort(codes, kind="stable"))
+        common.remember_codes(result[table]["patient_id"], result["patients"], sorted_codes)
     return result
 
 
@@ -92,7 +96,7 @@ def _patient_codes(patient_id: pd.Series, ids: pd.Index) -> tuple[np.ndarray, bo
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        arrow = values._pa_array.combine_chunks() if isinstance(values._pa_array, pa.ChunkedArray) else values._pa_array
+        arrow = values._pa_array  # chunked as read: Arrow's kernels need no combined copy
         changes = pc.fill_null(pc.not_equal(arrow.slice(1), arrow.slice(0, n - 1)), True)
         boundaries = np.flatnonzero(changes.to_numpy(zero_copy_only=False)) + 1
         if len(boundaries) < n // 4:  # grouped by patient
@@ -113,25 +117,26 @@ def _patient_codes(patient_id: pd.Series, ids: pd.Index) -> tuple[np.ndarray, bo
     return out, clean
 
 
-def _sorted(frame: pd.DataFrame, codes: np.ndarray) -> pd.DataFrame:
+def _sorted(frame: pd.DataFrame, codes: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
     """Sorted by patient (codes are ranks by ``patient_id``) then day; rows tied on both are
-    ordered by every other column, so the file's row order never matters."""
+    ordered by every other column, so the file's row order never matters. Returns the
+    sorted frame and its rows' codes (the codes sorted)."""
     if not len(frame):
-        return frame.reset_index(drop=True)
+        return frame.reset_index(drop=True), codes
     day = frame["day"].to_numpy()
     same = codes[1:] == codes[:-1]
     already = bool(((codes[1:] > codes[:-1]) | (same & (day[1:] > day[:-1]))).all())
     if already:  # registries are usually written sorted: an O(n) check saves the sort
-        return frame.reset_index(drop=True)
+        return frame.reset_index(drop=True), codes
     order = np.lexsort((day, codes))
     c, d = codes[order], day[order]
     ties = (c[1:] == c[:-1]) & (d[1:] == d[:-1])
     if ties.any():
         keys = ["patient_id", "day"] + [col for col in frame.columns if col not in ("patient_id", "day")]
-        return frame.sort_values(keys, kind="stable", na_position="last").reset_index(drop=True)
+        return frame.sort_values(keys, kind="stable", na_position="last").reset_index(drop=True), c
     if (np.diff(order) == 1).all():
-        return frame.reset_index(drop=True)
-    return frame.take(order).reset_index(drop=True)
+        return frame.reset_index(drop=True), codes
+    return frame.take(order).reset_index(drop=True), c
 
 
 def _covariate(raw: pd.Series) -> pd.Series:

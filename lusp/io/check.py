@@ -86,6 +86,12 @@ _CATEGORY_WORDS = {
 # the red-cell vocabulary is lusp.io.vocab.RBC_PRODUCTS
 
 
+def _no_missing(dtype) -> bool:
+    """True when a column of ``dtype`` cannot hold a missing value: NumPy integers or booleans
+    (what the CSV parser returns for a column without blanks). Decided without a scan."""
+    return isinstance(dtype, np.dtype) and dtype.kind in "iub"
+
+
 class _Loader:
     """One load: segments → typed tables → cross-table checks → canonical frames."""
 
@@ -146,9 +152,12 @@ class _Loader:
             frame = body[keep_pos] if keep_pos else pd.DataFrame(index=body.index)
             frame.columns = [claims.get(j) or covariates[j] for j in keep_pos]
             row_numbers = pd.Series(source_rows(raw), index=body.index)
-            filled = frame.notna().any(axis=1) if keep_pos else pd.Series(False, index=body.index)
+            if keep_pos and any(_no_missing(dtype) for dtype in frame.dtypes):
+                filled = None  # a column that cannot be blank (integers) fills every row
+            else:
+                filled = frame.notna().any(axis=1) if keep_pos else pd.Series(False, index=body.index)
             frame = frame.assign(_row=row_numbers)
-            if not filled.all():  # copying a registry-size table only when there is a gap
+            if filled is not None and not filled.all():  # copying a registry-size table only when there is a gap
                 frame = frame[filled].reset_index(drop=True)
             columns = {**{t: raw.header[j] for j, t in claims.items()}, **{n: n for n in covariates.values()}}
             if missing:
@@ -187,7 +196,8 @@ class _Loader:
     def _parse_segment(self, seg: _Segment, date_parses: list) -> pd.DataFrame:
         """Typed columns of one segment; date columns are parsed in two phases."""
         frame = seg.frame
-        out = pd.DataFrame({"_row": frame["_row"].to_numpy()})
+        # copy=False: each typed column goes in as it is (a registry's Hb table is 6·10⁶ rows).
+        out = pd.DataFrame({"_row": frame["_row"].to_numpy()}, copy=False)
         required = REQUIRED_VALUES.get(seg.table, ())
         if seg.table == "doses":  # one of the two dose fields must be filled in
             required = (*required, *[f for f in ("dose_mg_kg", "dose_mg") if f in frame][:1])
@@ -338,7 +348,8 @@ class _Loader:
         for table, items in parsed.items():
             frames = []
             for seg, frame in items:
-                frame = frame.assign(_seg=index_of[id(seg)])
+                # int32: a segment index, not a 6·10⁶-row int64 column per table
+                frame = frame.assign(_seg=np.full(len(frame), index_of[id(seg)], dtype=np.int32))
                 if table == "hb":
                     frame = self._hb_to_g_l(seg, frame)
                 if table != "patients" and "date" in frame and frame["date"].notna().any():
@@ -371,9 +382,10 @@ class _Loader:
                 unit, how = self.hb_unit_option, "your choice"
             how_said = Text(_HOW[how])  # i18n: lookup
             if unit is None:
-                present = values.dropna()
-                if len(present) and bool((present < vocab.HB_AMBIGUOUS_BELOW).all()):
-                    self._ask_hb_unit(seg, name, present.iloc[0])
+                present = values.notna().to_numpy()  # masks, not a copy of the present values
+                below = (values < vocab.HB_AMBIGUOUS_BELOW).to_numpy()
+                if present.any() and bool((below | ~present).all()):
+                    self._ask_hb_unit(seg, name, values.iloc[int(np.argmax(present))])
                 unit, how = "g/L", "values of 25 or more, possible only in g/L"
                 how_said = Text("values of 25 or more, possible only in g/L")
             self.hb_seg_factor[seg_index] = vocab.HB_UNIT_FACTORS[unit]
@@ -683,9 +695,13 @@ class _Loader:
         for frame in out.values():
             if frame is not None and "day" in frame and len(frame):
                 rows = known(frame)
+                pid = rows["_pid"].to_numpy(dtype="int64")
+                if _no_missing(rows["day"].dtype):  # whole-number days: used as they are
+                    np.maximum.at(end, pid, rows["day"].to_numpy())
+                    continue
                 days = rows["day"].to_numpy(dtype="float64")
                 ok = ~np.isnan(days)
-                np.maximum.at(end, rows["_pid"].to_numpy(dtype="int64")[ok], days[ok])
+                np.maximum.at(end, pid[ok], days[ok])
         if "last_followup_day" in patients:
             given = patients["last_followup_day"].to_numpy(dtype="float64", na_value=np.nan)
             end = np.where(np.isnan(given), end, given)

@@ -60,7 +60,7 @@ def parse_numbers(col: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
         values = col.astype("float64")
         blank = values.isna()
         bad = pd.Series(np.isinf(values.to_numpy()), index=col.index)
-        return values.where(~bad), blank, bad
+        return (values.where(~bad) if bad.any() else values), blank, bad
     blank = blank_of(col)
     values = pd.to_numeric(col, errors="coerce") if col.dtype == object else None
     text = col.astype("string").str.strip().str.replace(_DECIMAL_COMMA, r"\1.\2", regex=True)
@@ -78,6 +78,12 @@ def parse_numbers(col: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
 def parse_days(col: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Study days: ``(float64 whole-number values, blank, bad)``; fractions are bad."""
     if is_integer_dtype(col) and not is_bool_dtype(col):  # the registry fast path: nothing to round
+        if isinstance(col.dtype, np.dtype):
+            # NumPy integers (no blanks) stay integers when every day is plausible: no float
+            # copy now, no rounding in the canonical table.
+            bad = (col > MAX_ABS_STUDY_DAY) | (col < -MAX_ABS_STUDY_DAY)
+            if not bad.any():
+                return col, pd.Series(False, index=col.index), bad
         values = col.astype("float64")
         bad = values.abs() > MAX_ABS_STUDY_DAY
         return values.where(~bad), pd.Series(False, index=col.index), bad

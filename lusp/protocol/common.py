@@ -152,12 +152,20 @@ def max_unaffected_hb_between(timeline: common.Timeline, code: np.ndarray, lo_da
     if not nonempty.any():
         return out
     # Affected values never win; a trailing −inf keeps every bound (≤ len) a valid index.
-    values = np.append(np.where(timeline.hb_affected, -np.inf, timeline.hb_g_l), -np.inf)
+    # Filled in place: one array of the Hb rows' size, not a masked copy and then its append.
+    values = np.empty(len(timeline.hb_g_l) + 1)
+    values[:-1] = timeline.hb_g_l
+    values[:-1][timeline.hb_affected] = -np.inf
+    values[-1] = -np.inf
     bounds = np.empty(2 * len(code), dtype=np.int64)
     bounds[0::2], bounds[1::2] = lo, hi
     best = np.where(nonempty, np.maximum.reduceat(values, bounds)[0::2], -np.inf)
     out[np.isfinite(best)] = best[np.isfinite(best)]
     return out
+
+
+#: Windows up to this many Hb rows are searched row by row (see :func:`first_hb_above`).
+_STEPWISE_MAX_ROWS = 64
 
 
 def first_hb_above(timeline: common.Timeline, code: np.ndarray, lo_day: np.ndarray, hi_day: np.ndarray,
@@ -173,6 +181,22 @@ def first_hb_above(timeline: common.Timeline, code: np.ndarray, lo_day: np.ndarr
     day = np.full(len(code), -1, dtype=np.int64)
     total = int(counts.sum())
     if total == 0:
+        return value, day
+    if counts.max() <= _STEPWISE_MAX_ROWS:
+        # Row k of every window still without a hit, k = 0, 1, …: as many passes as the
+        # longest window has rows (a few dozen at most), each over the windows still open —
+        # instead of expanding every window into (window, row) pairs (millions of them).
+        limit = np.broadcast_to(common.round_g_l(threshold), counts.shape)
+        open_ = np.flatnonzero(counts > 0)
+        k = 0
+        while len(open_):
+            rows = lo[open_] + k
+            hit = common.round_g_l(timeline.hb_g_l[rows]) > limit[open_]
+            done = open_[hit]
+            value[done] = timeline.hb_g_l[rows[hit]]
+            day[done] = timeline.hb_day[rows[hit]]
+            k += 1
+            open_ = open_[~hit & (counts[open_] > k)]
         return value, day
     owner = np.repeat(np.arange(len(code)), counts)
     rows = np.repeat(lo, counts) + (np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts))

@@ -175,7 +175,7 @@ def source_rows(raw: RawTable) -> np.ndarray:
     """The row number the user sees for each body row of ``raw``."""
     if isinstance(raw, MappedTable) and raw.row_numbers is not None:
         return raw.row_numbers
-    return np.arange(len(raw.body)) + raw.first_row
+    return np.arange(raw.first_row, raw.first_row + len(raw.body))  # one array, not arange + a sum
 
 
 def text(col: pd.Series) -> pd.Series:
