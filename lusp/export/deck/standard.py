@@ -8,7 +8,7 @@ can stay in g/L when g/dL is in force.
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -172,13 +172,29 @@ def build_deck(
     display: Display | None = None,
     basket: DeckBasket | Iterable[DeckItem] = (),
     subgroup_covariates: Sequence[str] | None = None,
+    progress: Callable[[float, str], None] | None = None,
 ) -> bytes:
-    """The one-click deck: :func:`standard_slides` then the basket's slides, as PPTX bytes."""
+    """The one-click deck: :func:`standard_slides` then the basket's slides, as PPTX bytes.
+
+    The charts render in parallel in the warm render pool (:mod:`lusp.render_pool`) while
+    the other slides are built. ``progress(fraction, step)`` is called as the build goes
+    on (the app draws it as a progress bar), always from the calling thread."""
+    from lusp.export.deck.charts import resolve_images
+    from lusp.render_pool import render_batch
+
+    report = progress or (lambda fraction, step: None)
     d = as_display(display or hb_unit)
     items = basket.items if isinstance(basket, DeckBasket) else tuple(basket)
-    slides = standard_slides(results, filters=filters, display=d, subgroup_covariates=subgroup_covariates)
+    report(0.0, "numbers, text and tables")
+    with render_batch():
+        slides = standard_slides(results, filters=filters, display=d, subgroup_covariates=subgroup_covariates)
+    report(0.4, "charts")
+    slides = resolve_images(slides, lambda done, total: report(0.4 + 0.4 * done / total, f"charts ({done} of {total})"))
     slides += _localised([item.to_slide() for item in items], d)
-    return render_deck(slides, deck_context(results, filters=filters))
+    report(0.8, "laying out the slides")
+    deck = render_deck(slides, deck_context(results, filters=filters))
+    report(1.0, "done")
+    return deck
 
 
 def _localised(slides: list[Slide], d: Display) -> list[Slide]:
