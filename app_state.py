@@ -55,6 +55,9 @@ Session-state keys (the state of record)
 ``deck_basket``, ``deck_basket_notice`` (accessors in ``app_pages/_export_ui.py``)
     The session's deck basket (a :class:`lusp.export.deck.DeckBasket`: charts and tables the
     user added, with the filters in force then) and the one-time notice after an add.
+``deck_built`` (``app_pages/_export_ui.py``)
+    ``(view, pptx bytes)``: the last deck this session built, offered for download while the
+    view, the basket and the date are the same (session only, never shared).
 ``present_mode``, ``present_step`` (accessors in ``app_pages/_export_ui.py``)
     Presentation mode on/off (also ``?present=1``) and the screen shown.
 
