@@ -39,145 +39,154 @@ def _index(frame: pd.DataFrame) -> tuple[list[str], dict[str, str], pd.DataFrame
 
 
 ids, _labels, by_id = app_state.cached("patient_index", lambda: _index(table))
-wanted = app_state.patient_id()
-if wanted is not None and wanted not in by_id.index:
-    where = "in this cohort" if wanted not in set(app_state.full_results().table["patient_id"].astype(str)) \
-        else "among the patients the filters leave"
-    st.warning(f"Patient {md(wanted)} is not {where}; showing {md(ids[0])} instead.")
-    wanted = None
-current = wanted or ids[0]
-if app_state.patient_id() != current:
-    app_state.set_patient(current)
+@st.fragment
+def _patient_view() -> None:
+    """The patient picker, the patient and the grid of all patients. A patient switch (the
+    select box, Previous / Next, a click on a panel) reruns only this part, not the sidebar
+    and the page above it (issue 16); the URL is rewritten here, as app.py does after a run."""
+    wanted = app_state.patient_id()
+    if wanted is not None and wanted not in by_id.index:
+        where = "in this cohort" if wanted not in set(app_state.full_results().table["patient_id"].astype(str)) \
+            else "among the patients the filters leave"
+        st.warning(f"Patient {md(wanted)} is not {where}; showing {md(ids[0])} instead.")
+        wanted = None
+    current = wanted or ids[0]
+    if app_state.patient_id() != current:
+        app_state.set_patient(current)
 
 
-_label = _labels.__getitem__
+    _label = _labels.__getitem__
 
 
-def _step(offset: int) -> None:
-    position = ids.index(app_state.patient_id()) if app_state.patient_id() in ids else 0
-    app_state.set_patient(ids[(position + offset) % len(ids)])
+    def _step(offset: int) -> None:
+        position = ids.index(app_state.patient_id()) if app_state.patient_id() in ids else 0
+        app_state.set_patient(ids[(position + offset) % len(ids)])
 
 
-pick, prev_col, next_col, where_col = st.columns([4, 1.5, 1.2, 1.5], vertical_alignment="bottom")
-if "w_patient" not in st.session_state or st.session_state["w_patient"] not in ids:
-    st.session_state["w_patient"] = current
-chosen = pick.selectbox("Patient (type to search)", ids, key="w_patient", format_func=_label)
-if chosen != app_state.patient_id():
-    app_state.set_patient(chosen, from_widget=True)
-prev_col.button("◀ Previous", key="w_prev", on_click=_step, args=(-1,), width="stretch")
-next_col.button("Next ▶", key="w_next", on_click=_step, args=(1,), width="stretch")
-pid = app_state.patient_id()
-where_col.caption(f"Patient {ids.index(pid) + 1} of {len(ids)}")
+    pick, prev_col, next_col, where_col = st.columns([4, 1.5, 1.2, 1.5], vertical_alignment="bottom")
+    if "w_patient" not in st.session_state or st.session_state["w_patient"] not in ids:
+        st.session_state["w_patient"] = current
+    chosen = pick.selectbox("Patient (type to search)", ids, key="w_patient", format_func=_label)
+    if chosen != app_state.patient_id():
+        app_state.set_patient(chosen, from_widget=True)
+    prev_col.button("◀ Previous", key="w_prev", on_click=_step, args=(-1,), width="stretch")
+    next_col.button("Next ▶", key="w_next", on_click=_step, args=(1,), width="stretch")
+    pid = app_state.patient_id()
+    where_col.caption(f"Patient {ids.index(pid) + 1} of {len(ids)}")
 
-row = by_id.loc[pid]
-chart_col, info_col = st.columns([3, 1.25])
-with chart_col:
-    fig = app_state.cached("trajectory", lambda: patient_trajectory(results, pid, hb_unit=app_state.hb_unit()), pid)
-    # The key names the exported PNG: the patient's own file, not "patient_trajectory.png".
-    _ui.show_chart(fig, key=f"trajectory_{pid}")
-    td_patient = bool(pd.notna(row["td_baseline"]) and row["td_baseline"])
-    st.caption("Filled circles: Hb used for response. Hollow circles: Hb measured within the exclusion window after "
-               "an RBC transfusion (shown, not used). Shaded wine: transient spike. "
-               + ("Shaded: the longest transfusion-free run (blue when it reached transfusion independence)."
-                  if td_patient else "Dotted blue line: the Hb an NTD patient had to reach (baseline + the NTD rise)."))
-    _manuscript_ui.patient_summary_downloads(results, pid)
+    row = by_id.loc[pid]
+    chart_col, info_col = st.columns([3, 1.25])
+    with chart_col:
+        fig = app_state.cached("trajectory", lambda: patient_trajectory(results, pid, hb_unit=app_state.hb_unit()), pid)
+        # The key names the exported PNG: the patient's own file, not "patient_trajectory.png".
+        _ui.show_chart(fig, key=f"trajectory_{pid}")
+        td_patient = bool(pd.notna(row["td_baseline"]) and row["td_baseline"])
+        st.caption("Filled circles: Hb used for response. Hollow circles: Hb measured within the exclusion window after "
+                   "an RBC transfusion (shown, not used). Shaded wine: transient spike. "
+                   + ("Shaded: the longest transfusion-free run (blue when it reached transfusion independence)."
+                      if td_patient else "Dotted blue line: the Hb an NTD patient had to reach (baseline + the NTD rise)."))
+        _manuscript_ui.patient_summary_downloads(results, pid)
 
-with info_col:
-    outcome = str(row["outcome"])
-    st.markdown(f"### :material/person: {md(pid)}")
-    st.markdown(
-        f"<span style='background:{palette.outcome_colour(outcome)};color:white;padding:4px 10px;"
-        f"border-radius:6px;font-weight:600'>{html.escape(palette.OUTCOME_LABELS.get(outcome, outcome))}</span>",
-        unsafe_allow_html=True,
+    with info_col:
+        outcome = str(row["outcome"])
+        st.markdown(f"### :material/person: {md(pid)}")
+        st.markdown(
+            f"<span style='background:{palette.outcome_colour(outcome)};color:white;padding:4px 10px;"
+            f"border-radius:6px;font-weight:600'>{html.escape(palette.OUTCOME_LABELS.get(outcome, outcome))}</span>",
+            unsafe_allow_html=True,
+        )
+        st.markdown(f"**Why:** {md(_ui.text(row['reason']))}")
+        if "not_evaluable_reason" in row and pd.notna(row["not_evaluable_reason"]) and str(row["not_evaluable_reason"]):
+            st.markdown(f"**Not evaluable:** {md(_ui.text(row['not_evaluable_reason']))}")
+        display = _ui.display()
+
+        def burden(value) -> str:
+            return "—" if pd.isna(value) else f"{display.number(value, 1)} U/28 d"
+
+        complete = "baseline_complete" not in row or pd.isna(row["baseline_complete"]) or bool(row["baseline_complete"])
+        units_text = str(row["baseline_units_text"]) if "baseline_units_text" in row and pd.notna(row["baseline_units_text"]) \
+            else (f"{float(row['units_baseline']):g} U" if pd.notna(row.get("units_baseline")) else "")
+        after_text = (f"{float(row['units_after']):g} U in {int(row['followup_days'])} days"
+                      if pd.notna(row.get("units_after")) and pd.notna(row.get("followup_days")) else "—")
+
+        facts = pd.DataFrame(
+            [
+                ("Diagnosis", str(row["diagnosis"])),
+                ("TD at baseline", _ui.flag_text(row["td_baseline"]) + (f" ({units_text})" if units_text else "")),
+                ("Baseline Hb", _ui.hb_value(row["baseline_hb_g_l"])),
+                ("Peak Hb", _ui.hb_value(row["peak_hb_g_l"])
+                 + (f" (day {int(row['peak_hb_day'])})" if "peak_hb_day" in row and pd.notna(row["peak_hb_day"]) else "")),
+                ("Hb rise", _ui.hb_value(row["hb_rise_g_l"], signed=True)),
+                ("Early rise (days 1–14)", _ui.flag_text(row["early_rise"])),
+                ("RBC units after day 0", after_text),
+                ("Burden before → after", f"{burden(row['burden_before_u28'])} → {burden(row['burden_after_u28'])}"
+                 + ("" if complete else " (before: recorded days only)")),
+                ("Longest transfusion-free run", "—" if pd.isna(row["longest_tf_days"]) else f"{int(row['longest_tf_days'])} days"),
+                # Transfusion independence is a TD criterion; an NTD patient is judged by the Hb rise.
+                ("Transfusion independence", _ui.flag_text(row["ti_achieved"]) if td_patient
+                 else "not applicable (NTD: response by Hb rise)"),
+                ("Transient spike", _ui.flag_text(row["transient_spike"])
+                 + (" (after a transfusion)" if pd.notna(row["spike_after_transfusion"]) and bool(row["spike_after_transfusion"]) else "")),
+                ("Doses", f"{plural(int(row['n_doses']), 'dose')} (max {dose_text(float(row['max_dose_mg_kg']))} mg/kg)"
+                 if pd.notna(row["n_doses"]) and pd.notna(row["max_dose_mg_kg"]) else "—"),
+                ("Follow-up", "—" if pd.isna(row["followup_days"]) else f"{int(row['followup_days'])} days"),
+            ],
+            columns=["", "Value"],
+        )
+        _ui.show_table(facts, key="patient_facts", static=True)
+
+        st.markdown(f"**Dose-protocol review** ({results.protocol_label if hasattr(results, 'protocol_label') else ''})")
+        findings = results.findings[results.findings["patient_id"].astype(str) == pid]
+        if findings.empty:
+            st.caption("No protocol findings for this patient.")
+        for finding in findings.itertuples():
+            icon = ":material/warning:" if finding.kind == "finding" else ":material/info:"
+            st.markdown(f"{icon} {md(_ui.text(finding.message))}")
+
+        patients = results.cohort.patients
+        covariates = patients[patients["patient_id"].astype(str) == pid].drop(columns=["patient_id"])
+        if not covariates.empty:
+            st.markdown("**Covariates**")
+            values = covariates.iloc[0]
+            shown = pd.DataFrame({"Covariate": [covariate_label(c) for c in values.index],
+                                  "Value": [_ui.value_text(v) for v in values.tolist()]})
+            _ui.show_table(shown, key="patient_covariates", static=True)
+
+    st.divider()
+    st.subheader("All patients")
+    sort_col, view_col, note_col = st.columns([2, 2, 3], vertical_alignment="bottom")
+    view = view_col.radio("Show", ["whole course", "first 8 weeks (spike)"], key="w_grid_view", horizontal=True,
+                          help="First 8 weeks: baseline, the day 1–7 window, the early peak and its fall, transfusions.")
+    st.session_state.setdefault("w_grid_sort", app_state.grid_sort())
+    sort = sort_col.radio("Sort by", list(SORT_KEYS), key="w_grid_sort", format_func=SORT_KEYS.get, horizontal=True)
+    app_state.set_grid_sort(sort)
+    order = app_state.cached("grid_order", lambda: small_multiples_order(table, sort), sort)
+    shown_ids = order[:GRID_MAX_PANELS]
+    note_col.caption(
+        ("Click a panel to open that patient. " if len(ids) > 1 else "")
+        + (f"Showing the first {GRID_MAX_PANELS} of {len(order)} patients in this order; narrow the filters to see others."
+           if len(order) > GRID_MAX_PANELS else f"{len(order)} patients.")
     )
-    st.markdown(f"**Why:** {md(_ui.text(row['reason']))}")
-    if "not_evaluable_reason" in row and pd.notna(row["not_evaluable_reason"]) and str(row["not_evaluable_reason"]):
-        st.markdown(f"**Not evaluable:** {md(_ui.text(row['not_evaluable_reason']))}")
-    display = _ui.display()
-
-    def burden(value) -> str:
-        return "—" if pd.isna(value) else f"{display.number(value, 1)} U/28 d"
-
-    complete = "baseline_complete" not in row or pd.isna(row["baseline_complete"]) or bool(row["baseline_complete"])
-    units_text = str(row["baseline_units_text"]) if "baseline_units_text" in row and pd.notna(row["baseline_units_text"]) \
-        else (f"{float(row['units_baseline']):g} U" if pd.notna(row.get("units_baseline")) else "")
-    after_text = (f"{float(row['units_after']):g} U in {int(row['followup_days'])} days"
-                  if pd.notna(row.get("units_after")) and pd.notna(row.get("followup_days")) else "—")
-
-    facts = pd.DataFrame(
-        [
-            ("Diagnosis", str(row["diagnosis"])),
-            ("TD at baseline", _ui.flag_text(row["td_baseline"]) + (f" ({units_text})" if units_text else "")),
-            ("Baseline Hb", _ui.hb_value(row["baseline_hb_g_l"])),
-            ("Peak Hb", _ui.hb_value(row["peak_hb_g_l"])
-             + (f" (day {int(row['peak_hb_day'])})" if "peak_hb_day" in row and pd.notna(row["peak_hb_day"]) else "")),
-            ("Hb rise", _ui.hb_value(row["hb_rise_g_l"], signed=True)),
-            ("Early rise (days 1–14)", _ui.flag_text(row["early_rise"])),
-            ("RBC units after day 0", after_text),
-            ("Burden before → after", f"{burden(row['burden_before_u28'])} → {burden(row['burden_after_u28'])}"
-             + ("" if complete else " (before: recorded days only)")),
-            ("Longest transfusion-free run", "—" if pd.isna(row["longest_tf_days"]) else f"{int(row['longest_tf_days'])} days"),
-            # Transfusion independence is a TD criterion; an NTD patient is judged by the Hb rise.
-            ("Transfusion independence", _ui.flag_text(row["ti_achieved"]) if td_patient
-             else "not applicable (NTD: response by Hb rise)"),
-            ("Transient spike", _ui.flag_text(row["transient_spike"])
-             + (" (after a transfusion)" if pd.notna(row["spike_after_transfusion"]) and bool(row["spike_after_transfusion"]) else "")),
-            ("Doses", f"{plural(int(row['n_doses']), 'dose')} (max {dose_text(float(row['max_dose_mg_kg']))} mg/kg)"
-             if pd.notna(row["n_doses"]) and pd.notna(row["max_dose_mg_kg"]) else "—"),
-            ("Follow-up", "—" if pd.isna(row["followup_days"]) else f"{int(row['followup_days'])} days"),
-        ],
-        columns=["", "Value"],
-    )
-    _ui.show_table(facts, key="patient_facts", static=True)
-
-    st.markdown(f"**Dose-protocol review** ({results.protocol_label if hasattr(results, 'protocol_label') else ''})")
-    findings = results.findings[results.findings["patient_id"].astype(str) == pid]
-    if findings.empty:
-        st.caption("No protocol findings for this patient.")
-    for finding in findings.itertuples():
-        icon = ":material/warning:" if finding.kind == "finding" else ":material/info:"
-        st.markdown(f"{icon} {md(_ui.text(finding.message))}")
-
-    patients = results.cohort.patients
-    covariates = patients[patients["patient_id"].astype(str) == pid].drop(columns=["patient_id"])
-    if not covariates.empty:
-        st.markdown("**Covariates**")
-        values = covariates.iloc[0]
-        shown = pd.DataFrame({"Covariate": [covariate_label(c) for c in values.index],
-                              "Value": [_ui.value_text(v) for v in values.tolist()]})
-        _ui.show_table(shown, key="patient_covariates", static=True)
-
-st.divider()
-st.subheader("All patients")
-sort_col, view_col, note_col = st.columns([2, 2, 3], vertical_alignment="bottom")
-view = view_col.radio("Show", ["whole course", "first 8 weeks (spike)"], key="w_grid_view", horizontal=True,
-                      help="First 8 weeks: baseline, the day 1–7 window, the early peak and its fall, transfusions.")
-st.session_state.setdefault("w_grid_sort", app_state.grid_sort())
-sort = sort_col.radio("Sort by", list(SORT_KEYS), key="w_grid_sort", format_func=SORT_KEYS.get, horizontal=True)
-app_state.set_grid_sort(sort)
-order = app_state.cached("grid_order", lambda: small_multiples_order(table, sort), sort)
-shown_ids = order[:GRID_MAX_PANELS]
-note_col.caption(
-    ("Click a panel to open that patient. " if len(ids) > 1 else "")
-    + (f"Showing the first {GRID_MAX_PANELS} of {len(order)} patients in this order; narrow the filters to see others."
-       if len(order) > GRID_MAX_PANELS else f"{len(order)} patients.")
-)
 
 
-def _open_clicked() -> None:
-    event = st.session_state.get("patient_grid")
-    picked = (event or {}).get("selection", {}).get("pick") or []
-    if picked and picked[0].get("patient_id"):
-        app_state.set_patient(str(picked[0]["patient_id"]))
+    def _open_clicked() -> None:
+        event = st.session_state.get("patient_grid")
+        picked = (event or {}).get("selection", {}).get("pick") or []
+        if picked and picked[0].get("patient_id"):
+            app_state.set_patient(str(picked[0]["patient_id"]))
 
 
-if view == "whole course":
-    spec = _ui.altair_spec("grid", lambda: small_multiples(results.hb, table, shown_ids, hb_unit=app_state.hb_unit()),
-                           tuple(shown_ids))
-    _ui.show_chart(spec, key="patient_grid", on_select=_open_clicked, selection_mode="pick")
-else:
-    peak_days = getattr(results.params, "spike_peak_days", 7)
-    spec = _ui.altair_spec("spike_grid", lambda: spike_multiples(
-        results.hb, results.cohort.transfusions, table, shown_ids, display=_ui.display(), columns=4,
-        peak_days=peak_days, width=250, height=130), tuple(shown_ids))
-    _ui.show_chart(spec, key="patient_spike_grid")
+    if view == "whole course":
+        spec = _ui.altair_spec("grid", lambda: small_multiples(results.hb, table, shown_ids, hb_unit=app_state.hb_unit()),
+                               tuple(shown_ids))
+        _ui.show_chart(spec, key="patient_grid", on_select=_open_clicked, selection_mode="pick")
+    else:
+        peak_days = getattr(results.params, "spike_peak_days", 7)
+        spec = _ui.altair_spec("spike_grid", lambda: spike_multiples(
+            results.hb, results.cohort.transfusions, table, shown_ids, display=_ui.display(), columns=4,
+            peak_days=peak_days, width=250, height=130), tuple(shown_ids))
+        _ui.show_chart(spec, key="patient_spike_grid")
+    app_state.write_query_params()
+
+
+_patient_view()
