@@ -2,11 +2,15 @@
 
 A deck holds a dozen Altair charts; vl-convert renders one at a time per process (its
 threads queue behind one Vega runtime), about 0.5 s each at projector size. So the deck's
-charts go to a small pool of worker processes (``spawn``: never a fork of a threaded
-server), started once and kept warm, while the calling thread goes on building the other
-slides. Plotly charts (the patient flow) keep using kaleido's own warm Chromium.
+charts go to a small pool of worker processes, started once and kept warm, while the
+calling thread goes on building the other slides. Plotly charts (the patient flow) keep
+using kaleido's own warm Chromium.
 
-This module imports nothing heavy at the top: a worker process imports only ``vl_convert``.
+A worker is ``python -m lusp.render_pool``: a plain subprocess reading length-prefixed JSON
+specs on stdin and writing PNG bytes on stdout. Not ``multiprocessing``: its spawn and
+forkserver children re-import the parent's ``__main__``, which in a Streamlit server is the
+app script itself (every worker would run the whole app). A worker imports only
+``vl_convert``.
 Nothing here touches the network (``allowed_base_urls=[]``, as :mod:`lusp.export.images`).
 
 Use::
@@ -20,9 +24,14 @@ calling thread, exactly as before.
 """
 from __future__ import annotations
 
+import json
 import os
+import queue
+import struct
+import subprocess
+import sys
 import threading
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
@@ -31,7 +40,7 @@ DEFAULT_WORKERS = 2
 #: Every PNG is at least this wide (the projector rule of :mod:`lusp.export.images`).
 MIN_PNG_WIDTH_PX = 1600
 
-_pool: ProcessPoolExecutor | None = None
+_pool: "_WorkerPool | None" = None
 _pool_lock = threading.Lock()
 _local = threading.local()
 
@@ -42,7 +51,7 @@ _local = threading.local()
 
 
 def _warm() -> None:
-    """Worker initialiser: load Vega once (the first render of a process costs ~1 s)."""
+    """Load Vega once (the first render of a process costs ~1 s)."""
     import vl_convert
 
     vl_convert.vegalite_to_svg({"$schema": "https://vega.github.io/schema/vega-lite/v5.json",
@@ -72,9 +81,90 @@ def _svg_width(svg: str) -> float:
     return float(match.group(1)) if match else float(MIN_PNG_WIDTH_PX)
 
 
+def _read_exactly(stream, n: int) -> bytes:
+    data = b""
+    while len(data) < n:
+        chunk = stream.read(n - len(data))
+        if not chunk:
+            raise EOFError
+        data += chunk
+    return data
+
+
+def serve() -> None:
+    """The worker loop: ``>I`` length + JSON ``{"spec", "min_width_px"}`` in; ``>BI`` status
+    (0 PNG, 1 error message) + length + bytes out. Ends when stdin closes."""
+    out = os.fdopen(os.dup(1), "wb")  # the protocol's own stdout; a stray print goes to stderr
+    os.dup2(2, 1)
+    source = sys.stdin.buffer
+    _warm()
+    while True:
+        try:
+            (size,) = struct.unpack(">I", _read_exactly(source, 4))
+            message = json.loads(_read_exactly(source, size))
+        except EOFError:
+            return
+        try:
+            data, status = render_vega_lite_png(message["spec"], int(message["min_width_px"])), 0
+        except Exception as error:  # the caller turns it into the chart's text slide
+            data, status = str(error).encode("utf-8", "replace"), 1
+        out.write(struct.pack(">BI", status, len(data)) + data)
+        out.flush()
+
+
 # --------------------------------------------------------------------------------------
 # In the app or the command line
 # --------------------------------------------------------------------------------------
+
+
+class _Worker:
+    def __init__(self) -> None:
+        self.process = subprocess.Popen([sys.executable, "-m", "lusp.render_pool"], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, close_fds=True)
+
+    def render(self, payload: bytes) -> bytes:
+        self.process.stdin.write(struct.pack(">I", len(payload)) + payload)
+        self.process.stdin.flush()
+        status, size = struct.unpack(">BI", _read_exactly(self.process.stdout, 5))
+        data = _read_exactly(self.process.stdout, size)
+        if status:
+            raise ValueError(data.decode("utf-8", "replace"))
+        return data
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def stop(self) -> None:
+        try:
+            self.process.stdin.close()
+            self.process.wait(timeout=5)
+        except (OSError, subprocess.TimeoutExpired):
+            self.process.kill()
+
+
+class _WorkerPool:
+    """``workers()`` warm worker processes; each render takes an idle one (threads wait)."""
+
+    def __init__(self, size: int) -> None:
+        self.idle: queue.Queue[_Worker] = queue.Queue()
+        for _ in range(size):
+            self.idle.put(_Worker())
+        self.threads = ThreadPoolExecutor(max_workers=size, thread_name_prefix="render-pool")
+
+    def submit(self, spec: dict, min_width_px: int) -> Future:
+        payload = json.dumps({"spec": spec, "min_width_px": min_width_px}, default=str).encode("utf-8")
+        return self.threads.submit(self._render, payload)
+
+    def _render(self, payload: bytes) -> bytes:
+        worker = self.idle.get()
+        try:
+            return worker.render(payload)
+        except (OSError, EOFError, struct.error):  # the worker died: a fresh one takes its place
+            worker.stop()
+            worker = _Worker()
+            return worker.render(payload)
+        finally:
+            self.idle.put(worker)
 
 
 def workers() -> int:
@@ -84,19 +174,16 @@ def workers() -> int:
         return DEFAULT_WORKERS
 
 
-def pool() -> ProcessPoolExecutor | None:
+def pool() -> "_WorkerPool | None":
     """The shared warm pool (started on first use), or None when it cannot be had."""
     global _pool
     if workers() == 0:
         return None
     with _pool_lock:
         if _pool is None:
-            import multiprocessing
-
             try:
-                _pool = ProcessPoolExecutor(max_workers=workers(), mp_context=multiprocessing.get_context("spawn"),
-                                            initializer=_warm)
-            except (OSError, ValueError):
+                _pool = _WorkerPool(workers())
+            except OSError:
                 return None
         return _pool
 
@@ -106,36 +193,12 @@ _prewarm_started = False
 
 def prewarm() -> None:
     """Start the workers in the background, once per process (the Overview calls it when it
-    offers the deck), so the first deck does not wait for Python and Vega to start. The
-    starting thread, and so the workers it spawns, run at a lower CPU priority (nice 10):
-    a deck is a batch job and must not slow down the pages other colleagues are opening."""
+    offers the deck), so the first deck does not wait for Python and Vega to start."""
     global _prewarm_started
     if _prewarm_started or workers() == 0:
         return
     _prewarm_started = True
-
-    def start() -> None:
-        try:
-            os.nice(10)  # Linux: this thread only; the worker processes inherit it
-        except (AttributeError, OSError):
-            pass
-        executor = pool()
-        if executor is not None:
-            try:
-                for future in [executor.submit(_svg_width, "") for _ in range(workers())]:
-                    future.result(timeout=120)
-            except Exception:  # a broken pool is replaced on the next use
-                _discard()
-
-    threading.Thread(target=start, name="render-pool-prewarm", daemon=True).start()
-
-
-def _discard() -> None:
-    global _pool
-    with _pool_lock:
-        if _pool is not None:
-            _pool.shutdown(wait=False, cancel_futures=True)
-        _pool = None
+    threading.Thread(target=pool, name="render-pool-prewarm", daemon=True).start()
 
 
 class PendingImage:
@@ -145,13 +208,7 @@ class PendingImage:
         self.future, self.spec, self.min_width_px = future, spec, min_width_px
 
     def result(self) -> bytes:
-        from concurrent.futures.process import BrokenProcessPool
-
-        try:
-            return self.future.result()
-        except BrokenProcessPool:  # a worker died (memory?): render this one here instead
-            _discard()
-            return render_vega_lite_png(self.spec, self.min_width_px)
+        return self.future.result()
 
 
 class RenderBatch:
@@ -162,14 +219,10 @@ class RenderBatch:
 
     def submit(self, spec: dict, min_width_px: int = MIN_PNG_WIDTH_PX) -> PendingImage | None:
         """Send a Vega-Lite ``spec`` to the pool; None when there is no pool (render here)."""
-        executor = pool()
-        if executor is None:
+        workers_pool = pool()
+        if workers_pool is None:
             return None
-        try:
-            image = PendingImage(executor.submit(render_vega_lite_png, spec, min_width_px), spec, min_width_px)
-        except RuntimeError:  # the pool broke (a worker died): render here from now on
-            _discard()
-            return None
+        image = PendingImage(workers_pool.submit(spec, min_width_px), spec, min_width_px)
         self.pending.append(image)
         return image
 
@@ -189,3 +242,7 @@ def render_batch():
 def current_batch() -> RenderBatch | None:
     """The batch of this thread's deck build, or None (render in place)."""
     return getattr(_local, "batch", None)
+
+
+if __name__ == "__main__":
+    serve()
