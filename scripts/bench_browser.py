@@ -121,13 +121,13 @@ async def _drawn(page, min_charts: int = 0, min_metrics: int = 0, timeout_s: flo
     await page.wait_for_function(DRAWN_JS, arg=[min_charts, min_metrics], polling=50, timeout=timeout_s * 1000)
 
 
-async def _open(browser, url: str, min_charts: int, min_metrics: int = 2) -> float:
+async def _open(browser, url: str, min_charts: int, min_metrics: int = 2, timeout_s: float = 180) -> float:
     """Seconds from navigation in a fresh context until the page is drawn."""
     context = await browser.new_context(viewport={"width": 1600, "height": 900})
     page = await context.new_page()
     start = time.perf_counter()
-    await page.goto(url)
-    await _drawn(page, min_charts, min_metrics)
+    await page.goto(url, timeout=timeout_s * 1000)
+    await _drawn(page, min_charts, min_metrics, timeout_s)
     elapsed = time.perf_counter() - start
     await context.close()
     return elapsed
@@ -227,6 +227,10 @@ async def _main(args) -> None:
                     toy_times.append(await _open(browser, toy, 2))
                     app_times.append(await _open(browser, app, OVERVIEW_CHARTS))
                 session = await _session_rows(browser, app, args.repeat)
+                med = statistics.median
+                print(f"(so far) first paint {med(app_times):.2f} s vs toy {med(toy_times):.2f} s; cold {cold:.2f} s; "
+                      + "; ".join(f"{k} {[round(x, 2) if isinstance(x, float) else x for x in v]}" for k, v in session.items()),
+                      flush=True)
                 alone = statistics.median([await _open(browser, app, OVERVIEW_CHARTS) for _ in range(args.repeat)])
                 crowd = await _crowd(browser, app, args.users)
                 await browser.close()
