@@ -33,7 +33,10 @@ Session-state keys (the state of record)
     Sort key of the small-multiples grid: ``"rise"``, ``"burden"`` or ``"id"``.
 ``ANALYSIS_CACHE`` ("_analysis_cache"), ``FIGURE_CACHE`` ("_figure_cache")
     Per-session caches (never ``st.cache_data``: those caches are shared across sessions,
-    and an uploaded cohort must never leave its session). Dicts, bounded in size.
+    and an uploaded cohort must never leave its session). Dicts, bounded in size. While the
+    bundled demo is in force (:func:`demo_in_force`) the same values come instead from the
+    process-wide :data:`app_cache.DEMO` (public synthetic data; keyed on the whole view,
+    display context included), so ten sessions opening the demo compute it once.
 ``QUERY_READ`` ("_query_read")
     True once this session has read the URL query string (it is read once, on the first
     run; afterwards the URL is rewritten from the state on every run).
@@ -57,6 +60,9 @@ Session-state keys (the state of record)
 ``deck_basket``, ``deck_basket_notice`` (accessors in ``app_pages/_export_ui.py``)
     The session's deck basket (a :class:`lusp.export.deck.DeckBasket`: charts and tables the
     user added, with the filters in force then) and the one-time notice after an add.
+``deck_built`` (``app_pages/_export_ui.py``)
+    ``(view, pptx bytes)``: the last deck this session built, offered for download while the
+    view, the basket and the date are the same (session only, never shared).
 ``present_mode``, ``present_step`` (accessors in ``app_pages/_export_ui.py``)
     Presentation mode on/off (also ``?present=1``) and the screen shown.
 
@@ -300,18 +306,36 @@ def _analysis_key() -> tuple:
     return (st.session_state[COHORT_TOKEN], criteria_name(), params(), protocol(), language())
 
 
+def demo_in_force() -> bool:
+    """True when this session shows the bundled SYNTHETIC demo cohort (no cohort of its own
+    in ``st.session_state``): only then may results come from the process-wide cache."""
+    return st.session_state.get(COHORT) is None and st.session_state.get(COHORT_TOKEN, "demo") == "demo"
+
+
+def _memo(cache_key: str, key: tuple, build, size: int):
+    """``build()`` memoised under ``key``: in the demo's process-wide cache
+    (:data:`app_cache.DEMO`, keyed on the whole view) while the demo is in force, else in
+    this session's own bounded ``cache_key`` dict. An upload never reaches the shared one."""
+    if demo_in_force():
+        import app_cache
+
+        return app_cache.DEMO.get((cache_key,) + key, build)
+    cache: dict = st.session_state[cache_key]
+    if key not in cache:
+        if len(cache) >= size:
+            cache.pop(next(iter(cache)))
+        cache[key] = build()
+    return cache[key]
+
+
 def full_results():
     """``lusp.analysis.analyze`` of the whole cohort under the criteria and parameters in
-    force, computed once per session and setting (bounded per-session cache)."""
+    force, computed once per session and setting (bounded per-session cache; the demo's
+    once per process)."""
     from lusp.analysis import analyze
 
-    cache: dict = st.session_state[ANALYSIS_CACHE]
-    key = _analysis_key()
-    if key not in cache:
-        if len(cache) >= _CACHE_SIZE:
-            cache.pop(next(iter(cache)))
-        cache[key] = analyze(cohort(), criteria_name(), params(), protocol())
-    return cache[key]
+    chosen = cohort(), criteria_name(), params(), protocol()
+    return _memo(ANALYSIS_CACHE, _analysis_key(), lambda: analyze(*chosen), _CACHE_SIZE)
 
 
 def filters() -> Filters:
@@ -360,15 +384,11 @@ def level_text(values: pd.Series) -> pd.Series:
 def results():
     """The analysis restricted to the filtered patients (``Results.subset``)."""
     full = full_results()
-    if not filters().active:
+    active = filters()
+    if not active.active:
         return full
-    cache: dict = st.session_state[ANALYSIS_CACHE]
-    key = ("subset", _analysis_key(), filters())
-    if key not in cache:
-        if len(cache) >= 2 * _CACHE_SIZE:
-            cache.pop(next(iter(cache)))
-        cache[key] = full.subset(filtered_ids(full))
-    return cache[key]
+    return _memo(ANALYSIS_CACHE, ("subset", _analysis_key(), active),
+                 lambda: full.subset(filtered_ids(full, active)), 2 * _CACHE_SIZE)
 
 
 def summary() -> dict:
@@ -379,20 +399,22 @@ def summary() -> dict:
 
 
 def view_key() -> tuple:
-    """What every figure depends on: cohort, criteria, parameters, protocol, filters, and
-    the display (Hb unit and language)."""
+    """What every figure depends on: cohort, criteria, parameters, protocol, filters and the
+    whole display context (Hb unit and language: two editions never share a chart)."""
     return (_analysis_key(), filters(), display())
 
 
 def cached(name: str, build, *parts: Any):
-    """``build()`` memoised per session under ``name``, the view in force and ``parts``."""
-    cache: dict = st.session_state[FIGURE_CACHE]
-    key = (name, view_key(), parts)
-    if key not in cache:
-        if len(cache) >= _FIGURE_CACHE_SIZE:
-            cache.pop(next(iter(cache)))
-        cache[key] = build()
-    return cache[key]
+    """``build()`` memoised under ``name``, the view in force and ``parts``: per session, or
+    once per process for the demo cohort (:func:`_memo`). Callers treat the value as
+    read-only (another session may be showing the same object)."""
+    return _memo(FIGURE_CACHE, (name, view_key(), parts), build, _FIGURE_CACHE_SIZE)
+
+
+def memo(key: tuple, build):
+    """A page helper's own memo (e.g. a chart's Arrow bytes), with the same routing as
+    :func:`cached` but under ``key`` alone: ``key`` must name what the value depends on."""
+    return _memo(FIGURE_CACHE, ("memo",) + tuple(key), build, _FIGURE_CACHE_SIZE)
 
 
 def describe_filters(active: Filters | None = None) -> str:

@@ -11,7 +11,7 @@ Public functions (called from the pages and from ``_ui.show_chart``):
 - :func:`chart_downloads` — PNG, SVG and "add to deck" for one Plotly or Altair figure;
 - :func:`table_downloads` — CSV, XLSX and "add to deck" for one table;
 - :func:`basket_sidebar` — the deck basket in the sidebar (reorder, remove, clear);
-- :func:`deck_download` — the one-click deck (standard slides + basket);
+- :func:`deck_download` — the deck (standard slides + basket), built with a progress bar, then downloaded;
 - :func:`markdown_download` — results and methods text as Markdown;
 - :func:`overview_exports` — the Overview's row: deck, Markdown, per-patient table;
 - :func:`present_mode`, :func:`present_toggle` — presentation mode (``app_pages/present.py``).
@@ -33,6 +33,8 @@ from lusp.markup import escape_markdown as md
 
 #: Session-state key of the deck basket (a :class:`DeckBasket`; session only).
 BASKET_KEY = "deck_basket"
+#: Session-state key of the last deck built: ``(view, pptx bytes)`` (session only).
+DECK_KEY = "deck_built"
 #: Session-state key of the last "added to deck" message, shown once.
 _NOTICE_KEY = "deck_basket_notice"
 #: Session-state keys of presentation mode: on/off, and the screen shown.
@@ -180,29 +182,51 @@ def basket_sidebar() -> None:
 
 def deck_download(results: Any, *, filters: str, hb_unit: str = "g/L", file_name: str | None = None,
                   key: str = "deck_download") -> None:
-    """The one-click deck: standard slides for ``results`` plus the session's basket.
+    """The deck: standard slides for ``results`` plus the session's basket.
 
-    Built on click (it takes a few seconds: every chart is rendered at projector size).
+    Built on click in this session's script run, with a progress bar while the charts render
+    in parallel (:mod:`lusp.render_pool`); then offered as a download. The bytes stay in
+    this session (``deck_built``) for as long as the view and the basket are the same.
     """
+    import app_state
     from lusp.export.deck import build_deck
+    from lusp.render_pool import prewarm
 
-    items = basket().items  # captured now: the deferred build runs outside the session
+    prewarm_plotly_renderer()  # the flow slide's Chromium and the chart workers, warm before the click
+    prewarm()
+    items = basket().items
     # e.g. luspatercept_study_2026-11-25.pptx: several decks of a meeting stay apart
     file_name = file_name or f"luspatercept_{results.criteria}_{date.today().isoformat()}.pptx"
+    view = (key, app_state.view_key(), filters, hb_unit, tuple(item.item_id for item in items), date.today())
+    built = st.session_state.get(DECK_KEY)
+    help_text = _("Title, headline numbers, response rates, burden, waterfall, swimmer, transient "
+                  "spikes, subgroups, per-patient table, safety, methods (speaker notes hold the results text)")
+    if built is None or built[0] != view:
+        build_label = (ngettext("Build slide deck (.pptx) + {n} basket slide", "Build slide deck (.pptx) + {n} basket slides",
+                                len(items)).format(n=len(items)) if items else _("Build slide deck (.pptx)"))
+        if not st.button(build_label, key=f"{key}_build", type="primary", icon=":material/slideshow:", help=help_text):
+            return
+        bar = st.progress(0.0, text=_("Building the slide deck…"))
+        try:
+            # Built here, in the script thread, in the reader's language (passed explicitly too).
+            data = build_deck(results, filters=filters, hb_unit=hb_unit, basket=DeckBasket(items),
+                              lang=_language(),
+                              progress=lambda fraction, step: bar.progress(
+                                  fraction, text=_("Building the slide deck: {step}").format(step=step)))
+        except Exception:  # a sentence, never a traceback (the log has the details)
+            import logging
 
-    lang = _language()  # the build runs outside the session: it is told the language
-
-    def build() -> bytes:
-        with use_language(lang):
-            return build_deck(results, filters=filters, hb_unit=hb_unit, basket=DeckBasket(items))
-
+            logging.getLogger("lusp.app").exception("deck failed")
+            bar.empty()
+            st.error(_("The slide deck could not be built. The details are in the server log."))
+            return
+        bar.empty()
+        built = (view, data)
+        st.session_state[DECK_KEY] = built
     label = (ngettext("Download slide deck (.pptx) + {n} basket slide", "Download slide deck (.pptx) + {n} basket slides",
                       len(items)).format(n=len(items)) if items else _("Download slide deck (.pptx)"))
-    st.download_button(label, data=build, file_name=file_name, mime=PPTX_MIME, key=key, on_click="ignore",
-                       type="primary", icon=":material/slideshow:",
-                       help=_("Title, headline numbers, response rates, burden, waterfall, swimmer, transient "
-                              "spikes, subgroups, per-patient table, safety, methods (speaker notes hold the results "
-                              "text)"))
+    st.download_button(label, data=built[1], file_name=file_name, mime=PPTX_MIME,
+                       key=key, on_click="ignore", type="primary", icon=":material/download:", help=help_text)
 
 
 def markdown_download(results: Any, *, filters: str, key: str = "markdown_download", display: Any = None) -> None:

@@ -77,18 +77,18 @@ def _arrow_spec(spec: dict) -> dict:
         return spec
     from streamlit import dataframe_util
 
-    cache: dict = st.session_state[app_state.FIGURE_CACHE]
-    entry = cache.get(("arrow", id(spec)))
-    if entry is None or entry[0] is not spec:
+    def convert() -> tuple[dict, dict]:
         converted = dict(spec)
         converted["datasets"] = {
             name: dataframe_util.convert_anything_to_arrow_bytes(pd.DataFrame.from_records(values))
             if isinstance(values, list) and values and isinstance(values[0], dict) else values
             for name, values in datasets.items()
         }
-        entry = (spec, converted)
-        cache[("arrow", id(spec))] = entry
-    return entry[1]
+        return spec, converted
+
+    # Keyed on the spec object itself (the entry keeps it alive, so its id is not reused).
+    entry = app_state.memo(("arrow", id(spec)), convert)
+    return entry[1] if entry[0] is spec else convert()[1]
 
 
 def altair_spec(name: str, build, *parts: Any) -> dict:

@@ -116,10 +116,10 @@ _manuscript_ui.table1_section(results)
 _manuscript_ui.flow_section(results)
 
 st.subheader(_("Results"))
-st.markdown(results_paragraph(s, results, display))
+st.markdown(app_state.cached("results_paragraph", lambda: results_paragraph(s, results, display)))
 
 st.subheader(_("Methods"))
-st.markdown(methods_paragraph(results, display))
+st.markdown(app_state.cached("methods_paragraph", lambda: methods_paragraph(results, display)))
 source = "data/demo_cohort.xlsx" if app_state.is_demo() else _("YOUR_FILE")
 options = " ".join(f"{d['cli']} {d['value']}" for d in describe(app_state.params()) if d["value"] != d["default"])
 command = f"python -m lusp summary {source} --criteria {app_state.criteria_name()}" + (f" {options}" if options else "")

@@ -53,54 +53,62 @@ st.caption(_("Exact (Clopper–Pearson) 95 % confidence intervals. Patients who 
 st.subheader(_("Subgroups"))
 patients = results.cohort.patients
 covariates = [c for c in results.cohort.covariate_columns if patients[c].notna().any()]
-if not covariates:
-    _ui.empty(_("This cohort has no patient covariate to split by."))
-else:
-    pick_col, cut_col = st.columns([2, 3], vertical_alignment="bottom")
-    from lusp.export.deck import SUBGROUP_PRIORITY  # the clinically first covariates lead the list
 
-    covariates = sorted(covariates, key=lambda c: SUBGROUP_PRIORITY.index(c) if c in SUBGROUP_PRIORITY
-                        else len(SUBGROUP_PRIORITY))
-    covariate = pick_col.selectbox(_("Split response by"), covariates, key="w_forest_covariate", format_func=covariate_label)
-    covariate_words = covariate_label(covariate)
-    cutoff = None
-    if covariate_kind(patients[covariate]) == "numeric":
-        values = patients[covariate].astype("Float64").dropna()
-        median = float(values.median())
-        how = cut_col.radio(_("Split {covariate} at").format(covariate=md(covariate_words)), ["median", "a value"],
-                            key="w_forest_split", horizontal=True,
-                            format_func=lambda h: _("the median ({median})").format(median=f"{median:g}")
-                            if h == "median" else _("a value"))
-        if how == "a value":
-            cutoff = st.number_input(_("{covariate} cut-off").format(covariate=md(covariate_words)), value=median,
-                                     key="w_forest_cutoff")
-    subgroups = app_state.cached("subgroups", lambda: subgroup_table(table, patients, covariate, cutoff=cutoff,
-                                                                     min_level_n=SUBGROUP_MIN_LEVEL_N),
-                                 covariate, cutoff)
-    if len(subgroups) < 2:
-        _ui.empty(_("All patients shown fall in one level of {covariate} ({level}); there is nothing to compare.").format(
-            covariate=md(covariate_words), level=md(subgroups["level"].iloc[0])))
-    overall = s["response_rate"]["overall"]["rate"]
-    spec = _ui.altair_spec("forest", lambda: forest_plot(subgroups, overall_rate=overall, covariate_label=covariate_words),
-                           covariate, cutoff)
-    _ui.show_chart(spec, key="forest_plot")
-    shown_subgroups = subgroups.assign(
-        responders=[f"{k}/{n}" for k, n in zip(subgroups["responders"], subgroups["n"])],
-        rate=[_ui.rate_text({"rate": r, "ci_low": lo, "ci_high": hi})
-              for r, lo, hi in zip(subgroups["rate"], subgroups["ci_low"], subgroups["ci_high"])],
-    )[["level", "responders", "rate", "fisher"]].rename(
-        columns={"level": covariate_words, "responders": _("Responders / n"), "rate": _("Rate (exact 95 % CI)"),
-                 "fisher": _("Fisher's exact test (counts, p)")})
-    _ui.show_table(shown_subgroups, key="subgroup_table")
-    tested = subgroups[subgroups["fisher"] != ""]
-    tested_text = (_(" Tested: each level against all other patients pooled.") if len(tested) > 2
-                   else _(" Tested: one level against the other.") if len(tested) == 2
-                   else _(" Fewer than two levels with patients: no test."))
-    st.caption(_(SUBGROUP_CAPTION) + _(" Intervals are exact 95 % CIs.") + tested_text  # i18n: lookup
-               + (_(" Patients with the covariate missing are shown but not tested.") if
-                  (subgroups["level"] == "missing").any() else "")
-               + (_(" Levels with fewer than {n} patients are pooled as “other”.").format(n=SUBGROUP_MIN_LEVEL_N)
-                  if subgroups["level"].astype(str).str.startswith("other (").any() else ""))
+
+@st.fragment
+def _subgroups(covariates: list[str]) -> None:
+    """The subgroup split: changing the covariate or its cut-off reruns only this part (issue 16)."""
+    if not covariates:
+        _ui.empty(_("This cohort has no patient covariate to split by."))
+    else:
+        pick_col, cut_col = st.columns([2, 3], vertical_alignment="bottom")
+        from lusp.export.deck import SUBGROUP_PRIORITY  # the clinically first covariates lead the list
+
+        covariates = sorted(covariates, key=lambda c: SUBGROUP_PRIORITY.index(c) if c in SUBGROUP_PRIORITY
+                            else len(SUBGROUP_PRIORITY))
+        covariate = pick_col.selectbox(_("Split response by"), covariates, key="w_forest_covariate", format_func=covariate_label)
+        covariate_words = covariate_label(covariate)
+        cutoff = None
+        if covariate_kind(patients[covariate]) == "numeric":
+            values = patients[covariate].astype("Float64").dropna()
+            median = float(values.median())
+            how = cut_col.radio(_("Split {covariate} at").format(covariate=md(covariate_words)), ["median", "a value"],
+                                key="w_forest_split", horizontal=True,
+                                format_func=lambda h: _("the median ({median})").format(median=f"{median:g}")
+                                if h == "median" else _("a value"))
+            if how == "a value":
+                cutoff = st.number_input(_("{covariate} cut-off").format(covariate=md(covariate_words)), value=median,
+                                         key="w_forest_cutoff")
+        subgroups = app_state.cached("subgroups", lambda: subgroup_table(table, patients, covariate, cutoff=cutoff,
+                                                                         min_level_n=SUBGROUP_MIN_LEVEL_N),
+                                     covariate, cutoff)
+        if len(subgroups) < 2:
+            _ui.empty(_("All patients shown fall in one level of {covariate} ({level}); there is nothing to compare.").format(
+                covariate=md(covariate_words), level=md(subgroups["level"].iloc[0])))
+        overall = s["response_rate"]["overall"]["rate"]
+        spec = _ui.altair_spec("forest", lambda: forest_plot(subgroups, overall_rate=overall, covariate_label=covariate_words),
+                               covariate, cutoff)
+        _ui.show_chart(spec, key="forest_plot")
+        shown_subgroups = subgroups.assign(
+            responders=[f"{k}/{n}" for k, n in zip(subgroups["responders"], subgroups["n"])],
+            rate=[_ui.rate_text({"rate": r, "ci_low": lo, "ci_high": hi})
+                  for r, lo, hi in zip(subgroups["rate"], subgroups["ci_low"], subgroups["ci_high"])],
+        )[["level", "responders", "rate", "fisher"]].rename(
+            columns={"level": covariate_words, "responders": _("Responders / n"), "rate": _("Rate (exact 95 % CI)"),
+                     "fisher": _("Fisher's exact test (counts, p)")})
+        _ui.show_table(shown_subgroups, key="subgroup_table")
+        tested = subgroups[subgroups["fisher"] != ""]
+        tested_text = (_(" Tested: each level against all other patients pooled.") if len(tested) > 2
+                       else _(" Tested: one level against the other.") if len(tested) == 2
+                       else _(" Fewer than two levels with patients: no test."))
+        st.caption(_(SUBGROUP_CAPTION) + _(" Intervals are exact 95 % CIs.") + tested_text  # i18n: lookup
+                   + (_(" Patients with the covariate missing are shown but not tested.") if
+                      (subgroups["level"] == "missing").any() else "")
+                   + (_(" Levels with fewer than {n} patients are pooled as “other”.").format(n=SUBGROUP_MIN_LEVEL_N)
+                      if subgroups["level"].astype(str).str.startswith("other (").any() else ""))
+
+
+_subgroups(covariates)
 
 st.subheader(_("Waterfall of best Hb change"))
 with_rise = int(table["hb_rise_g_l"].notna().sum())

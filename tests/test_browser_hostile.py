@@ -90,8 +90,9 @@ def test_the_server_killing_workbook_costs_one_attempt_and_nothing_calls_out(tra
         with page.expect_download(timeout=60_000) as csv_download:
             page.get_by_role("button", name=re.compile("Patients CSV")).click()
         assert csv_download.value.suggested_filename == "patients.csv"
+        page.get_by_role("button", name=re.compile(r"Build slide deck")).click()  # progress bar, then the download
         with page.expect_download(timeout=240_000) as deck_download:
-            page.get_by_role("button", name=re.compile(r"Download slide deck")).click()
+            page.get_by_role("button", name=re.compile(r"Download slide deck")).click(timeout=240_000)
         assert deck_download.value.suggested_filename.endswith(".pptx")
         page.wait_for_timeout(3000)  # the export browser's background tasks start after launch
         a.close()

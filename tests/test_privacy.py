@@ -126,7 +126,7 @@ def test_identifiers_never_reach_session_state_but_the_cohort_does(uploaded):
 
 
 def test_no_module_level_object_holds_the_upload(uploaded):
-    names = [n for n in list(sys.modules) if n.split(".")[0] in ("lusp", "app_state", "app_pages", "app")]
+    names = [n for n in list(sys.modules) if n.split(".")[0] in ("lusp", "app_state", "app_cache", "app_pages", "app")]
     for name in names:
         module = sys.modules[name]
         for attr, value in list(vars(module).items()):

@@ -8,6 +8,7 @@ costing the whole deck.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -36,20 +37,63 @@ SUBGROUP_MAX_ROWS = 10
 SPIKES_PER_SLIDE = 9
 
 
+_RENDER_ERRORS = (ValueError, TypeError, KeyError)
+
+
 def _chart_slide(title: str, build: Callable[[], Any], *, caption: str = "", notes: str = "", alt_text: str = "") -> Slide:
-    """An image slide of the chart ``build()`` returns, rendered at projector size."""
-    from lusp.export.images import ImageExportError, figure_to_image
+    """An image slide of the chart ``build()`` returns, rendered at projector size.
+
+    Inside a :func:`lusp.render_pool.render_batch` an Altair chart goes to the warm render
+    pool and the slide holds a :class:`~lusp.render_pool.PendingImage` until
+    :func:`resolve_images` (the deck's charts render in parallel with its other slides)."""
+    from lusp import render_pool
+    from lusp.export.images import ImageExportError, figure_to_image, is_altair
 
     try:
-        png = figure_to_image(build(), "png")
-    except (ImageExportError, ValueError, TypeError, KeyError) as error:
-        _log.warning("deck chart %r could not be drawn: %s", title, error)
-        _log.debug("deck chart %r failure", title, exc_info=True)
-        return Slide("text", title, caption=caption, notes=notes, bullets=(
-            _("This chart could not be drawn for the patients selected; the other slides are complete."),
-            _("Reason: {error}").format(error=error)[:300],
-        ))
+        fig = build()
+        batch = render_pool.current_batch()
+        png = batch.submit(fig if isinstance(fig, dict) else fig.to_dict(validate=False)) \
+            if batch is not None and is_altair(fig) else None
+        if png is None:
+            png = figure_to_image(fig, "png")
+    except (ImageExportError, *_RENDER_ERRORS) as error:
+        return _unavailable(title, caption, notes, error)
     return Slide("image", title, images=(png,), caption=caption, notes=notes, alt_text=alt_text or title)
+
+
+def _unavailable(title: str, caption: str, notes: str, error: Exception) -> Slide:
+    """A chart that cannot be drawn: one sentence instead of costing the whole deck."""
+    _log.warning("deck chart %r could not be drawn: %s", title, error)
+    _log.debug("deck chart %r failure", title, exc_info=True)
+    return Slide("text", title, caption=caption, notes=notes, bullets=(
+        _("This chart could not be drawn for the patients selected; the other slides are complete."),
+        _("Reason: {error}").format(error=error)[:300],
+    ))
+
+
+def resolve_images(slides: Sequence[Slide], on_done: Callable[[int, int], None] | None = None) -> list[Slide]:
+    """``slides`` with every pending chart PNG waited for (``on_done(done, total)`` after
+    each, in the order they finish); a chart whose render failed becomes its text slide."""
+    from concurrent.futures import as_completed
+
+    from lusp.render_pool import PendingImage
+
+    pending = [image for slide in slides for image in slide.images if isinstance(image, PendingImage)]
+    if on_done is not None and pending:
+        for done, _future in enumerate(as_completed([image.future for image in pending]), start=1):
+            on_done(done, len(pending))
+    out = []
+    for slide in slides:
+        if not any(isinstance(image, PendingImage) for image in slide.images):
+            out.append(slide)
+            continue
+        try:
+            images = tuple(image.result() if isinstance(image, PendingImage) else image for image in slide.images)
+        except _RENDER_ERRORS as error:
+            out.append(_unavailable(slide.title, slide.caption, slide.notes, error))
+            continue
+        out.append(replace(slide, images=images))
+    return out
 
 
 def spike_slides(results: Any, title: str, display: Display | None = None) -> list[Slide]:

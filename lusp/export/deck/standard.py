@@ -8,7 +8,7 @@ can stay in g/L when g/dL is in force.
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -188,23 +188,39 @@ def build_deck(
     basket: DeckBasket | Iterable[DeckItem] = (),
     subgroup_covariates: Sequence[str] | None = None,
     lang: str | None = None,
+    progress: Callable[[float, str], None] | None = None,
 ) -> bytes:
     """The one-click deck: :func:`standard_slides` then the basket's slides, as PPTX bytes.
 
     ``lang``: the language of its words (None: the language in force). A caller that builds
-    the deck later or in another thread (the app's deferred download) passes the reader's
-    language explicitly: the language in force does not flow into other threads.
-    """
-    from lusp.i18n import use_language
+    the deck later or in another thread passes the reader's language explicitly: the
+    language in force does not flow into other threads.
 
+    The charts render in parallel in the warm render pool (:mod:`lusp.render_pool`) while
+    the other slides are built; their specs are built here, in ``lang``, so the workers
+    only draw. ``progress(fraction, step)`` is called as the build goes on (the app draws
+    it as a progress bar), always from the calling thread, with ``step`` in ``lang``."""
+    from lusp.export.deck.charts import resolve_images
+    from lusp.i18n import use_language
+    from lusp.render_pool import render_batch
+
+    report = progress or (lambda fraction, step: None)
     with use_language(lang):
         d = as_display(display or hb_unit)
         if lang is not None and d.lang != lang:
             d = replace(d, lang=lang)
         items = basket.items if isinstance(basket, DeckBasket) else tuple(basket)
-        slides = standard_slides(results, filters=filters, display=d, subgroup_covariates=subgroup_covariates)
+        report(0.0, _("numbers, text and tables"))
+        with render_batch():
+            slides = standard_slides(results, filters=filters, display=d, subgroup_covariates=subgroup_covariates)
+        report(0.4, _("charts"))
+        slides = resolve_images(slides, lambda done, total: report(
+            0.4 + 0.4 * done / total, _("charts ({done} of {total})").format(done=done, total=total)))
         slides += _localised([item.to_slide() for item in items], d)
-        return render_deck(slides, deck_context(results, filters=filters))
+        report(0.8, _("laying out the slides"))
+        deck = render_deck(slides, deck_context(results, filters=filters))
+        report(1.0, _("done"))
+        return deck
 
 
 def _localised(slides: list[Slide], d: Display) -> list[Slide]:
