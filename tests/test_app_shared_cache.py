@@ -32,7 +32,7 @@ def demo_session() -> AppTest:
 
 
 def analysis_entries() -> dict:
-    """The shared analyses: key ``("_analysis_cache", token, criteria, params, protocol)``."""
+    """The shared analyses: key ``("_analysis_cache", token, criteria, params, protocol, language)``."""
     return {key: value for key, value in zip(app_cache.DEMO.keys(), app_cache.DEMO.values())
             if key[0] == "_analysis_cache" and key[1] != "subset"}
 
@@ -70,7 +70,7 @@ def test_two_demo_sessions_share_one_analysis_equal_to_a_fresh_one():
     first.switch_page("app_pages/patients.py").run()
     second.switch_page("app_pages/patients.py").run()
     entries = analysis_entries()
-    key = ("_analysis_cache", "demo", "study", first.session_state["params"]["study"], "study")
+    key = ("_analysis_cache", "demo", "study", first.session_state["params"]["study"], "study", "en")
     assert key in entries
     shared = entries[key]
     fresh = analyze(load_cohort(ROOT / "data" / "demo_cohort.xlsx", synthetic=True), "study",

@@ -46,12 +46,14 @@ def marked_upload() -> list[tuple[str, bytes, str]]:
     return [(f"{name}.csv", csv_bytes(frame), "text/csv") for name, frame in frames.items()]
 
 
-def holds(obj, marker: str, depth: int = 0, seen: set | None = None) -> bool:
+def holds(obj, marker: str, depth: int = 0, seen: dict | None = None) -> bool:
     """Whether ``marker`` appears anywhere inside ``obj`` (containers, frames, dataclasses)."""
-    seen = set() if seen is None else seen
+    # ``seen`` keeps every object it names alive: a temporary (a frame's column) freed
+    # during the walk could hand its id to a later object, which would then be skipped.
+    seen = {} if seen is None else seen
     if depth > 8 or id(obj) in seen:
         return False
-    seen.add(id(obj))
+    seen[id(obj)] = obj
     if isinstance(obj, str):
         return marker in obj
     if isinstance(obj, (bytes, bytearray)):
@@ -66,6 +68,9 @@ def holds(obj, marker: str, depth: int = 0, seen: set | None = None) -> bool:
         return any(holds(v, marker, depth + 1, seen) for v in obj)
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         return any(holds(getattr(obj, f.name), marker, depth + 1, seen) for f in dataclasses.fields(obj))
+    if type(obj).__module__.startswith("lusp") and hasattr(obj, "__dict__"):
+        # e.g. lusp.analysis.Results: not a dataclass since its review became lazy (issue 16)
+        return holds(vars(obj), marker, depth + 1, seen)
     return False
 
 
