@@ -31,6 +31,7 @@ import pandas as pd
 
 from lusp.criteria import common
 from lusp.i18n import N_, _, pgettext
+from lusp.labels import has_label, label
 from lusp.protocol.common import fmt_dose
 from lusp.protocol.decision import first_review_day, recommend
 from lusp.stats import clopper_pearson
@@ -373,7 +374,7 @@ def signs_frame(signs: dict[str, SignTable], *, hb_unit: str = "g/L") -> pd.Data
     display = as_display(hb_unit)
     rows = []
     for sign in signs.values():
-        row = {"sign": display.text(sign.label), "sign of": SIGN_POINTS_TO.get(sign.name, "failure"),
+        row = {"sign": display.text(sign.label), "sign of": label("sign." + SIGN_POINTS_TO.get(sign.name, "failure")),
                "patients": _(GROUP_LABELS[sign.group]), "n": sign.n,  # i18n: lookup
                "TP": sign.tp, "FP": sign.fp, "FN": sign.fn, "TN": sign.tn}
         for key, rate in sign.rates().items():
@@ -426,7 +427,7 @@ def review_display(picture: pd.DataFrame, *, hb_unit: str = "g/L", compact: bool
         "Burden U/28 d: before → so far": [burden(r) for _i, r in picture.iterrows()],
         "Spike seen": [flag(v) for v in picture["spike_seen"]],
         "Protocol says": [protocol(r) for _i, r in picture.iterrows()],
-        "Outcome": picture["outcome"].astype(str),
+        "Outcome": [label(f"outcome.{o}") if has_label(f"outcome.{o}") else str(o) for o in picture["outcome"]],
         "Early picture misled?": [("–" if pd.isna(t) else str(t)) for t in picture["misled_how"]],
     })
     if not compact:

@@ -137,10 +137,10 @@ def _runs(prs):
 def test_zh_deck_titles_are_the_chinese_standard_deck(zh, en):
     titles = [s.shapes.title.text_frame.text for s in zh.slides]
     assert len(zh.slides) == len(en.slides) == 23
-    assert titles[:4] == ["罗特西普（luspatercept）超适应证应用：队列结果", "主要数据", "患者流程图", "有效率及精确 95% CI"]
+    assert titles[:4] == ["罗特西普（luspatercept）超说明书用药：队列结果", "主要数据", "患者流程图", "有效率及精确 95% CI"]
     assert "逐例结果（1/3）" in titles and "逐例结果（3/3）" in titles
     assert titles[-1] == "方法与参数"
-    assert {"安全性：不良事件", "安全性：疾病经过", "Hb 一过性早期升高", "亚组疗效"} <= set(titles)
+    assert {"安全性：不良事件", "安全性：病程", "Hb 一过性早期升高", "各亚组疗效"} <= set(titles)
 
 
 def test_zh_deck_words_of_this_package_are_chinese(zh, foreign_zh):
@@ -175,7 +175,6 @@ def test_zh_deck_tables_and_notes_words_of_this_package(zh):
     assert methods.startswith("结果\n") and "\n\n方法\n" in methods
 
 
-@pytest.mark.xfail(strict=False, reason="English still made by modules other developers own: " + OTHERS)
 def test_zh_deck_every_text_is_chinese(zh, results_zh):
     data = [str(v) for v in results_zh.table["diagnosis"]] + [results_zh.cohort.source.name]
     for number, slide in enumerate(zh.slides, start=1):
@@ -234,11 +233,13 @@ def test_zh_and_en_decks_show_the_same_numbers(zh, en):
     assert "9 / 16\nTD 有效例数\n56.3%（95% CI 29.9%～80.2%）" in tiles
     assert "5 / 6\nNTD 有效例数\n83.3%（95% CI 35.9%～99.6%）" in tiles
     assert "22\n例患者\n输血依赖（TD）16 例 · 非输血依赖（NTD）6 例" in tiles
-    for zslide, eslide in zip(zh.slides, en.slides):
-        for ztable, etable in zip(_tables(zslide), _tables(eslide)):
-            assert len(ztable) == len(etable)
-            for zrow, erow in zip(ztable[1:], etable[1:]):
-                assert [_NUMBER.findall(c) for c in zrow] == [_NUMBER.findall(c) for c in erow]
+    # Every table row's numbers, over the whole deck: the Chinese headers are taller, so a
+    # long table may break onto its continuation slide one row earlier — rows, not slides.
+    def rows(deck):
+        return sorted([_NUMBER.findall(c) for c in row] for slide in deck.slides for table in _tables(slide)
+                      for row in table[1:])
+
+    assert rows(zh) == rows(en)
 
 
 def test_in_app_builder_in_chinese_from_another_thread(results_zh):
@@ -311,7 +312,7 @@ def test_zh_report_headings_captions_and_fonts(report_zh, foreign_zh, results_zh
 
     doc = Document(str(report_zh))
     headings = [p.text for p in doc.paragraphs if p.style.name.startswith(("Heading", "Title"))]
-    assert headings[:6] == ["罗特西普（luspatercept）超适应证应用：队列报告", "方法", "结果", "基线特征", "患者流程图", "疗效"]
+    assert headings[:6] == ["罗特西普（luspatercept）超说明书用药：队列报告", "方法", "结果", "基线特征", "患者流程图", "疗效"]
     assert {"图", "逐例结果", "与关键注册试验对照", "能否早期预判？早期征象与最终结局"} <= set(headings)
     assert "评估日所见（第42天）" in headings
     for heading in headings:
@@ -323,7 +324,7 @@ def test_zh_report_headings_captions_and_fonts(report_zh, foreign_zh, results_zh
     for caption in captions:
         assert_chinese(caption, "report caption", data_values=foreign_zh)
     rate_table = next(t for t in doc.tables if t.rows[0].cells[0].text == "组别")
-    assert [c.text for c in rate_table.rows[0].cells] == ["组别", "有效例数", "患者", "有效率，%", "95% CI，%"]
+    assert [c.text for c in rate_table.rows[0].cells] == ["组别", "有效例数", "例数", "有效率（%）", "95% CI（%）"]
     assert [c.text for c in rate_table.rows[1].cells] == ["全部患者", "14", "22", "63.6", "40.7–82.8"]
     facts = [p.text for p in doc.paragraphs[:10]]
     assert "患者：22 例（基线 TD 16 例，NTD 6 例）" in facts
@@ -371,12 +372,12 @@ def test_zh_patient_summary_content_and_font(results_zh, foreign_zh):
         content = patient_summary(results_zh, "DEMO-10")
         fig = summary_page_figure(results_zh, "DEMO-10", trajectory_png=_tiny_png())
     labels = [k for k, _ in content.facts]
-    assert labels == ["诊断", "基线输血依赖（TD）", "红细胞输注负荷 治疗前 → 治疗后", "基线 Hb", "Hb 峰值", "Hb 升高",
-                      "最长无输血期", "输血独立（TI）", "一过性早期升高", "随访时间"]
+    assert labels == ["诊断", "基线 TD", "红细胞输注负荷：治疗前 → 治疗后", "基线 Hb", "Hb 峰值", "Hb 升高",
+                      "最长无输血期", "输血独立", "一过性早期升高", "随访时间"]
     facts = dict(content.facts)
-    assert facts["一过性早期升高"] == "是" and facts["输血独立（TI）"] == "否"
-    assert facts["红细胞输注负荷 治疗前 → 治疗后"] == "4.5 U/28天 → 4.0 U/28天（降低 11%）"
-    assert facts["最长无输血期"].startswith("17 天")
+    assert facts["一过性早期升高"] == "是" and facts["输血独立"] == "否"
+    assert facts["红细胞输注负荷：治疗前 → 治疗后"] == "4.5 U/28天 → 4.0 U/28天（降低 11%）"
+    assert facts["最长无输血期"].startswith("17天")
     assert content.outcome_label == "一过性早期升高（无效）"
     assert content.dose_course[0].startswith("第0天至第") and "次" in content.dose_course[0]
     for key, value in content.facts[1:]:
@@ -404,7 +405,7 @@ def test_cli_patient_zh_png(tmp_path, capsys):
     out = ARTIFACTS / "patient_DEMO-10_zh.png"
     out.parent.mkdir(parents=True, exist_ok=True)
     assert main(["patient", str(DEMO), "DEMO-10", "--out", str(out), "--lang", "zh"]) == 0
-    assert "已生成患者 DEMO-10 的单页病例摘要" in capsys.readouterr().out
+    assert "患者 DEMO-10 的单页病例摘要已写入" in capsys.readouterr().out
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert main(["patient", str(DEMO), "DEMO-99", "--out", str(out), "--lang", "zh"]) == 2
-    assert "文件中无此编号的患者" in capsys.readouterr().err
+    assert "文件中没有此编号的患者" in capsys.readouterr().err

@@ -36,7 +36,7 @@ from typing import Any
 
 import pandas as pd
 
-from lusp.i18n import N_, _, use_language
+from lusp.i18n import N_, _, pgettext, use_language
 
 _log = logging.getLogger("lusp.export")
 
@@ -228,8 +228,8 @@ def _build_report(
         has = bool(block.get("n"))
         rows.append({
             _("Group"): names[row.group],
-            _("Responders"): str(row.n_responders),
-            _("Patients"): str(row.n_patients),
+            pgettext("count of patients", "Responders"): str(row.n_responders),
+            pgettext("count of patients", "Patients"): str(row.n_patients),
             _("Rate, %"): percent(block["rate"]) if has else "–",
             _("95 % CI, %"): f"{percent(block['ci_low'])}–{percent(block['ci_high'])}" if has else "–",
         })
@@ -560,7 +560,8 @@ def _set_widths(doc: Any, table: Any, columns: list[str], *, first_col_in: float
     usable = (section.page_width - section.left_margin - section.right_margin) / 914400
     from lusp.labels import column_label
 
-    narrow = {**_NARROW_IN, _("Responders"): 1.0, _("Patients"): 0.8, _("Rate, %"): 0.8,
+    narrow = {**_NARROW_IN, pgettext("count of patients", "Responders"): 1.0,
+              pgettext("count of patients", "Patients"): 0.8, _("Rate, %"): 0.8,
               column_label("diagnosis"): 1.25, column_label("outcome"): 0.95}
     widths: list[float | None] = [narrow.get(str(c)) for c in columns]
     if first_col_in and columns:

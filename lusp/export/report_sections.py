@@ -33,7 +33,7 @@ def context_sections(results: Any, *, hb_unit: str = "g/L") -> list[ReportSectio
     if int(table["cohort_n"].fillna(0).sum()) > 0:
         sections.append(ReportSection(
             heading=_("Beside the pivotal trials"),
-            text=trials.DIFFERENT_POPULATIONS,
+            text=_(trials.DIFFERENT_POPULATIONS),  # i18n: lookup
             table=trials.display_table(table, short=True),
             caption=_("Published primary-endpoint rates of the luspatercept registration trials (k/N, exact 95 % CI) "
                       "beside the same endpoint computed on this cohort's eligible patients."),
@@ -53,7 +53,7 @@ def context_sections(results: Any, *, hb_unit: str = "g/L") -> list[ReportSectio
         ))
         sections.append(ReportSection(
             heading=_("Could we have known? Early signs against the eventual outcome"),
-            text=(early.SMALL_N_CAVEAT, early.DIRECTION_NOTE),
+            text=(_(early.SMALL_N_CAVEAT), _(early.DIRECTION_NOTE)),  # i18n: lookup
             table=early.signs_frame(signs, hb_unit=hb_unit),
             caption=_("Early signs at day {day} against failure (positive = the sign present; outcome "
                       "positive = non-response), with exact 95 % CIs.").format(day=review_day),

@@ -38,6 +38,7 @@ from lusp.export.deck import (
 )
 from lusp.export.deck.layout import _set_notes
 from lusp.figures import early as early_figures
+from lusp.labels import header_label
 from lusp.i18n import N_, _
 
 #: Slide titles, in order (a long table adds "(1 of 2)").
@@ -56,15 +57,15 @@ TRIALS_CAPTION = N_("An off-label retrospective cohort and a randomised trial di
                     "context, not a comparison test")
 
 
-def _misled_word(text: Any) -> str:
-    if text is None or pd.isna(text):
+def _misled_word(misled: Any, responder: Any) -> str:
+    """How the early picture misled, from the machine columns (never from the sentence's
+    words, which are in the reader's language): a non-responder looked like a response, a
+    responder looked like a failure."""
+    if misled is None or pd.isna(misled) or not bool(misled):
         return "–"
-    # misled_how is made by lusp.early in the language in force: its English sentence or its
-    # translation both start with the words of "Looked like a response".
-    looked = _("Looked like a response")
-    if str(text).startswith(("Looked like a response", looked)):
-        return _("looked like a response")
-    return _("looked like a failure")
+    if responder is not None and not pd.isna(responder) and bool(responder):
+        return _("looked like a failure")
+    return _("looked like a response")
 
 
 def early_slides(results: Any, *, review_day: int | None = None, hb_unit: str = "g/L") -> list[Slide]:
@@ -80,7 +81,7 @@ def early_slides(results: Any, *, review_day: int | None = None, hb_unit: str = 
     trials_caption = _(TRIALS_CAPTION)  # i18n: lookup
 
     shown = early.review_display(picture, hb_unit=hb_unit, compact=True)
-    shown["Early picture misled?"] = [_misled_word(t) for t in picture["misled_how"]]
+    shown["Early picture misled?"] = [_misled_word(m, r) for m, r in zip(picture["misled"], picture["responder"])]
     shown = shown.rename(columns={"Early picture misled?": _("Misled?")})
     n_misled = int(picture["misled"].sum())
     notes = "\n".join(f"{pid}: {how}" for pid, how in zip(picture["patient_id"], picture["misled_how"]) if not pd.isna(how))
@@ -93,16 +94,16 @@ def early_slides(results: Any, *, review_day: int | None = None, hb_unit: str = 
         notes=_("{notes}\n\nProtocol rules quoted:\n{rules}").format(notes=notes, rules=rules)))
 
     sign_notes = "\n".join(
-        f"{s.label} ({early.GROUP_LABELS[s.group]}): TP {s.tp}, FP {s.fp}, FN {s.fn}, TN {s.tn}" for s in signs.values())
+        f"{s.label} ({_(early.GROUP_LABELS[s.group])}): TP {s.tp}, FP {s.fp}, FN {s.fn}, TN {s.tn}" for s in signs.values())  # i18n: lookup
     slides.append(_chart_slide(titles[1], lambda: early_figures.signs_chart(signs),
                                caption=_("Small numbers: counts and exact 95 % CIs; a description of this cohort, not a "
                                          "validated rule"),
-                               notes=f"{early.SMALL_N_CAVEAT}\n{sign_notes}"))
+                               notes=_(early.SMALL_N_CAVEAT) + "\n" + sign_notes))  # i18n: lookup
     counts = early.signs_frame(signs, hb_unit=hb_unit).drop(columns=["n"])
     slides.append(Slide("table", titles[2], table=counts.astype(str),
                         caption=_("Positive = sign present; outcome positive = failure (evaluable non-responder); "
                                   "rate = k/n · % (exact 95 % CI)"),
-                        notes=early.SMALL_N_CAVEAT + "\n" + early.DIRECTION_NOTE))
+                        notes=_(early.SMALL_N_CAVEAT) + "\n" + _(early.DIRECTION_NOTE)))  # i18n: lookup
 
     courses = early.hb_courses(results)
     if len(courses):
@@ -117,11 +118,11 @@ def early_slides(results: Any, *, review_day: int | None = None, hb_unit: str = 
         slides.append(_chart_slide(
             titles[3], lambda: early_figures.weekly_hb_chart(weekly, courses, hb_unit=hb_unit, review_day=day),
             caption=_("Exploratory post-week-2 slope, {unit}/week (mixed model): {slopes}").format(unit=hb_unit, slopes=short),
-            notes=early.SLOPE_CAVEAT + "\n" + slope_column + ": " + slope_text))
+            notes=_(early.SLOPE_CAVEAT) + "\n" + header_label(slope_column, hb_unit) + _(": ") + slope_text))  # i18n: lookup
 
     trials_table = trials.trials_table(results)
     slides.append(_chart_slide(titles[4], lambda: early_figures.trials_forest(trials_table),
-                               caption=trials_caption, notes=trials.DIFFERENT_POPULATIONS))
+                               caption=trials_caption, notes=_(trials.DIFFERENT_POPULATIONS)))  # i18n: lookup
     shown_trials = trials.display_table(trials_table, short=True)
     sources = "\n".join(f"{t}: {s}" for t, s in zip(shown_trials["trial"], shown_trials["source"]))
     # Trial and endpoint in one wrapping column: a lone "COMMANDS" column is measured narrower
@@ -130,7 +131,7 @@ def early_slides(results: Any, *, review_day: int | None = None, hb_unit: str = 
     slide_table.insert(0, _("trial: endpoint"), slide_table.pop("trial") + ": " + slide_table.pop("endpoint"))
     slide_table = slide_table.rename(columns={"this cohort": _("this cohort (TD; BEYOND: NTD)")})
     slides.append(Slide("table", titles[5], table=slide_table, caption=trials_caption,
-                        notes=_("{populations}\n\nSources:\n{sources}").format(populations=trials.DIFFERENT_POPULATIONS, sources=sources)))
+                        notes=_("{populations}\n\nSources:\n{sources}").format(populations=_(trials.DIFFERENT_POPULATIONS), sources=sources)))  # i18n: lookup
     return slides
 
 
