@@ -222,7 +222,7 @@ def test_the_checker_sees_english_left_in_a_chart(demo, data_values):
 
 def test_chart_words_as_a_hematologist_labels_them(zh_figures):
     spec = zh_figures["burden_dumbbell"].to_dict(validate=False)
-    assert spec["title"]["text"] == "罗特西普治疗前→治疗后的输血负荷"
+    assert spec["title"]["text"] == "罗特西普治疗前后的输血负荷"
     assert any(t == "每28天红细胞输注单位数" for _w, t in _vega_texts(spec))
     words = {t for _w, t in _vega_texts(zh_figures["outcome_story"].to_dict(validate=False))}
     assert {"有效", "无效", "一过性早期升高（无效）", "疗效"} <= words

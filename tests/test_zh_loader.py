@@ -180,7 +180,7 @@ def test_a_mapping_error_in_chinese():
         mapping_from_json('{"hb": {"Hb": "not_a_field"}}')
     english, chinese = message_of(caught.value, "en"), message_of(caught.value, "zh")
     assert english == str(caught.value) and english.startswith("hb: 'Hb' is mapped to 'not_a_field'")
-    assert chinese.startswith("hb：'Hb' 被映射到 'not_a_field'，但它不是 hb 的字段")
+    assert chinese.startswith("hb：'Hb' 映射到了 'not_a_field'，但它不是 hb 的字段")
     from lusp.io.synonyms import canonical_fields
 
     assert_chinese(chinese, "bad mapping", data_values=["Hb", "not_a_field", *canonical_fields("hb"), *TABLE_NAMES])
@@ -296,7 +296,7 @@ def test_template_lang_zh_writes_chinese_instructions_that_load_back(tmp_path, c
     assert load_cohort([str(out)]).n_patients == 1
     visits = tmp_path / "visits.xlsx"
     assert cli.main(["template", "--visits", "--out", str(visits), "--lang", "zh"]) == cli.EXIT_OK
-    assert capsys.readouterr().out.startswith("随访表模板已写入")
+    assert capsys.readouterr().out.startswith("随访记录表模板已写入")
     assert list(pd.read_excel(visits, sheet_name=None, engine="calamine")) == ["visits", "填写说明"]
     assert load_cohort([str(visits)]).n_patients == 1
 
