@@ -225,7 +225,7 @@ def test_chart_words_as_a_hematologist_labels_them(zh_figures):
     assert spec["title"]["text"] == "罗特西普治疗前后的输血负荷"
     assert any(t == "每28天红细胞输注单位数" for _w, t in _vega_texts(spec))
     words = {t for _w, t in _vega_texts(zh_figures["outcome_story"].to_dict(validate=False))}
-    assert {"有效", "无效", "一过性早期升高（无效）", "疗效"} <= words
+    assert {"有效", "无效", "一过性早期升高（无效）", "疗效结局"} <= words
     fig = zh_figures["trajectory_spike"]
     assert fig.layout.xaxis.title.text == "研究日（第0天 = 首次罗特西普给药）"
     assert fig.layout.yaxis.title.text == "Hb (g/L)"
