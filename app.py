@@ -8,6 +8,7 @@ from ``lusp``; this file only routes, draws the sidebar and catches what goes wr
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import replace
 
 import pandas as pd
@@ -177,8 +178,9 @@ def _param_widget(criteria: str, item: dict) -> None:
     key = f"w_param_{criteria}_{item['name']}"
     # The unit once, in the plural ("days", "units"); a label already naming it keeps it once.
     unit_word = unit_words(item["unit"], 2)[1] if item["unit"] else ""
-    named = unit_word and (f"({unit_word}" in item["label"] or f"({item['unit']}" in item["label"])
-    label = item["label"] + (f" ({unit_word})" if unit_word and not named else "")
+    named = unit_word and any(re.search(rf"[(（][^)）]*{re.escape(word)}", item["label"])
+                              for word in (unit_word, item["unit"]))
+    label = item["label"] + (_(" ({unit})").format(unit=unit_word) if unit_word and not named else "")
     default_value, default_unit = unit_words(item["unit"], item["default"]) if item["unit"] else (
         choice_label(item["default"]) if item["choices"] else item["default"], "")
     default_note = _("Default: {value}").format(value=f"{default_value} {default_unit}" if default_unit else default_value)

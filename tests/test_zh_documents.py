@@ -279,6 +279,18 @@ def _embeds_cjk_font(pdf: Path) -> bool:
     return "NotoSansCJK" in fonts
 
 
+
+def _pngs(pdf, folder: str, prefix: str, dpi: int) -> int:
+    """``pdf``'s pages as PNGs under test-artifacts/zh/``folder`` (for a person to look at);
+    how many were written."""
+    target = ARTIFACTS / folder
+    target.mkdir(parents=True, exist_ok=True)
+    for old in target.glob(f"{prefix}-*.png"):
+        old.unlink()
+    subprocess.run(["pdftoppm", "-png", "-r", str(dpi), str(pdf), str(target / prefix)], check=True, timeout=300)
+    return len(list(target.glob(f"{prefix}-*.png")))
+
+
 @pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdftoppm") is None,
                     reason="LibreOffice / poppler not installed")
 def test_zh_deck_renders_in_libreoffice(decks, tmp_path):
@@ -287,12 +299,7 @@ def test_zh_deck_renders_in_libreoffice(decks, tmp_path):
     assert _embeds_cjk_font(pdf)
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "主要数据" in text and "合成数据" in text and "\ufffd" not in text
-    target = ARTIFACTS / "deck"
-    target.mkdir(parents=True, exist_ok=True)
-    for old in target.glob("slide-*.png"):
-        old.unlink()
-    subprocess.run(["pdftoppm", "-png", "-r", "96", str(pdf), str(target / "slide")], check=True, timeout=300)
-    assert len(list(target.glob("slide-*.png"))) == 23
+    assert _pngs(pdf, "deck", "slide", 96) == 23
 
 
 # --------------------------------------------------------------------------------------
@@ -352,12 +359,7 @@ def test_zh_report_renders_in_libreoffice_writer(report_zh, tmp_path):
     assert _embeds_cjk_font(pdf)
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "方法" in text and "逐例结果" in text and "\ufffd" not in text
-    target = ARTIFACTS / "report"
-    target.mkdir(parents=True, exist_ok=True)
-    for old in target.glob("page-*.png"):
-        old.unlink()
-    subprocess.run(["pdftoppm", "-png", "-r", "70", str(pdf), str(target / "page")], check=True, timeout=300)
-    assert len(list(target.glob("page-*.png"))) == pages
+    assert _pngs(pdf, "report", "page", 70) == pages
 
 
 # --------------------------------------------------------------------------------------

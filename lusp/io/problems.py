@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from lusp.i18n import Text
+from lusp.i18n import N_, Text
 from lusp.validate import Problem, ValidationReport
 
 #: Rows reported per rule, file and column before one "… and N more" line (a registry
@@ -82,22 +82,24 @@ class _Reporter:
         return any(p.severity == "error" for p in self.problems) or any(k[0] == "error" for k in self._more)
 
 
-def any_of(items) -> str:
-    """``"a or b or c"`` said in the reader's language (one "or" sentence per pair)."""
+def _chain(items, msgid: str) -> str:
+    """``items`` joined pair by pair with ``msgid`` ("{first} or {then}"), as a
+    :class:`Text` the reader's language says again."""
     items = list(items)
     joined = items[0] if items else ""
     for item in items[1:]:
-        joined = Text("{first} or {then}", first=joined, then=item)
+        joined = Text(msgid, first=joined, then=item)  # i18n: lookup
     return joined
+
+
+def any_of(items) -> str:
+    """``"a or b or c"`` said in the reader's language (one "or" sentence per pair)."""
+    return _chain(items, N_("{first} or {then}"))
 
 
 def all_of(items) -> str:
     """``"a and b"`` said in the reader's language."""
-    items = list(items)
-    joined = items[0] if items else ""
-    for item in items[1:]:
-        joined = Text("{first} and {then}", first=joined, then=item)
-    return joined
+    return _chain(items, N_("{first} and {then}"))
 
 
 def _short(value) -> str:
