@@ -57,6 +57,10 @@ TRIALS_CAPTION = N_("An off-label retrospective cohort and a randomised trial di
                     "context, not a comparison test")
 
 
+#: A protocol's short name inside a caption ("under the study protocol").
+_PROTOCOL_WORDS = {"study": N_("study"), "label-mds": N_("label (MDS)")}
+
+
 def _misled_word(misled: Any, responder: Any) -> str:
     """How the early picture misled, from the machine columns (never from the sentence's
     words, which are in the reader's language): a non-responder looked like a response, a
@@ -86,7 +90,8 @@ def early_slides(results: Any, *, review_day: int | None = None, hb_unit: str = 
     n_misled = int(picture["misled"].sum())
     notes = "\n".join(f"{pid}: {how}" for pid, how in zip(picture["patient_id"], picture["misled_how"]) if not pd.isna(how))
     rules = "\n".join(sorted({r for r in picture["rule"].dropna()}))
-    protocol = results.protocol or _("study")
+    name = results.protocol or "study"
+    protocol = _(_PROTOCOL_WORDS[name]) if name in _PROTOCOL_WORDS else name  # i18n: lookup
     slides.append(Slide(
         "table", titles[0], table=shown, cell_colours={"Outcome": _outcome_text_colour},
         caption=_("Review day {day} under the {protocol} protocol · {misled} of {n} misled, listed first · "

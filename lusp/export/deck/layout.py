@@ -281,10 +281,8 @@ def _draw_table(slide: Any, spec: Slide, top_in: float) -> None:
         table.columns[index].width = Inches(width)
     for index, height in enumerate(heights):
         table.rows[index].height = Inches(height)
-    from lusp.labels import header_label
-
     for col, name in enumerate(table_frame.columns):
-        _cell(table.cell(0, col), header_label(name), layout.font_pt, bold=True, fill=HEADER_FILL, colour=INK)
+        _cell(table.cell(0, col), _header_text(name), layout.font_pt, bold=True, fill=HEADER_FILL, colour=INK)
     colours = spec.cell_colours or {}
     for row_index, row in enumerate(table_frame.itertuples(index=False, name=None), start=1):
         fill = "FFFFFF" if row_index % 2 else "F7F9FB"
@@ -641,7 +639,14 @@ def _table_layout(frame: pd.DataFrame, marked: Sequence[str] = (), width_in: flo
             break
         size -= 1
     layout = _TableLayout(tuple(widths), size)
-    return replace(layout, header_h_in=layout.row_h_in([str(c) for c in frame.columns]))
+    # the header as drawn: in the reader's language (lusp.labels.header_label)
+    return replace(layout, header_h_in=layout.row_h_in([_header_text(c) for c in frame.columns]))
+
+
+def _header_text(column: Any) -> str:
+    from lusp.labels import header_label
+
+    return header_label(column)
 
 
 def _natural_widths_in(frame: pd.DataFrame, size_pt: float) -> list[float]:
@@ -650,7 +655,7 @@ def _natural_widths_in(frame: pd.DataFrame, size_pt: float) -> list[float]:
         # Headers wrap at spaces (one word a line at worst, never inside a word) so short
         # numeric columns stay narrow and the room goes to long text; values should not
         # wrap at all when the slide has room. Headers are bold: about 8 % wider.
-        words = str(column).replace("\u200b", " ").split() or [""]
+        words = _header_text(column).replace("\u200b", " ").split() or [""]
         header = 1.08 * max(_text_width_in(w, size_pt) for w in words)
         value = max((_text_width_in(str(v), size_pt) for v in frame[column].head(200)), default=0.0)
         widths.append(max(header, value, 0.3) + 2 * _CELL_PAD_IN + 0.04)
