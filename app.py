@@ -42,6 +42,15 @@ def pages() -> list:
     ]
 
 
+def _forget_widgets() -> None:
+    """On a language switch every widget is drawn afresh from the state of record: the
+    browser sends a select box's value as its shown words ("源研究定义"), which no longer
+    name an option once the words change language."""
+    for key in list(st.session_state.keys()):
+        if str(key).startswith("w_") and key != "w_lang":
+            del st.session_state[key]
+
+
 def sidebar_language() -> None:
     """中文 / English, first in the sidebar; labelled in both languages so either reader finds it."""
     with st.sidebar:
@@ -241,6 +250,8 @@ def main() -> None:
     app_state.init()
     # This run's language choice, before anything is said (the switch is drawn below).
     if st.session_state.get("w_lang") in LANGUAGES:
+        if st.session_state["w_lang"] != app_state.language():
+            _forget_widgets()
         app_state.set_language(st.session_state["w_lang"])
     elif "w_lang" in st.session_state:  # the switch clicked off: keep the language in force
         st.session_state["w_lang"] = app_state.language()
