@@ -18,7 +18,7 @@ import app_state
 from lusp.markup import escape_markdown as md
 from app_pages import _export_ui
 from lusp.labels import criteria_label
-from lusp.i18n import _, ngettext
+from lusp.i18n import _, ngettext, say
 from lusp.export.deck import headline_numbers, slide_subgroups
 from lusp.export.images import ImageExportError, figure_to_image, png_size
 from lusp.figures import (
@@ -157,7 +157,7 @@ following.button(_("Next"), key="present_next", icon=":material/arrow_forward:",
 position.markdown(f"<div style='text-align:center;font-size:1.2rem;color:#5F6B7A'>{step + 1} / {len(screens)}</div>",
                   unsafe_allow_html=True)
 
-cohort_name = _("SYNTHETIC demo cohort") if app_state.is_demo() else app_state.cohort().source.name
+cohort_name = _("SYNTHETIC demo cohort") if app_state.is_demo() else say(app_state.cohort().source.name)
 synthetic_word = _("SYNTHETIC DATA")
 badge = (f'<span class="lusp-synthetic">{escape(synthetic_word)}</span>'
          if app_state.is_demo() or results.cohort.source.synthetic else "")
